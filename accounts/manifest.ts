@@ -1,0 +1,58 @@
+/**
+ * The organisation's account manifest: the only file in this repository that holds
+ * account ids, account names and regions.
+ *
+ * PLACEHOLDERS: every account id, the organisation id and the e-mail addresses below
+ * are placeholders for the example organisation. Replace them with your own before
+ * the first deploy (`npm run accounts -- import <accountId>` prints an entry
+ * scaffolded from AWS Organizations). Onboarding an account = adding one entry to
+ * `workloads` and opening a pull request; see the README.
+ */
+import type { ManifestInput } from './schema';
+
+export const manifest = {
+  project: 'payments',
+  organization: { id: 'o-exampleorg1', managementAccountId: '100000000001' },
+  deployment: { accountId: '100000000002', region: 'eu-west-1', repository: 'example-org/payments-platform' },
+  logArchive: { accountId: '100000000003', region: 'eu-west-1' },
+  audit: { accountId: '100000000004' },
+  workloads: [
+    {
+      name: 'dev',
+      accountId: '200000000001',
+      environment: 'dev',
+      organizationalUnit: 'Workloads/NonProd',
+      primaryRegion: 'eu-west-1',
+      replicaRegions: [],
+      alertEmails: ['payments-dev-alerts@example.com'],
+      payments: { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 },
+    },
+    {
+      name: 'staging',
+      accountId: '200000000002',
+      environment: 'staging',
+      organizationalUnit: 'Workloads/NonProd',
+      primaryRegion: 'eu-west-1',
+      replicaRegions: [],
+      alertEmails: ['payments-staging-alerts@example.com'],
+      payments: { currencies: ['EUR', 'USD'], maxAmountMinor: 1_000_000, fraudReviewThresholdMinor: 500_000 },
+    },
+    {
+      name: 'prod',
+      accountId: '200000000003',
+      environment: 'prod',
+      organizationalUnit: 'Workloads/Prod',
+      primaryRegion: 'eu-west-1',
+      replicaRegions: ['eu-central-1'],
+      alertEmails: ['payments-oncall@example.com', 'payments-leads@example.com'],
+      payments: {
+        currencies: ['EUR', 'USD', 'GBP'],
+        maxAmountMinor: 5_000_000,
+        fraudReviewThresholdMinor: 1_000_000,
+        maxPaymentsPerCustomerPerMinute: 10,
+      },
+      archiveRetentionDays: 2555,
+      tags: { 'cost-center': 'payments', 'data-classification': 'pci' },
+    },
+  ],
+} satisfies ManifestInput;

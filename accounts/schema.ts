@@ -1,0 +1,265 @@
+/**
+ * The account manifest: one schema that is both the TypeScript type (`ManifestInput`
+ * for authors, `Manifest` after defaults) and the runtime validation (F-23).
+ *
+ * Field rules live in the zod schema; rules that relate several entries (unique ids,
+ * a workload that is not a shared account, replica ≠ primary, threshold ≤ max) live
+ * in `crossFieldProblems`, which runs over the raw input even when some fields are
+ * invalid, so a bad manifest reports every problem at once, each with its path.
+ */
+import { z } from 'zod';
+import { REGION_NAMES, type AwsRegion } from './regions';
+import { ISO_4217, type CurrencyCode } from './currencies';
+
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** Tag keys the stacks set themselves; a manifest may not override them. */
+export const RESERVED_TAG_KEYS = ['project', 'environment', 'account', 'managed-by', 'stack'] as const;
+
+const accountId = z
+  .string({ error: 'must be a string of 12 digits' })
+  .regex(/^\d{12}$/, { error: (i) => `must be a 12-digit AWS account id, got ${JSON.stringify(i.input)}` });
+
+const region = z.enum(REGION_NAMES as [AwsRegion, ...AwsRegion[]], {
+  error: (i) => `must be an AWS commercial region (e.g. eu-west-1), got ${JSON.stringify(i.input)}`,
+});
+
+const positiveMinor = z
+  .number({ error: 'must be a positive integer amount in minor units' })
+  .int({ error: 'must be an integer amount in minor units (no fractions: money is never a float)' })
+  .positive({ error: 'must be a positive integer' })
+  .max(Number.MAX_SAFE_INTEGER, { error: 'must be at most Number.MAX_SAFE_INTEGER' });
+
+const currency = z.enum(Object.keys(ISO_4217) as [CurrencyCode, ...CurrencyCode[]], {
+  error: (i) => `must be an upper-case ISO 4217 currency code (e.g. USD), got ${JSON.stringify(i.input)}`,
+});
+
+const tags = z.record(
+  z
+    .string()
+    .min(1, { error: 'tag keys must not be empty' })
+    .max(128, { error: 'tag keys are at most 128 characters' })
+    .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { error: 'tag keys may use letters, digits, spaces and _ . : / = + - @' })
+    .refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'tag keys must not start with aws:' })
+    .refine((k) => !(RESERVED_TAG_KEYS as readonly string[]).includes(k.toLowerCase()), {
+      error: (i) => `tag key ${JSON.stringify(i.input)} is set by the stacks themselves (${RESERVED_TAG_KEYS.join(', ')})`,
+    }),
+  z
+    .string({ error: 'tag values must be strings' })
+    .max(256, { error: 'tag values are at most 256 characters' })
+    .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { error: 'tag values may use letters, digits, spaces and _ . : / = + - @' }),
+);
+
+export const workloadSchema = z.strictObject({
+  /** Short name used in stack and resource names: lowercase letters, digits and hyphens, starts with a letter, ≤ 16. */
+  name: z
+    .string({ error: 'must be a string' })
+    .regex(/^[a-z][a-z0-9-]*$/, {
+      error: (i) => `must be lowercase letters, digits and hyphens and start with a letter, got ${JSON.stringify(i.input)}`,
+    })
+    .max(16, { error: 'must be at most 16 characters' }),
+  accountId,
+  environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(', ')}` }),
+  /** The organizational unit the account must sit in: an OU id (`ou-…`) or a path of OU names from the root (`Workloads/Prod`). */
+  organizationalUnit: z
+    .string({ error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)' })
+    .regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[A-Za-z0-9 _.-]+(\/[A-Za-z0-9 _.-]+)*)$/, {
+      error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)',
+    }),
+  primaryRegion: region,
+  /** Regions that hold replicas of the primary region's data; never the primary, no duplicates. @default [] */
+  replicaRegions: z.array(region, { error: 'must be a list of regions' }).default([]),
+  /** Who receives alarms; at least one. */
+  alertEmails: z
+    .array(z.email({ error: (i) => `must be an email address, got ${JSON.stringify(i.input)}` }), {
+      error: 'must be a list of email addresses',
+    })
+    .min(1, { error: 'must name at least one address: an alarm nobody receives never fires (F-24)' }),
+  payments: z.strictObject({
+    currencies: z
+      .array(currency, { error: 'must be a list of ISO 4217 codes' })
+      .min(1, { error: 'must name at least one currency' }),
+    maxAmountMinor: positiveMinor,
+    fraudReviewThresholdMinor: positiveMinor,
+    /** @default 10 — distinct payments of one customer in 60 s above which the fraud screen declines */
+    maxPaymentsPerCustomerPerMinute: z
+      .number()
+      .int({ error: 'must be a positive integer' })
+      .positive({ error: 'must be a positive integer' })
+      .default(10),
+  }),
+  /** @default 2555 (7 years) — days settlement archives are kept before any rule may expire them */
+  archiveRetentionDays: z
+    .number()
+    .int({ error: 'must be a whole number of days' })
+    .min(365, { error: 'must be at least 365 days: settlement records are kept for years' })
+    .default(2555),
+  /** Extra tags on every resource of this workload. @default {} */
+  tags: tags.default({}),
+});
+
+export const manifestSchema = z.strictObject({
+  /** Prefix of every physical resource name (not of stack names). @default "payments" */
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, { error: 'must be lowercase letters, digits and hyphens, start with a letter' })
+    .max(12, { error: 'must be at most 12 characters (it prefixes names with tight limits)' })
+    .default('payments'),
+  organization: z.strictObject({
+    id: z.string({ error: 'must be a string' }).regex(/^o-[a-z0-9]{10,32}$/, {
+      error: (i) => `must be an AWS Organizations id (o- and 10 to 32 lowercase letters or digits), got ${JSON.stringify(i.input)}`,
+    }),
+    managementAccountId: accountId,
+  }),
+  deployment: z.strictObject({
+    accountId,
+    region,
+    /** GitHub repository whose workflows deploy: `owner/repo`. */
+    repository: z.string({ error: 'must be owner/repo' }).regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/, {
+      error: (i) => `must be a GitHub repository as owner/repo, got ${JSON.stringify(i.input)}`,
+    }),
+    /** @default "main" — the only branch whose workflows may apply */
+    defaultBranch: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]+$/, { error: 'must be a git branch name' })
+      .default('main'),
+  }),
+  logArchive: z.strictObject({ accountId, region }),
+  audit: z.strictObject({ accountId }),
+  workloads: z.array(workloadSchema, { error: 'must be a list of workloads' }),
+});
+
+/** What an author writes (defaults optional). */
+export type ManifestInput = z.input<typeof manifestSchema>;
+/** What the stacks read (defaults applied, validated). */
+export type Manifest = z.output<typeof manifestSchema>;
+export type Workload = Manifest['workloads'][number];
+export type WorkloadInput = ManifestInput['workloads'][number];
+export type { AwsRegion, CurrencyCode };
+
+export interface ManifestProblem {
+  /** Where in the manifest, as `workloads[1].accountId`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(manifest)' : out;
+}
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Rules that relate entries to each other. Defensive: runs on raw, possibly invalid input. */
+export function crossFieldProblems(raw: unknown): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  if (!isObject(raw)) return problems;
+  const shared: { path: string; role: string; id: string | undefined }[] = [
+    { path: 'organization.managementAccountId', role: 'the management account', id: isObject(raw.organization) ? str(raw.organization.managementAccountId) : undefined },
+    { path: 'deployment.accountId', role: 'the deployment account', id: isObject(raw.deployment) ? str(raw.deployment.accountId) : undefined },
+    { path: 'logArchive.accountId', role: 'the log-archive account', id: isObject(raw.logArchive) ? str(raw.logArchive.accountId) : undefined },
+    { path: 'audit.accountId', role: 'the audit account', id: isObject(raw.audit) ? str(raw.audit.accountId) : undefined },
+  ];
+  const workloads = Array.isArray(raw.workloads) ? raw.workloads : [];
+  const seenNames = new Map<string, number>();
+  const seenIds = new Map<string, number>();
+  workloads.forEach((w, i) => {
+    if (!isObject(w)) return;
+    const at = (field: string) => `workloads[${i}].${field}`;
+    const name = str(w.name);
+    if (name !== undefined) {
+      const first = seenNames.get(name);
+      if (first !== undefined) problems.push({ path: at('name'), message: `duplicate workload name ${JSON.stringify(name)} (also workloads[${first}].name)` });
+      else seenNames.set(name, i);
+    }
+    const id = str(w.accountId);
+    if (id !== undefined) {
+      const first = seenIds.get(id);
+      if (first !== undefined) problems.push({ path: at('accountId'), message: `duplicate account id ${id} (also workloads[${first}].accountId): one workload per account` });
+      else seenIds.set(id, i);
+      for (const s of shared) {
+        if (s.id === id) problems.push({ path: at('accountId'), message: `${id} is ${s.role} (${s.path}); a workload needs an account of its own` });
+      }
+    }
+    const primary = str(w.primaryRegion);
+    if (Array.isArray(w.replicaRegions)) {
+      const seen = new Set<unknown>();
+      w.replicaRegions.forEach((r, j) => {
+        if (primary !== undefined && r === primary) problems.push({ path: `${at('replicaRegions')}[${j}]`, message: `${primary} is the primary region; replicaRegions must not contain it` });
+        else if (seen.has(r)) problems.push({ path: `${at('replicaRegions')}[${j}]`, message: `duplicate replica region ${JSON.stringify(r)}` });
+        seen.add(r);
+      });
+    }
+    if (Array.isArray(w.alertEmails)) {
+      const seen = new Set<string>();
+      w.alertEmails.forEach((e, j) => {
+        if (typeof e !== 'string') return;
+        if (seen.has(e.toLowerCase())) problems.push({ path: `${at('alertEmails')}[${j}]`, message: `duplicate alert email ${e}` });
+        seen.add(e.toLowerCase());
+      });
+    }
+    if (isObject(w.payments)) {
+      const p = w.payments;
+      if (Array.isArray(p.currencies)) {
+        const seen = new Set<unknown>();
+        p.currencies.forEach((c, j) => {
+          if (seen.has(c)) problems.push({ path: `${at('payments.currencies')}[${j}]`, message: `duplicate currency ${JSON.stringify(c)}` });
+          seen.add(c);
+        });
+      }
+      const max = p.maxAmountMinor;
+      const threshold = p.fraudReviewThresholdMinor;
+      if (typeof max === 'number' && typeof threshold === 'number' && Number.isFinite(max) && threshold > max) {
+        problems.push({
+          path: at('payments.fraudReviewThresholdMinor'),
+          message: `${threshold} exceeds maxAmountMinor ${max}; the fraud review threshold must be ≤ the maximum amount`,
+        });
+      }
+    }
+  });
+  return problems;
+}
+
+export type ValidationResult = { ok: true; manifest: Manifest } | { ok: false; problems: ManifestProblem[] };
+
+/** Validates a raw manifest and returns every problem, field rules and cross-field rules together. */
+export function validateManifest(raw: unknown): ValidationResult {
+  const parsed = manifestSchema.safeParse(raw);
+  const problems: ManifestProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  problems.push(...crossFieldProblems(raw));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: dedupe(problems) };
+  return { ok: true, manifest: parsed.data };
+}
+
+function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Thrown for an invalid manifest; `problems` lists every offending entry. */
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ManifestProblem[],
+  ) {
+    super(
+      `Manifest ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'),
+    );
+  }
+}

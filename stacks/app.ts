@@ -1,0 +1,39 @@
+/**
+ * Builds the CDKTF App for a validated manifest: one stack per `StackSpec`, with the
+ * dependencies the topology gives, so `cdktf deploy` orders them explicitly.
+ */
+import { App, type TerraformStack } from 'cdktf';
+import type { Manifest } from '../accounts/schema';
+import type { AccountStackProps } from './account-stack';
+import { BootstrapStack } from './bootstrap-stack';
+import { DeploymentStack } from './deployment-stack';
+import { LogArchiveStack } from './log-archive-stack';
+import { PaymentsStack } from './payments-stack';
+import { planStacks, type StackKind, type StackSpec } from './topology';
+
+const STACK_CLASSES: Record<StackKind, new (scope: App, props: AccountStackProps) => TerraformStack> = {
+  deployment: DeploymentStack,
+  'log-archive': LogArchiveStack,
+  bootstrap: BootstrapStack,
+  payments: PaymentsStack,
+};
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly specs: StackSpec[];
+  readonly stacks: Map<string, TerraformStack>;
+}
+
+export function buildApp(manifest: Manifest, options: { outdir?: string } = {}): BuiltApp {
+  const app = new App({ outdir: options.outdir ?? 'cdktf.out', skipValidation: false });
+  const specs = planStacks(manifest);
+  const stacks = new Map<string, TerraformStack>();
+  for (const spec of specs) {
+    stacks.set(spec.name, new STACK_CLASSES[spec.kind](app, { manifest, spec }));
+  }
+  for (const spec of specs) {
+    const stack = stacks.get(spec.name)!;
+    for (const dep of spec.dependsOn) stack.addDependency(stacks.get(dep)!);
+  }
+  return { app, specs, stacks };
+}

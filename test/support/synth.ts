@@ -1,0 +1,72 @@
+/**
+ * Synthesizes a manifest in memory and gives tests the Terraform JSON of each stack,
+ * exactly what `npm run synth` writes (F-25: tests read the synthesized documents,
+ * never hand-copied ones).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateManifest, type Manifest, type ManifestInput } from '../../accounts/schema';
+import { manifest as exampleInput } from '../../accounts/manifest';
+import { buildApp } from '../../stacks/app';
+import type { StackSpec } from '../../stacks/topology';
+
+export type TfJson = {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  provider?: Record<string, Record<string, unknown>[]>;
+  terraform?: Record<string, unknown>;
+  output?: Record<string, Record<string, unknown>>;
+  variable?: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+};
+
+export interface Synthesized {
+  readonly manifest: Manifest;
+  readonly specs: StackSpec[];
+  /** Terraform JSON by stack name. */
+  readonly stacks: Map<string, TfJson>;
+}
+
+/** Validates (throwing with every problem) and returns the typed manifest. */
+export function parseManifest(input: unknown): Manifest {
+  const result = validateManifest(input);
+  if (!result.ok) throw new Error(result.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  return result.manifest;
+}
+
+export const exampleManifest = (): Manifest => parseManifest(structuredClone(exampleInput) as ManifestInput);
+
+const cache = new Map<string, Synthesized>();
+
+/** Full synth of every stack into a temporary directory; cached per manifest content. */
+export function synthManifest(manifest: Manifest): Synthesized {
+  const key = JSON.stringify(manifest);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
+  try {
+    const { app, specs } = buildApp(manifest, { outdir });
+    app.synth();
+    const stacks = new Map<string, TfJson>();
+    for (const spec of specs) {
+      stacks.set(spec.name, JSON.parse(readFileSync(join(outdir, 'stacks', spec.name, 'cdk.tf.json'), 'utf8')) as TfJson);
+    }
+    const result = { manifest, specs, stacks };
+    cache.set(key, result);
+    return result;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Every resource of a type in a stack, as [logical name, config]. */
+export function resourcesOf(tf: TfJson, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(tf.resource?.[type] ?? {});
+}
+
+/** Parses a policy that the stack wrote as a JSON string (not a policy-document data source). */
+export function policyJson(value: unknown): { Version?: string; Statement: Record<string, unknown>[] } {
+  if (typeof value !== 'string') throw new Error(`policy is not a JSON string: ${JSON.stringify(value)}`);
+  return JSON.parse(value);
+}
