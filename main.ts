@@ -3,22 +3,33 @@
  * App. Nothing else. A bad manifest prints every problem and exits non-zero before
  * anything is written (F-23).
  */
-import { loadManifest } from './accounts/load';
+import { loadManifest, manifestPath } from './accounts/load';
 import { ManifestError } from './accounts/schema';
 import { buildApp } from './stacks/app';
 
-function main(): void {
-  let loaded;
-  try {
-    loaded = loadManifest();
-  } catch (err) {
-    if (err instanceof ManifestError) {
-      process.stderr.write(`${err.message}\nNothing was synthesized.\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-  buildApp(loaded.manifest, { outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out' }).app.synth();
+export interface SynthResult {
+  readonly ok: boolean;
+  /** What a person reads on stderr when it fails. */
+  readonly message?: string;
 }
 
-main();
+/** Validates the manifest at `file` and, only if it is valid, synthesizes every stack into `outdir`. */
+export function synthesize(file: string, outdir: string): SynthResult {
+  let loaded;
+  try {
+    loaded = loadManifest(file);
+  } catch (err) {
+    if (err instanceof ManifestError) return { ok: false, message: `${err.message}\nNothing was synthesized.\n` };
+    throw err;
+  }
+  buildApp(loaded.manifest, { outdir }).app.synth();
+  return { ok: true };
+}
+
+if (require.main === module) {
+  const result = synthesize(manifestPath(), process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+  if (!result.ok) {
+    process.stderr.write(result.message ?? '');
+    process.exitCode = 1;
+  }
+}

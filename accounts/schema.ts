@@ -35,21 +35,25 @@ const currency = z.enum(Object.keys(ISO_4217) as [CurrencyCode, ...CurrencyCode[
   error: (i) => `must be an upper-case ISO 4217 currency code (e.g. USD), got ${JSON.stringify(i.input)}`,
 });
 
+/** Keys are checked in `crossFieldProblems` (zod reports a bad record key only as "Invalid key in record"). */
 const tags = z.record(
-  z
-    .string()
-    .min(1, { error: 'tag keys must not be empty' })
-    .max(128, { error: 'tag keys are at most 128 characters' })
-    .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, { error: 'tag keys may use letters, digits, spaces and _ . : / = + - @' })
-    .refine((k) => !k.toLowerCase().startsWith('aws:'), { error: 'tag keys must not start with aws:' })
-    .refine((k) => !(RESERVED_TAG_KEYS as readonly string[]).includes(k.toLowerCase()), {
-      error: (i) => `tag key ${JSON.stringify(i.input)} is set by the stacks themselves (${RESERVED_TAG_KEYS.join(', ')})`,
-    }),
+  z.string(),
   z
     .string({ error: 'tag values must be strings' })
     .max(256, { error: 'tag values are at most 256 characters' })
     .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, { error: 'tag values may use letters, digits, spaces and _ . : / = + - @' }),
 );
+
+/** Why a tag key is not allowed, or undefined when it is. */
+export function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0 || key.length > 128) return 'tag keys are 1 to 128 characters';
+  if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(key)) return 'tag keys may use letters, digits, spaces and _ . : / = + - @';
+  if (key.toLowerCase().startsWith('aws:')) return 'tag keys must not start with aws:';
+  if ((RESERVED_TAG_KEYS as readonly string[]).includes(key.toLowerCase())) {
+    return `tag key ${JSON.stringify(key)} is set by the stacks themselves (${RESERVED_TAG_KEYS.join(', ')})`;
+  }
+  return undefined;
+}
 
 export const workloadSchema = z.strictObject({
   /** Short name used in stack and resource names: lowercase letters, digits and hyphens, starts with a letter, ≤ 16. */
@@ -167,6 +171,11 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
     { path: 'logArchive.accountId', role: 'the log-archive account', id: isObject(raw.logArchive) ? str(raw.logArchive.accountId) : undefined },
     { path: 'audit.accountId', role: 'the audit account', id: isObject(raw.audit) ? str(raw.audit.accountId) : undefined },
   ];
+  // The shared accounts each hold their own roles and stacks; one account in two roles would get two copies.
+  shared.forEach((s, i) => {
+    const clash = shared.slice(0, i).find((t) => t.id !== undefined && t.id === s.id);
+    if (clash) problems.push({ path: s.path, message: `${s.id} is also ${clash.role} (${clash.path}); the shared accounts must be distinct` });
+  });
   const workloads = Array.isArray(raw.workloads) ? raw.workloads : [];
   const seenNames = new Map<string, number>();
   const seenIds = new Map<string, number>();
@@ -204,6 +213,12 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
         if (seen.has(e.toLowerCase())) problems.push({ path: `${at('alertEmails')}[${j}]`, message: `duplicate alert email ${e}` });
         seen.add(e.toLowerCase());
       });
+    }
+    if (isObject(w.tags)) {
+      for (const key of Object.keys(w.tags)) {
+        const problem = tagKeyProblem(key);
+        if (problem) problems.push({ path: `${at('tags')}.${key}`, message: problem });
+      }
     }
     if (isObject(w.payments)) {
       const p = w.payments;

@@ -26,6 +26,8 @@ export interface Synthesized {
   readonly specs: StackSpec[];
   /** Terraform JSON by stack name. */
   readonly stacks: Map<string, TfJson>;
+  /** cdktf.out/manifest.json: what `cdktf deploy` reads (stack dependencies among others). */
+  readonly cdktfManifest: { stacks: Record<string, { dependencies: string[]; synthesizedStackPath: string }> };
 }
 
 /** Validates (throwing with every problem) and returns the typed manifest. */
@@ -52,7 +54,8 @@ export function synthManifest(manifest: Manifest): Synthesized {
     for (const spec of specs) {
       stacks.set(spec.name, JSON.parse(readFileSync(join(outdir, 'stacks', spec.name, 'cdk.tf.json'), 'utf8')) as TfJson);
     }
-    const result = { manifest, specs, stacks };
+    const cdktfManifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+    const result = { manifest, specs, stacks, cdktfManifest };
     cache.set(key, result);
     return result;
   } finally {

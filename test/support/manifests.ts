@@ -1,0 +1,46 @@
+/**
+ * Manifests the tests write themselves: another organisation than the example one
+ * (other ids, other regions, five workloads), so nothing passes only because it was
+ * tuned to accounts/manifest.ts.
+ */
+import type { ManifestInput } from '../../accounts/schema';
+
+export function otherOrganisation(): ManifestInput {
+  return {
+    project: 'acme-pay',
+    organization: { id: 'o-zz9k2m4q7x', managementAccountId: '710000000001' },
+    deployment: { accountId: '710000000010', region: 'us-east-2', repository: 'acme/payments-infra', defaultBranch: 'trunk' },
+    logArchive: { accountId: '710000000020', region: 'us-west-2' },
+    audit: { accountId: '710000000030' },
+    workloads: [
+      {
+        name: 'sandbox', accountId: '720000000001', environment: 'dev', organizationalUnit: 'ou-ab12-34cd56ef',
+        primaryRegion: 'us-east-1', alertEmails: ['sre@acme.test'],
+        payments: { currencies: ['USD'], maxAmountMinor: 50_000, fraudReviewThresholdMinor: 25_000 },
+      },
+      {
+        name: 'qa-eu', accountId: '720000000002', environment: 'staging', organizationalUnit: 'Workloads/Test',
+        primaryRegion: 'eu-north-1', replicaRegions: ['eu-south-2'], alertEmails: ['qa@acme.test'],
+        payments: { currencies: ['SEK', 'EUR'], maxAmountMinor: 900_000, fraudReviewThresholdMinor: 900_000 },
+      },
+      {
+        name: 'live-us', accountId: '720000000003', environment: 'prod', organizationalUnit: 'Workloads/Prod/US',
+        primaryRegion: 'us-east-1', replicaRegions: ['us-west-2', 'ca-central-1'],
+        alertEmails: ['oncall@acme.test', 'risk@acme.test'],
+        payments: { currencies: ['USD', 'CAD'], maxAmountMinor: 10_000_000, fraudReviewThresholdMinor: 2_500_000, maxPaymentsPerCustomerPerMinute: 5 },
+        tags: { team: 'payments-core' },
+      },
+      {
+        name: 'live-apac', accountId: '720000000004', environment: 'prod', organizationalUnit: 'Workloads/Prod/APAC',
+        primaryRegion: 'ap-southeast-2', replicaRegions: ['ap-northeast-1'], alertEmails: ['apac-oncall@acme.test'],
+        payments: { currencies: ['AUD', 'JPY', 'NZD'], maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+        archiveRetentionDays: 3650,
+      },
+      {
+        name: 'live-latam', accountId: '720000000005', environment: 'prod', organizationalUnit: 'Workloads/Prod/LATAM',
+        primaryRegion: 'sa-east-1', replicaRegions: ['mx-central-1'], alertEmails: ['latam-oncall@acme.test'],
+        payments: { currencies: ['BRL', 'MXN'], maxAmountMinor: 3_000_000, fraudReviewThresholdMinor: 1_500_000 },
+      },
+    ],
+  };
+}
