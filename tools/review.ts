@@ -1,5 +1,5 @@
 /**
- * `npm run review -- --base <git-ref> [--out <file.md>] [--json] [--fail-on-broadening]`
+ * `npm run review -- --base <git-ref> [--out <file.md>] [--json] [--json-out <file.json>] [--fail-on-broadening]`
  *
  * Compares the synthesized Terraform of the working tree with that of `<git-ref>` (built
  * in a temporary extraction, never disturbing the working tree) and prints a review:
@@ -18,7 +18,7 @@ import { renderMarkdown } from './review/markdown';
 import { buildReport } from './review/report';
 import { repoRoot, synthBoth } from './review/synth';
 
-const USAGE = 'usage: npm run review -- --base <git-ref> [--out <file>] [--json] [--fail-on-broadening] [--fail-on-destructive]';
+const USAGE = 'usage: npm run review -- --base <git-ref> [--out <file>] [--json] [--json-out <file.json>] [--fail-on-broadening] [--fail-on-destructive]';
 
 async function main(argv: string[]): Promise<number> {
   if (hasFlag(argv, 'help')) {
@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
   const out = flag(argv, 'out');
   if (out) writeFileSync(out, text);
   else process.stdout.write(text);
+  const jsonOut = flag(argv, 'json-out');
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(report, null, 2)}\n`);
   const t = report.totals;
   process.stderr.write(
     `review: ${t.stacks} stacks (${t.stacksChanged} changed, ${t.stacksAdded} added, ${t.stacksRemoved} removed), ` +
