@@ -59,7 +59,7 @@ function stackDetails(s: StackDiff): string {
     return `${sign} ${r.address}${why}`;
   });
   for (const c of s.configChanges) lines.push(`~ ${c}`);
-  return [`<details><summary>${code(s.name)} (${s.status}): ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy</summary>`, '', '```diff', ...lines, '```', '</details>'].join('\n');
+  return [`<details><summary><code>${s.name}</code> (${s.status}): ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy</summary>`, '', '```diff', ...lines, '```', '</details>'].join('\n');
 }
 
 function render(report: Report, level: Level, notes: string[]): string {
