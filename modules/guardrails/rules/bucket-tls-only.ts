@@ -27,20 +27,15 @@ export const bucketTlsOnly: Rule = {
   check(b, stack) {
     const policies = stack.resources('aws_s3_bucket_policy').filter((p) => refersTo(p.config.bucket, b, ['bucket'], ['id', 'bucket']));
     if (policies.length === 0) return [{ message: 'bucket has no aws_s3_bucket_policy, so nothing denies requests without TLS' }];
-    const ok = policies.some((p) => {
+    // The deny may be one statement on both ARNs or two statements (bucket, objects): take the union.
+    const denied = policies.flatMap((p) => {
       const parsed = parsePolicy(p.config.policy);
-      return (
-        parsed.ok &&
-        parsed.statements.some(
-          (s) =>
-            s.Effect === 'Deny' &&
-            isAnyPrincipal(s.Principal) &&
-            strings(s.Action).some((a) => a === 's3:*' || a === '*') &&
-            deniesInsecureTransport(s) &&
-            coversBucketAndObjects(strings(s.Resource), b),
-        )
-      );
+      if (!parsed.ok) return [];
+      return parsed.statements
+        .filter((s) => s.Effect === 'Deny' && isAnyPrincipal(s.Principal) && strings(s.Action).some((a) => a === 's3:*' || a === '*') && deniesInsecureTransport(s))
+        .flatMap((s) => strings(s.Resource));
     });
+    const ok = coversBucketAndObjects(denied, b);
     return ok ? [] : [{ message: 'bucket policy has no statement denying s3:* to any principal when aws:SecureTransport is false, on both the bucket and its objects' }];
   },
 };

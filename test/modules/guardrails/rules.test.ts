@@ -95,6 +95,13 @@ describe('rule details', () => {
     expect(brief(check(stack))).toEqual([{ ruleId: 'bucket-tls-only', address: addressOf(fixture.bucket) }]);
   });
 
+  test('bucket-tls-only: given the TLS deny split into a bucket statement and an objects statement, then it passes (F-14)', () => {
+    const { stack, fixture } = fixtureStack('prod');
+    const whole = tlsDenyStatement(fixture.bucket.arn);
+    fixture.bucketPolicy.addOverride('policy', policyOf([{ ...whole, Sid: 'Bucket', Resource: fixture.bucket.arn }, { ...whole, Sid: 'Objects', Resource: `${fixture.bucket.arn}/*` }]));
+    expect(brief(check(stack))).toEqual([]);
+  });
+
   test('bucket-tls-only: given a policy by literal bucket name and literal ARNs, then it is recognised (no reference needed)', () => {
     const { stack, fixture } = fixtureStack('prod');
     const name = 'fixture-bucket-111111111111';
