@@ -55,6 +55,39 @@ export function tagKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+const nonNegativeInt = (what: string) => z.number({ error: `must be a number (${what})` }).int({ error: `must be a whole number (${what})` }).min(0, { error: `must be ≥ 0 (${what})` });
+
+/**
+ * Alarm thresholds of one workload (= one environment). Every field is optional with the
+ * default below; an alarm fires when its metric is ABOVE the threshold for
+ * `evaluationPeriods` consecutive periods of `periodSeconds`. The dead-letter queue alarm
+ * always fires on a depth > 0 (a failed payment is never noise, F-06).
+ */
+export const alarmsSchema = z.strictObject({
+  /** @default 300 — seconds per evaluation period of every alarm (60 or a multiple of 60) */
+  periodSeconds: z.number().int().refine((n) => n >= 60 && n % 60 === 0, { error: 'must be 60 or a multiple of 60 seconds' }).default(300),
+  /** @default 1 — consecutive breaching periods before an alarm fires */
+  evaluationPeriods: z.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(100).default(1),
+  /** @default 2000 — API p99 latency in milliseconds */
+  apiLatencyP99Ms: z.number().int().positive({ error: 'must be a positive number of milliseconds' }).max(29_000, { error: 'must be ≤ 29000: API Gateway ends integrations at 29 s' }).default(2000),
+  /** @default 1 — percent of API requests answered with a 5XX */
+  api5xxRatePercent: z.number().positive({ error: 'must be a percentage > 0' }).max(100, { error: 'must be ≤ 100' }).default(1),
+  /** @default 0 — Lambda errors per period, per function */
+  lambdaErrors: nonNegativeInt('errors per period').default(0),
+  /** @default 0 — Lambda throttles per period, per function */
+  lambdaThrottles: nonNegativeInt('throttles per period').default(0),
+  /** @default 0 — failed, timed-out or aborted executions per period (each its own alarm) */
+  failedExecutions: nonNegativeInt('executions per period').default(0),
+  /** @default 0 — DynamoDB read + write throttle events per period, per table */
+  dynamodbThrottleEvents: nonNegativeInt('throttle events per period').default(0),
+  /** @default 60000 — global table replication latency in milliseconds, per receiving region */
+  replicationLatencyMs: z.number().int().positive({ error: 'must be a positive number of milliseconds' }).default(60_000),
+  /** @default 0 — S3 objects that failed to replicate per period */
+  s3FailedReplications: nonNegativeInt('failed replications per period').default(0),
+});
+
+export type AlarmThresholds = z.output<typeof alarmsSchema>;
+
 export const workloadSchema = z.strictObject({
   /** Short name used in stack and resource names: lowercase letters, digits and hyphens, starts with a letter, ≤ 16. */
   name: z
@@ -101,6 +134,8 @@ export const workloadSchema = z.strictObject({
     .default(2555),
   /** Extra tags on every resource of this workload. @default {} */
   tags: tags.default({}),
+  /** Alarm thresholds; every field optional with its default (`alarmsSchema`). @default {} */
+  alarms: alarmsSchema.prefault({}),
 });
 
 export const manifestSchema = z.strictObject({

@@ -1,9 +1,11 @@
 /**
  * Builds the CDKTF App for a validated manifest: one stack per `StackSpec`, with the
- * dependencies the topology gives, so `cdktf deploy` orders them explicitly.
+ * dependencies the topology gives, so `cdktf deploy` orders them explicitly, and the
+ * guardrails rule pack applied to every stack (a finding fails the synth).
  */
 import { App, type TerraformStack } from 'cdktf';
 import type { Manifest } from '../accounts/schema';
+import { Guardrails } from '../modules/guardrails';
 import type { AccountStackProps } from './account-stack';
 import { BootstrapStack } from './bootstrap-stack';
 import { DeploymentStack } from './deployment-stack';
@@ -22,6 +24,8 @@ export interface BuiltApp {
   readonly app: App;
   readonly specs: StackSpec[];
   readonly stacks: Map<string, TerraformStack>;
+  /** The rule pack checks every stack at `app.synth()`; its `report` is filled in by the synth. */
+  readonly guardrails: Guardrails;
 }
 
 export function buildApp(manifest: Manifest, options: { outdir?: string } = {}): BuiltApp {
@@ -35,5 +39,6 @@ export function buildApp(manifest: Manifest, options: { outdir?: string } = {}):
     const stack = stacks.get(spec.name)!;
     for (const dep of spec.dependsOn) stack.addDependency(stacks.get(dep)!);
   }
-  return { app, specs, stacks };
+  const guardrails = Guardrails.applyTo(app);
+  return { app, specs, stacks, guardrails };
 }

@@ -18,9 +18,17 @@ const APP_HOOK = `
   const fixture = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, 'review-fixture.json'), 'utf8'));
   for (const spec of specs) {
     const options = fixture[spec.name] ?? fixture[spec.kind];
-    if (options) require('./review-fixture').addReviewFixture(stacks.get(spec.name)!, { ...options, prefix: spec.name });
+    if (options) {
+      const stack = stacks.get(spec.name)!;
+      require('./review-fixture').addReviewFixture(stack, { ...options, prefix: spec.name });
+      // The fixture is deliberately insecure (the scenarios widen it): it exercises the reviewer and is never deployed.
+      const { Guardrails, PAYMENTS_RULE_PACK } = require('../modules/guardrails');
+      for (const child of stack.node.children.filter((c: { node: { id: string } }) => c.node.id.startsWith('fixture'))) {
+        for (const rule of PAYMENTS_RULE_PACK.rules) Guardrails.suppress(child, rule.id, 'review test fixture: exercises npm run review, never deployed');
+      }
+    }
   }
-  return { app, specs, stacks };`;
+  return { app, specs, stacks`;
 
 export class TestRepo {
   readonly dir: string;
@@ -34,7 +42,7 @@ export class TestRepo {
     symlinkSync(realpathSync(join(SOURCE_REPO, 'node_modules')), join(this.dir, 'node_modules'), 'dir');
     copyFileSync(join(__dirname, 'fixture-stack.ts'), join(this.dir, 'stacks/review-fixture.ts'));
     const app = readFileSync(join(this.dir, 'stacks/app.ts'), 'utf8');
-    const anchor = '  return { app, specs, stacks };';
+    const anchor = '  return { app, specs, stacks';
     if (!app.includes(anchor)) throw new Error(`stacks/app.ts no longer contains "${anchor}": update APP_HOOK in ${__filename}`);
     writeFileSync(join(this.dir, 'stacks/app.ts'), app.replace(anchor, APP_HOOK));
     this.writeJson(MANIFEST_FILE, manifest);

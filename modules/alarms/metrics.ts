@@ -1,0 +1,127 @@
+/**
+ * What each alarm watches, as data (F-24): namespace, metric, dimensions and statistic
+ * exactly as the AWS service publishes them. The alarms and the dashboard are both built
+ * from these specs, so the dashboard shows the very metrics the alarms evaluate.
+ *
+ * Sources (CloudWatch metric references of each service):
+ *   AWS/States     ExecutionsFailed | ExecutionsTimedOut | ExecutionsAborted   StateMachineArn
+ *   AWS/Lambda     Errors | Throttles                                          FunctionName
+ *   AWS/ApiGateway 5XXError, Count, Latency                                    ApiName, Stage
+ *   AWS/DynamoDB   ReadThrottleEvents, WriteThrottleEvents                     TableName
+ *                  ReplicationLatency                                          TableName, ReceivingRegion
+ *   AWS/S3         OperationsFailedReplication                                 SourceBucket, DestinationBucket, RuleId
+ *   AWS/SQS        ApproximateNumberOfMessagesVisible                          QueueName
+ */
+import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
+
+export interface MetricRef {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** `Sum`, `Average`, `Maximum`, or a percentile such as `p99`. */
+  readonly stat: string;
+}
+
+export interface AlarmSpec {
+  /** Stable word(s): the construct id and the alarm name's suffix (`validate-errors`). */
+  readonly id: string;
+  readonly description: string;
+  /** Fires when the value is greater than this. */
+  readonly threshold: number;
+  /** One metric, or metric math over `metrics` (keys are the math ids). */
+  readonly metric: MetricRef | { readonly expression: string; readonly label: string; readonly metrics: Readonly<Record<string, MetricRef>> };
+}
+
+export const isMath = (m: AlarmSpec['metric']): m is Extract<AlarmSpec['metric'], { expression: string }> => 'expression' in m;
+
+export function stateMachineAlarms(stateMachineArn: string, t: AlarmThresholds): AlarmSpec[] {
+  const what = { ExecutionsFailed: 'failed', ExecutionsTimedOut: 'timed-out', ExecutionsAborted: 'aborted' } as const;
+  return (Object.keys(what) as (keyof typeof what)[]).map((metricName) => ({
+    id: `executions-${what[metricName]}`,
+    description: `Payment executions ${what[metricName].replace('-', ' ')} (each leaves a FAILED record and a dead-letter message; F-06)`,
+    threshold: t.failedExecutions,
+    metric: { namespace: 'AWS/States', metricName, dimensions: { StateMachineArn: stateMachineArn }, stat: 'Sum' },
+  }));
+}
+
+export function functionAlarms(purpose: string, functionName: string, t: AlarmThresholds): AlarmSpec[] {
+  return [
+    { id: `${purpose}-errors`, description: `Lambda ${functionName} errors`, threshold: t.lambdaErrors, metric: { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: functionName }, stat: 'Sum' } },
+    { id: `${purpose}-throttles`, description: `Lambda ${functionName} throttles`, threshold: t.lambdaThrottles, metric: { namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: functionName }, stat: 'Sum' } },
+  ];
+}
+
+export function apiAlarms(apiName: string, stage: string, t: AlarmThresholds): AlarmSpec[] {
+  const dims = { ApiName: apiName, Stage: stage };
+  return [
+    {
+      id: 'api-5xx-rate',
+      description: `API ${apiName}/${stage}: percent of requests answered 5XX`,
+      threshold: t.api5xxRatePercent,
+      metric: {
+        expression: '100 * errors / requests',
+        label: '5XX rate (%)',
+        metrics: {
+          errors: { namespace: 'AWS/ApiGateway', metricName: '5XXError', dimensions: dims, stat: 'Sum' },
+          requests: { namespace: 'AWS/ApiGateway', metricName: 'Count', dimensions: dims, stat: 'Sum' },
+        },
+      },
+    },
+    { id: 'api-latency-p99', description: `API ${apiName}/${stage}: p99 latency (ms)`, threshold: t.apiLatencyP99Ms, metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: dims, stat: 'p99' } },
+  ];
+}
+
+export function tableAlarms(purpose: string, tableName: string, receivingRegions: readonly AwsRegion[], t: AlarmThresholds): AlarmSpec[] {
+  return [
+    {
+      id: `${purpose}-table-throttles`,
+      description: `DynamoDB ${tableName}: read + write throttle events`,
+      threshold: t.dynamodbThrottleEvents,
+      metric: {
+        expression: 'FILL(reads, 0) + FILL(writes, 0)',
+        label: 'throttle events',
+        metrics: {
+          reads: { namespace: 'AWS/DynamoDB', metricName: 'ReadThrottleEvents', dimensions: { TableName: tableName }, stat: 'Sum' },
+          writes: { namespace: 'AWS/DynamoDB', metricName: 'WriteThrottleEvents', dimensions: { TableName: tableName }, stat: 'Sum' },
+        },
+      },
+    },
+    ...receivingRegions.map((region) => ({
+      id: `${purpose}-table-replication-${region}`,
+      description: `DynamoDB ${tableName}: replication latency to ${region} (ms)`,
+      threshold: t.replicationLatencyMs,
+      metric: { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', dimensions: { TableName: tableName, ReceivingRegion: region }, stat: 'Average' },
+    })),
+  ];
+}
+
+export interface S3ReplicationRef {
+  /** Short stable word for the alarm id (`archive`). */
+  readonly name: string;
+  readonly sourceBucket: string;
+  readonly destinationBucket: string;
+  /** The replication rule's `id`. The rule must enable `metrics { status = "Enabled" }`, or S3 publishes nothing (F-24). */
+  readonly ruleId: string;
+}
+
+export function replicationAlarms(r: S3ReplicationRef, t: AlarmThresholds): AlarmSpec[] {
+  return [
+    {
+      id: `${r.name}-replication-failed`,
+      description: `S3 ${r.sourceBucket} → ${r.destinationBucket} (rule ${r.ruleId}): objects that failed to replicate (F-21)`,
+      threshold: t.s3FailedReplications,
+      metric: { namespace: 'AWS/S3', metricName: 'OperationsFailedReplication', dimensions: { SourceBucket: r.sourceBucket, DestinationBucket: r.destinationBucket, RuleId: r.ruleId }, stat: 'Sum' },
+    },
+  ];
+}
+
+export function queueAlarms(purpose: string, queueName: string): AlarmSpec[] {
+  return [
+    {
+      id: `${purpose}-depth`,
+      description: `SQS ${queueName}: messages waiting (a failed payment; F-06)`,
+      threshold: 0,
+      metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueName }, stat: 'Maximum' },
+    },
+  ];
+}

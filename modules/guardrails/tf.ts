@@ -1,0 +1,156 @@
+/**
+ * Helpers rules share to read synthesized Terraform JSON: nested blocks (which cdktf
+ * writes as an object or a list), references between resources, and IAM policy
+ * documents written as literal JSON strings.
+ */
+import type { TfBlock } from './types';
+
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A nested block as a list: cdktf writes single blocks as objects and repeated ones as lists. */
+export function blocks(value: unknown): Json[] {
+  if (Array.isArray(value)) return value.filter(isObject);
+  return isObject(value) ? [value] : [];
+}
+
+/** The first nested block, if any. */
+export function block(value: unknown): Json | undefined {
+  return blocks(value)[0];
+}
+
+/** A string or list of strings as a list (IAM's `Action`, `Resource`, …). */
+export function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
+
+/** True for `true` and Terraform's `"true"`. */
+export function isTrue(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+export function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+/** Whether a value is (or contains) a Terraform expression. */
+export function isExpression(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('${');
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether `value` points at `target`: a Terraform reference to one of its attributes
+ * (`${aws_s3_bucket.archive.id}`, optionally with a suffix such as `/*`), or a literal
+ * equal to one of its literal arguments (`bucket`, `function_name`, …).
+ */
+export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly string[] = [], attrs?: readonly string[]): boolean {
+  if (typeof value !== 'string') return false;
+  const attr = attrs ? `(${attrs.map(escape).join('|')})` : '[a-z_]+';
+  if (new RegExp(`\\$\\{${escape(target.type)}\\.${escape(target.name)}\\.${attr}\\b`).test(value)) return true;
+  return literalArgs.some((arg) => {
+    const literal = target.config[arg];
+    return typeof literal === 'string' && !isExpression(literal) && literal === value;
+  });
+}
+
+// ---- IAM policy documents -------------------------------------------------------------
+
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect?: string;
+  readonly Principal?: unknown;
+  readonly NotPrincipal?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly NotResource?: unknown;
+  readonly Condition?: unknown;
+}
+
+export type ParsedPolicy = { ok: true; statements: Statement[] } | { ok: false; reason: string };
+
+/** Parses a policy written as a literal JSON string (references inside strings are fine). */
+export function parsePolicy(value: unknown): ParsedPolicy {
+  if (typeof value !== 'string') return { ok: false, reason: 'the policy is not a JSON string' };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value);
+  } catch {
+    return { ok: false, reason: `the policy is not literal JSON (${value.length > 60 ? `${value.slice(0, 57)}...` : value})` };
+  }
+  if (!isObject(doc)) return { ok: false, reason: 'the policy is not a JSON object' };
+  const st = doc.Statement;
+  const statements = (Array.isArray(st) ? st : [st]).filter(isObject) as Statement[];
+  return { ok: true, statements };
+}
+
+export function describeStatement(s: Statement, index: number): string {
+  return s.Sid ? `statement ${JSON.stringify(s.Sid)}` : `statement #${index + 1}`;
+}
+
+/** Whether a principal element means "anyone": `"*"`, `{"AWS": "*"}`, or `*` among any of its lists. */
+export function isAnyPrincipal(principal: unknown): boolean {
+  if (principal === '*') return true;
+  if (!isObject(principal)) return false;
+  return Object.values(principal).some((v) => strings(v).includes('*'));
+}
+
+export function hasCondition(s: Statement): boolean {
+  return isObject(s.Condition) && Object.keys(s.Condition).length > 0;
+}
+
+/** Where resources keep a policy document, and whether it is an identity policy or a resource policy. */
+export interface PolicySite {
+  readonly type: string;
+  /** Argument holding the JSON string; `inline_policy[].policy` is read through `nested`. */
+  readonly arg: string;
+  readonly nested?: string;
+  readonly kind: 'identity' | 'resource' | 'trust' | 'key';
+}
+
+export const POLICY_SITES: readonly PolicySite[] = [
+  { type: 'aws_iam_policy', arg: 'policy', kind: 'identity' },
+  { type: 'aws_iam_role_policy', arg: 'policy', kind: 'identity' },
+  { type: 'aws_iam_user_policy', arg: 'policy', kind: 'identity' },
+  { type: 'aws_iam_group_policy', arg: 'policy', kind: 'identity' },
+  { type: 'aws_iam_role', arg: 'policy', nested: 'inline_policy', kind: 'identity' },
+  { type: 'aws_iam_role', arg: 'assume_role_policy', kind: 'trust' },
+  { type: 'aws_kms_key', arg: 'policy', kind: 'key' },
+  { type: 'aws_kms_replica_key', arg: 'policy', kind: 'key' },
+  { type: 'aws_kms_key_policy', arg: 'policy', kind: 'key' },
+  { type: 'aws_s3_bucket_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_sns_topic', arg: 'policy', kind: 'resource' },
+  { type: 'aws_sns_topic_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_sqs_queue', arg: 'policy', kind: 'resource' },
+  { type: 'aws_sqs_queue_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_api_gateway_rest_api', arg: 'policy', kind: 'resource' },
+  { type: 'aws_api_gateway_rest_api_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_cloudwatch_log_resource_policy', arg: 'policy_document', kind: 'resource' },
+  { type: 'aws_secretsmanager_secret', arg: 'policy', kind: 'resource' },
+  { type: 'aws_secretsmanager_secret_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_dynamodb_resource_policy', arg: 'policy', kind: 'resource' },
+  { type: 'aws_s3control_access_point_policy', arg: 'policy', kind: 'resource' },
+];
+
+export const POLICY_TYPES: readonly string[] = [...new Set(POLICY_SITES.map((s) => s.type))];
+
+/** Every policy document a block holds, with where it sits (`policy`, `inline_policy[0].policy`). */
+export function policiesOf(b: TfBlock): { where: string; kind: PolicySite['kind']; value: unknown }[] {
+  const out: { where: string; kind: PolicySite['kind']; value: unknown }[] = [];
+  for (const site of POLICY_SITES) {
+    if (site.type !== b.type) continue;
+    if (site.nested) {
+      blocks(b.config[site.nested]).forEach((nested, i) => {
+        if (nested[site.arg] !== undefined) out.push({ where: `${site.nested}[${i}].${site.arg}`, kind: site.kind, value: nested[site.arg] });
+      });
+    } else if (b.config[site.arg] !== undefined) {
+      out.push({ where: site.arg, kind: site.kind, value: b.config[site.arg] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The shapes a guardrail rule works on. A rule is a pure function of one synthesized
+ * Terraform block (a resource, or an AWS provider configuration) and read access to the
+ * whole stack's synthesized JSON, so cross-resource rules ("this bucket has a TLS-deny
+ * policy", "this function has an alarm") need no construct internals: the rules see
+ * exactly what `cdktf synth` writes and Terraform applies.
+ */
+
+/** Terraform JSON of one stack, as `stack.toTerraform()` returns it and `cdktf synth` writes it. */
+export type TfJson = {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  provider?: Record<string, Record<string, unknown>[]>;
+  [key: string]: unknown;
+};
+
+/** The pseudo resource type under which AWS provider configurations are checked. */
+export const AWS_PROVIDER = 'provider.aws';
+
+/** One block of the synthesized stack a rule looks at. */
+export interface TfBlock {
+  /** Terraform resource type (`aws_s3_bucket`), or `provider.aws` for a provider configuration. */
+  readonly type: string;
+  /** Logical name in the JSON (`archive_bucket_1A2B3C4D`), or the provider alias (`default` when none). */
+  readonly name: string;
+  /** Terraform address: `aws_s3_bucket.archive_bucket_1A2B3C4D`, `provider.aws`, `provider.aws.eu-central-1`. */
+  readonly address: string;
+  /** Construct path (`payments-prod-eu-west-1/archive/bucket`) when the JSON records it. */
+  readonly constructPath?: string;
+  /** The block's arguments, as synthesized (snake_case; references as `${type.name.attr}`). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** Read access to the whole synthesized stack. */
+export interface StackView {
+  readonly name: string;
+  /**
+   * The stack's environment (`dev`, `staging`, `prod`, or `shared` for the organisation's
+   * deployment and log-archive accounts), from the `environment` default tag of the stack's
+   * default AWS provider. `undefined` when no provider sets it; rules then assume the
+   * strictest environment.
+   */
+  readonly environment: string | undefined;
+  readonly tf: TfJson;
+  /** Every resource of a type, in JSON order. */
+  resources(type: string): readonly TfBlock[];
+}
+
+/** What a rule reports for one block. */
+export interface Violation {
+  readonly message: string;
+  /** How to fix it; defaults to the rule's `fix`. */
+  readonly fix?: string;
+}
+
+export interface Rule {
+  /** Stable, kebab-case; what suppressions name. */
+  readonly id: string;
+  /** One line: what the rule demands. */
+  readonly description: string;
+  /** F-ids of FAILURE-CATALOG the rule prevents. */
+  readonly failures: readonly string[];
+  /** Resource types (or `provider.aws`) the rule inspects. */
+  readonly appliesTo: readonly string[];
+  /** The usual fix, printed with every finding. */
+  readonly fix: string;
+  /** Pure: no I/O, no construct access; [] when the block complies. */
+  check(block: TfBlock, stack: StackView): Violation[];
+}
+
+/** One violation, located. */
+export interface Finding {
+  readonly stack: string;
+  readonly address: string;
+  readonly constructPath?: string;
+  readonly ruleId: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/** A finding that a suppression with a reason silenced. */
+export interface SuppressedFinding extends Finding {
+  readonly reason: string;
+}
+
+/** A suppression recorded on a resource that matched no finding (reported, not fatal). */
+export interface UnusedSuppression {
+  readonly stack: string;
+  readonly address: string;
+  readonly ruleId: string;
+  readonly reason: string;
+}
+
+export interface StackReport {
+  readonly stack: string;
+  readonly findings: readonly Finding[];
+  readonly suppressed: readonly SuppressedFinding[];
+  readonly unusedSuppressions: readonly UnusedSuppression[];
+}
+
+export interface GuardrailsReport {
+  readonly stacks: readonly StackReport[];
+  readonly findings: readonly Finding[];
+  readonly suppressed: readonly SuppressedFinding[];
+  readonly unusedSuppressions: readonly UnusedSuppression[];
+}
