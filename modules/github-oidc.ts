@@ -9,7 +9,8 @@
  *                       (sub `repo:<owner/repo>:ref:refs/heads/<branch>`); may assume the
  *                       deploy role of every target account, read and write state.
  *
- * Both trusts require `aud` = sts.amazonaws.com. The apply job must not declare a GitHub
+ * Both trusts require `aud` = sts.amazonaws.com and the `repository` claim; ci-apply also the
+ * `ref` claim of the default branch. The apply job must not declare a GitHub
  * `environment:` (that changes the token's `sub` to `repo:…:environment:<name>`).
  * The assume grants list every role ARN explicitly: adding a workload adds exactly its ARN.
  */
@@ -35,6 +36,10 @@ export interface CiRoleProps {
   readonly provider: IamOpenidConnectProvider;
   /** The exact OIDC `sub` allowed to assume the role. */
   readonly subject: string;
+  /** `owner/repo`: also required as the `repository` claim. */
+  readonly repository: string;
+  /** When set, the `ref` claim must equal it (`refs/heads/<branch>`). @default any ref (pull requests) */
+  readonly ref?: string;
   readonly sessionSeconds: number;
 }
 
@@ -61,7 +66,16 @@ export class CiRole extends Construct {
             Effect: 'Allow',
             Principal: { Federated: props.naming.githubOidcProviderArn() },
             Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: props.subject } },
+            // sub and aud are the canonical checks; repository and ref restate them with AWS's
+            // GitHub-specific keys (defence in depth, and the keys the IAM simulator can evaluate).
+            Condition: {
+              StringEquals: {
+                [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_AUDIENCE,
+                [`${GITHUB_OIDC_HOST}:sub`]: props.subject,
+                [`${GITHUB_OIDC_HOST}:repository`]: props.repository,
+                ...(props.ref !== undefined ? { [`${GITHUB_OIDC_HOST}:ref`]: props.ref } : {}),
+              },
+            },
           },
         ],
       }),
@@ -93,7 +107,7 @@ export class GithubOidc extends Construct {
     if (sessionSeconds < 3600 || sessionSeconds > 43200) throw new Error(`GithubOidc ${id}: sessionSeconds must be 3600..43200`);
     // AWS validates GitHub's certificate itself; thumbprints are no longer needed for this issuer.
     this.provider = new IamOpenidConnectProvider(this, 'provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: [GITHUB_AUDIENCE] });
-    this.plan = new CiRole(this, 'ci-plan', { naming, purpose: 'ci-plan', provider: this.provider, subject: `repo:${repository}:pull_request`, sessionSeconds });
-    this.apply = new CiRole(this, 'ci-apply', { naming, purpose: 'ci-apply', provider: this.provider, subject: `repo:${repository}:ref:refs/heads/${defaultBranch}`, sessionSeconds });
+    this.plan = new CiRole(this, 'ci-plan', { naming, purpose: 'ci-plan', provider: this.provider, subject: `repo:${repository}:pull_request`, repository, sessionSeconds });
+    this.apply = new CiRole(this, 'ci-apply', { naming, purpose: 'ci-apply', provider: this.provider, subject: `repo:${repository}:ref:refs/heads/${defaultBranch}`, repository, ref: `refs/heads/${defaultBranch}`, sessionSeconds });
   }
 }
