@@ -95,6 +95,12 @@ export type TopicPurpose = (typeof TOPIC_PURPOSES)[number];
 export const KEY_PURPOSES = ['data', 'archive', 'tfstate'] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
+/** AWS Organizations' default cross-account role in member accounts. */
+export const ORGANIZATION_ACCESS_ROLE = 'OrganizationAccountAccessRole';
+
+/** Issuer host of GitHub Actions' OIDC tokens (also the prefix of its condition keys). */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
 export function arn(service: string, region: string, accountId: string, resource: string): string {
   return `arn:aws:${service}:${region}:${accountId}:${resource}`;
 }
@@ -138,6 +144,45 @@ export class Naming {
 
   ciRoleArn(purpose: CiRolePurpose): string {
     return `arn:aws:iam::${this.manifest.deployment.accountId}:role/${this.ciRoleName(purpose)}`;
+  }
+
+  /** The permissions boundary every role the deploy role creates (and the deploy role itself) carries, one per account. */
+  boundaryPolicyName(): string {
+    return checkName('iamPolicy', `${this.project}-deploy-boundary`);
+  }
+
+  boundaryPolicyArn(accountId: string): string {
+    return `arn:aws:iam::${accountId}:policy/${this.boundaryPolicyName()}`;
+  }
+
+  /**
+   * The role AWS Organizations creates in every account it creates (trusted by the
+   * management account). Only used to apply the stacks that own the access roles
+   * (`access_role=bootstrap`); its name is AWS's default, not ours.
+   */
+  organizationAccessRoleArn(accountId: string): string {
+    return `arn:aws:iam::${accountId}:role/${checkName('iamRole', ORGANIZATION_ACCESS_ROLE)}`;
+  }
+
+  /** An account's root principal (delegates to that account's IAM); only ever trusted together with conditions. */
+  accountRootArn(accountId: string): string {
+    return `arn:aws:iam::${accountId}:root`;
+  }
+
+  /** GitHub Actions' OIDC provider in the deployment account. */
+  githubOidcProviderArn(): string {
+    return `arn:aws:iam::${this.manifest.deployment.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+  }
+
+  /** External id the audit account passes when it assumes an audit role (defence in depth beside aws:PrincipalOrgID). */
+  auditExternalId(): string {
+    return `${this.project}-audit-${this.manifest.organization.id}`;
+  }
+
+  /** Every account a stack deploys into (deployment, log archive, workloads), each once, in manifest order. */
+  targetAccountIds(): string[] {
+    const ids = [this.manifest.deployment.accountId, this.manifest.logArchive.accountId, ...this.manifest.workloads.map((w) => w.accountId)];
+    return [...new Set(ids)];
   }
 
   keyAlias(purpose: KeyPurpose, owner?: string): string {

@@ -64,7 +64,10 @@ export abstract class AccountStack extends TerraformStack {
   /** Roles the providers may assume, by the value of `access_role`. Bootstrap stacks add their first-apply role. */
   protected accessRoles(): Record<string, string> {
     const purposes: AccessRolePurpose[] = ['deploy', 'plan'];
-    return Object.fromEntries(purposes.map((p) => [p, this.naming.accessRoleArn(p, this.spec.accountId)]));
+    const roles: Record<string, string> = Object.fromEntries(purposes.map((p) => [p, this.naming.accessRoleArn(p, this.spec.accountId)]));
+    // Stacks that own the access roles (which no deploy may change) are applied with the organisation's account-access role; README "First bootstrap and rotation".
+    if (this.spec.kind !== 'payments') roles.bootstrap = this.naming.organizationAccessRoleArn(this.spec.accountId);
+    return roles;
   }
 
   /** The tags every resource of this stack carries (provider default tags). */

@@ -3,10 +3,12 @@
  * workloads' replicated settlement archives.
  */
 import { Construct } from 'constructs';
+import { AccessRoles } from '../modules/access-roles';
 import { AccountStack, type AccountStackProps } from './account-stack';
 
 export class LogArchiveStack extends AccountStack {
   constructor(scope: Construct, props: AccountStackProps) {
     super(scope, props);
+    new AccessRoles(this, 'access-roles', { manifest: this.manifest, accountId: this.spec.accountId }); // deploy/plan/audit roles of this account (issue 7)
   }
 }

@@ -1,0 +1,179 @@
+/**
+ * The policy documents of the access roles, as typed data (F-14). Pure functions of the
+ * account id and the naming module, so a test can evaluate exactly what is synthesized.
+ *
+ * - `readOnlyPolicy`: what a plan or audit needs to refresh state (describe/get/list of the
+ *   services this project uses), with no data reads (no s3:GetObject, dynamodb:GetItem,
+ *   secretsmanager:GetSecretValue) and no writes.
+ * - `deployPolicy`: the services this project uses, on this account's resources; IAM only
+ *   for roles and policies that carry the permissions boundary.
+ * - `boundaryPolicy`: the cap on the deploy role and on every role it creates: the same
+ *   service set, plus explicit denies for escalation (editing the access roles or the
+ *   boundary, removing a boundary, attaching administrator policies).
+ *
+ * Resource-less calls (kms:CreateKey, list calls, telemetry puts) are only authorised by IAM
+ * on `*`; they are listed action by action, never as a wildcard service.
+ */
+import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from './naming';
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Principal?: '*' | Record<string, string | string[]>;
+  readonly Action: string | string[];
+  /** Absent only in trust policies. */
+  readonly Resource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: PolicyStatement[];
+}
+
+export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
+
+/** AWS managed policies that must never be attached by a deploy: they would lift a role above the boundary's intent. */
+export const FORBIDDEN_MANAGED_POLICIES = [
+  'arn:aws:iam::aws:policy/AdministratorAccess',
+  'arn:aws:iam::aws:policy/PowerUserAccess',
+  'arn:aws:iam::aws:policy/IAMFullAccess',
+] as const;
+
+/** The regional services the payment stacks manage, with the resources of one account they may touch. */
+function serviceResources(naming: Naming, accountId: string): { service: string; resources: string[] }[] {
+  const p = naming.project;
+  const a = accountId;
+  return [
+    { service: 's3', resources: [`arn:aws:s3:::${p}-*`, `arn:aws:s3:::${p}-*/*`] },
+    { service: 'dynamodb', resources: [`arn:aws:dynamodb:*:${a}:table/${p}-*`, `arn:aws:dynamodb::${a}:global-table/${p}-*`] },
+    { service: 'lambda', resources: [`arn:aws:lambda:*:${a}:function:${p}-*`] },
+    { service: 'states', resources: [`arn:aws:states:*:${a}:stateMachine:${p}-*`, `arn:aws:states:*:${a}:execution:${p}-*`] },
+    { service: 'sns', resources: [`arn:aws:sns:*:${a}:${p}-*`] },
+    { service: 'sqs', resources: [`arn:aws:sqs:*:${a}:${p}-*`] },
+    { service: 'kms', resources: [`arn:aws:kms:*:${a}:key/*`, `arn:aws:kms:*:${a}:alias/${p}-*`] },
+    { service: 'logs', resources: [`arn:aws:logs:*:${a}:log-group:/aws/*/${p}-*`, `arn:aws:logs:*:${a}:log-group:/aws/vendedlogs/states/${p}-*`] },
+    { service: 'cloudwatch', resources: [`arn:aws:cloudwatch:*:${a}:alarm:${p}-*`, `arn:aws:cloudwatch::${a}:dashboard/${p}-*`] },
+    { service: 'secretsmanager', resources: [`arn:aws:secretsmanager:*:${a}:secret:${p}/*`] },
+    // API Gateway ARNs carry no account: an API call only ever reaches the caller's own account.
+    { service: 'apigateway', resources: ['arn:aws:apigateway:*::/*'] },
+  ];
+}
+
+/** Calls IAM authorises only on `*`: creating keys, account-wide listing, telemetry. */
+const RESOURCELESS_WRITES = ['kms:CreateKey', 'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy', 'logs:DeleteResourcePolicy', 'cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+const RESOURCELESS_READS = [
+  'kms:ListKeys', 'kms:ListAliases', 'dynamodb:ListTables', 'dynamodb:DescribeLimits', 'lambda:ListFunctions', 'states:ListStateMachines',
+  'sns:ListTopics', 'sqs:ListQueues', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:ListLogDeliveries', 'logs:GetLogDelivery',
+  'cloudwatch:DescribeAlarms', 'cloudwatch:ListDashboards', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'secretsmanager:ListSecrets',
+  's3:ListAllMyBuckets', 'iam:ListRoles', 'iam:ListPolicies',
+];
+
+/** Describe/get/list actions, per service, that read configuration and never data. */
+const READ_ACTIONS: Record<string, string[]> = {
+  s3: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetReplicationConfiguration', 's3:GetEncryptionConfiguration', 's3:GetIntelligentTieringConfiguration', 's3:GetInventoryConfiguration', 's3:GetMetricsConfiguration', 's3:GetAnalyticsConfiguration'],
+  dynamodb: ['dynamodb:Describe*', 'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy'],
+  lambda: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionCodeSigningConfig', 'lambda:GetFunctionConcurrency', 'lambda:GetPolicy', 'lambda:GetAlias', 'lambda:GetFunctionUrlConfig', 'lambda:GetFunctionEventInvokeConfig', 'lambda:GetRuntimeManagementConfig', 'lambda:GetFunctionRecursionConfig', 'lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:ListTags'],
+  states: ['states:DescribeStateMachine', 'states:DescribeStateMachineAlias', 'states:ListStateMachineVersions', 'states:ListStateMachineAliases', 'states:ListTagsForResource'],
+  sns: ['sns:GetTopicAttributes', 'sns:GetSubscriptionAttributes', 'sns:ListSubscriptionsByTopic', 'sns:ListTagsForResource', 'sns:GetDataProtectionPolicy'],
+  sqs: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListQueueTags', 'sqs:ListDeadLetterSourceQueues'],
+  kms: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags', 'kms:ListGrants'],
+  logs: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup', 'logs:GetDataProtectionPolicy', 'logs:DescribeSubscriptionFilters'],
+  cloudwatch: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetDashboard', 'cloudwatch:ListTagsForResource'],
+  secretsmanager: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:ListSecretVersionIds'],
+  apigateway: ['apigateway:GET'],
+};
+
+/** The roles a deploy must never change: the access roles themselves and, in the deployment account, the CI roles. */
+export function protectedRoleArns(naming: Naming, accountId: string): string[] {
+  return [
+    ...ACCESS_ROLE_PURPOSES.map((p) => naming.accessRoleArn(p, accountId)),
+    ...CI_ROLE_PURPOSES.map((p) => `arn:aws:iam::${accountId}:role/${naming.ciRoleName(p)}`),
+  ];
+}
+
+/** Read-only: plan and audit roles. No writes, no data reads. */
+export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocument {
+  const services = serviceResources(naming, accountId);
+  return policy(
+    ...services.map((s) => ({ Sid: `Read${s.service.replace(/[^a-z]/g, '')}`, Effect: 'Allow' as const, Action: READ_ACTIONS[s.service]!, Resource: s.resources })),
+    {
+      Sid: 'ReadIam',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:GetOpenIDConnectProvider', 'iam:ListInstanceProfilesForRole'],
+      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, `arn:aws:iam::${accountId}:oidc-provider/*`, 'arn:aws:iam::aws:policy/*'],
+    },
+    { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
+    { Sid: 'ReadResourceless', Effect: 'Allow', Action: RESOURCELESS_READS, Resource: '*' },
+  );
+}
+
+/** IAM writes the deploy role may make, and only on roles that carry the boundary. */
+const ROLE_WRITES_NEEDING_BOUNDARY = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary'];
+const ROLE_WRITES = ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:PassRole'];
+const POLICY_WRITES = ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'];
+
+/** The escalation guard, shared by the deploy policy and the boundary (a deny in either is final). */
+function escalationDenies(naming: Naming, accountId: string): PolicyStatement[] {
+  return [
+    {
+      Sid: 'DenyAccessRoleChanges',
+      Effect: 'Deny',
+      Action: [...ROLE_WRITES_NEEDING_BOUNDARY, ...ROLE_WRITES.filter((a) => a !== 'iam:PassRole'), 'iam:DeleteRolePermissionsBoundary'],
+      Resource: protectedRoleArns(naming, accountId),
+    },
+    { Sid: 'DenyBoundaryChanges', Effect: 'Deny', Action: POLICY_WRITES, Resource: naming.boundaryPolicyArn(accountId) },
+    { Sid: 'DenyBoundaryRemoval', Effect: 'Deny', Action: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'], Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:user/*`] },
+    {
+      Sid: 'DenyAdministratorPolicies',
+      Effect: 'Deny',
+      Action: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy', 'iam:AttachGroupPolicy'],
+      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:user/*`, `arn:aws:iam::${accountId}:group/*`],
+      Condition: { ArnEquals: { 'iam:PolicyARN': [...FORBIDDEN_MANAGED_POLICIES] } },
+    },
+  ];
+}
+
+function serviceWrites(naming: Naming, accountId: string): PolicyStatement[] {
+  return [
+    ...serviceResources(naming, accountId).map((s) => ({ Sid: `Manage${s.service.replace(/[^a-z]/g, '')}`, Effect: 'Allow' as const, Action: `${s.service}:*`, Resource: s.resources })),
+    { Sid: 'Resourceless', Effect: 'Allow', Action: [...RESOURCELESS_WRITES, ...RESOURCELESS_READS], Resource: '*' },
+    { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
+  ];
+}
+
+function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
+  const roles = `arn:aws:iam::${accountId}:role/${naming.project}-*`;
+  return [
+    {
+      Sid: 'RolesOnlyWithBoundary',
+      Effect: 'Allow',
+      Action: ROLE_WRITES_NEEDING_BOUNDARY,
+      Resource: roles,
+      Condition: { StringEquals: { 'iam:PermissionsBoundary': naming.boundaryPolicyArn(accountId) } },
+    },
+    { Sid: 'ManageProjectRoles', Effect: 'Allow', Action: ROLE_WRITES, Resource: roles },
+    { Sid: 'ManageProjectPolicies', Effect: 'Allow', Action: POLICY_WRITES, Resource: `arn:aws:iam::${accountId}:policy/${naming.project}-*` },
+    {
+      Sid: 'ReadIam',
+      Effect: 'Allow',
+      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:ListInstanceProfilesForRole'],
+      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, 'arn:aws:iam::aws:policy/*'],
+    },
+    { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: 'iam:CreateServiceLinkedRole', Resource: `arn:aws:iam::${accountId}:role/aws-service-role/*` },
+  ];
+}
+
+/** The deploy role's own permissions; capped again by the boundary it carries. */
+export function deployPolicy(naming: Naming, accountId: string): PolicyDocument {
+  return policy(...serviceWrites(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
+}
+
+/**
+ * The permissions boundary: the most any deploy-created role (and the deploy role) can ever
+ * do in this account. It allows the project's services and IAM only under the same
+ * boundary condition, and denies every way of escaping it.
+ */
+export function boundaryPolicy(naming: Naming, accountId: string): PolicyDocument {
+  return policy(...serviceWrites(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
+}
