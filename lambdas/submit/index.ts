@@ -11,7 +11,7 @@
  * (and the API's request model's, before this function runs).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { documentClient } from '../shared/clients';
@@ -57,11 +57,16 @@ export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayPr
     );
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
-    const old = (err as ConditionalCheckFailedException).Item as Record<string, { S?: string }> | undefined;
+    // The first request's record: from the failed condition (ALL_OLD) or, where the
+    // implementation does not return it (dynalite), from a strongly consistent read.
+    const raw = (err as ConditionalCheckFailedException).Item as Record<string, { S?: string }> | undefined;
+    const old: Record<string, unknown> | undefined = raw
+      ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.S]))
+      : (await doc.send(new GetCommand({ TableName: table, Key: { paymentId }, ConsistentRead: true }))).Item;
     replayed = true;
-    receivedAt = old?.createdAt?.S ?? now;
-    status = (old?.status?.S as PaymentStatus | undefined) ?? 'RECEIVED';
-    if (old?.requestBody?.S !== undefined) firstBody = JSON.parse(old.requestBody.S);
+    receivedAt = typeof old?.createdAt === 'string' ? old.createdAt : now;
+    status = (old?.status as PaymentStatus | undefined) ?? 'RECEIVED';
+    if (typeof old?.requestBody === 'string') firstBody = JSON.parse(old.requestBody);
   }
   // Built only from what the first request stored, so every retry sends the same input.
   const input: ExecutionInput = { paymentId, idempotencyKey, receivedAt, body: firstBody };

@@ -269,7 +269,7 @@ export class LocalWorkflow {
   /** Calls the submit function as API Gateway's Lambda proxy integration would. */
   async submit(idempotencyKey: string, body: unknown): Promise<SubmitOutcome> {
     const submit = [...this.handlers.entries()].find(([n]) => n.endsWith('-submit'))![1];
-    const res = (await submit({ resource: '/payments', path: '/payments', httpMethod: 'POST', headers: { 'Idempotency-Key': idempotencyKey, 'Content-Type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })) as { statusCode: number; body: string };
+    const res = (await submit({ resource: '/payments', path: '/payments', httpMethod: 'POST', headers: { 'Idempotency-Key': idempotencyKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? null) })) as { statusCode: number; body: string };
     return { statusCode: res.statusCode, body: JSON.parse(res.body) };
   }
 
