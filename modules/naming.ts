@@ -83,7 +83,7 @@ export type WorkloadRolePurpose = (typeof WORKLOAD_ROLE_PURPOSES)[number];
 export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure'] as const;
 export type FunctionPurpose = (typeof FUNCTION_PURPOSES)[number];
 
-export const TABLE_PURPOSES = ['payments', 'idempotency'] as const;
+export const TABLE_PURPOSES = ['payments', 'idempotency', 'sandbox'] as const;
 export type TablePurpose = (typeof TABLE_PURPOSES)[number];
 
 export const QUEUE_PURPOSES = ['dlq'] as const;

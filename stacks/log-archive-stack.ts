@@ -4,11 +4,13 @@
  */
 import { Construct } from 'constructs';
 import { AccessRoles } from '../modules/access-roles';
+import { LogArchive } from '../modules/log-archive';
 import { AccountStack, type AccountStackProps } from './account-stack';
 
 export class LogArchiveStack extends AccountStack {
   constructor(scope: Construct, props: AccountStackProps) {
     super(scope, props);
     new AccessRoles(this, 'access-roles', { manifest: this.manifest, accountId: this.spec.accountId }); // deploy/plan/audit roles of this account (issue 7)
+    new LogArchive(this, 'archive', { manifest: this.manifest });
   }
 }

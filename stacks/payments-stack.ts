@@ -1,15 +1,67 @@
 /**
- * `payments-<workload>-<region>`: the payment workflow of one workload in one region.
- * The primary region's stack also owns the workload's replicated data plane (F-20).
+ * `payments-<workload>-<region>`: the payment workflow of one workload in one region, its
+ * alarms and dashboard. The primary region's stack also owns the workload's replicated
+ * data plane (F-20): key and replicas, global tables, every region's archive and the
+ * replication; replica-region stacks deploy after it and find those by name and alias.
  */
 import { Construct } from 'constructs';
+import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import type { Workload } from '../accounts/schema';
+import { AlarmTopic, WorkloadAlarms } from '../modules/alarms';
+import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/naming';
+import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/payment-workflow';
+import { WorkloadDataPlane } from '../modules/workload-data-plane';
 import { AccountStack, workloadOf, type AccountStackProps } from './account-stack';
 
 export class PaymentsStack extends AccountStack {
   readonly workloadConfig: Workload;
+  /** The replicated data plane; only in the primary region's stack. */
+  readonly data?: WorkloadDataPlane;
+  readonly workflow: PaymentWorkflow;
+  readonly alarms: WorkloadAlarms;
+
   constructor(scope: Construct, props: AccountStackProps) {
     super(scope, props);
-    this.workloadConfig = workloadOf(props.manifest, props.spec);
+    const w = workloadOf(props.manifest, props.spec);
+    this.workloadConfig = w;
+    const wn = this.naming.forWorkload(w);
+    const region = props.spec.region;
+
+    let keyArn: string;
+    if (props.spec.primary) {
+      this.data = new WorkloadDataPlane(this, 'data', { manifest: props.manifest, workload: w, providerFor: (r) => this.providerFor(r) });
+      keyArn = this.data.key.arnIn(region);
+    } else {
+      // The primary stack (an earlier wave) created this region's key replica and its alias.
+      keyArn = new DataAwsKmsAlias(this, 'data-key', { name: wn.keyAlias('data') }).targetKeyArn;
+    }
+    const dataPlane: WorkflowDataPlane = {
+      paymentsTable: { name: wn.table('payments'), arn: wn.tableArn('payments', region) },
+      archiveBucket: { name: wn.bucket('archive', region), arn: wn.bucketArn('archive', region) },
+      key: { arn: keyArn },
+    };
+    this.workflow = new PaymentWorkflow(this, 'workflow', { naming: wn, workload: w, region, dataPlane });
+
+    const topic = new AlarmTopic(this, 'alarm-topic', { naming: wn, region, key: { arn: keyArn }, emails: w.alertEmails });
+    const functions = FUNCTION_PURPOSES.filter((p): p is FunctionPurpose => p in this.workflow.functions);
+    this.alarms = new WorkloadAlarms(this, 'alarms', {
+      naming: wn,
+      region,
+      topic,
+      functions,
+      stateMachine: this.workflow.stateMachine,
+      apiStage: this.workflow.api.stage.stageName,
+      tables: ['payments', 'idempotency'],
+      receivingRegions: wn.regions.filter((r) => r !== region),
+      // S3 publishes replication metrics per rule (each rule enables them); watched where the source is.
+      replications: (this.data?.replication.destinations ?? []).map((d) => ({
+        name: d.id,
+        sourceBucket: this.data!.replication.sourceBucketName,
+        destinationBucket: d.bucketName,
+        ruleId: d.id,
+      })),
+      deadLetterQueues: ['dlq'],
+    });
   }
 }
+

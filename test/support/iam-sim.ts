@@ -47,5 +47,6 @@ export async function simulate(req: SimRequest): Promise<Decision> {
   if (result.resultType === 'error') {
     throw new Error(`simulator rejected ${req.action} on ${req.resource}: ${JSON.stringify(result.errors)}`);
   }
+  if (process.env.IAM_SIM_DEBUG) process.stderr.write(`${req.action} ${req.resource}: ${JSON.stringify(result, null, 1)}\n`);
   return result.overallResult as Decision;
 }

@@ -1,0 +1,39 @@
+/**
+ * Errors whose `name` is what the state machine's Retry/Catch match. Step Functions
+ * matches the Lambda's `errorType`, which the Node.js runtime takes from `error.name`;
+ * aws-local-stepfunctions matches `error.name` too. Each class sets `name` explicitly
+ * (minifiers rename classes, so `constructor.name` is not stable in a bundle).
+ */
+
+/** The gateway answered 5xx or could not be reached: transient, safe to retry with the same key (F-03, F-08). */
+export class GatewayUnavailableError extends Error {
+  override readonly name = 'GatewayUnavailableError';
+}
+
+/** No answer within the adapter's timeout; the charge may have happened, so retry with the same key (F-08). */
+export class GatewayTimeoutError extends Error {
+  override readonly name = 'GatewayTimeoutError';
+}
+
+/** The gateway rejected the request itself (4xx other than a decline): a bug or bad credential; never retried. */
+export class GatewayRequestError extends Error {
+  override readonly name = 'GatewayRequestError';
+}
+
+/** The handler's input is not what the state machine promised: never retried. */
+export class InvalidTaskInputError extends Error {
+  override readonly name = 'InvalidTaskInputError';
+}
+
+/** A required environment variable is missing or malformed: the function fails at cold start, naming it. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** The error names the state machine retries on for the charge task (transient gateway failures only). */
+export const TRANSIENT_GATEWAY_ERRORS = ['GatewayUnavailableError', 'GatewayTimeoutError'] as const;
+
+/** The fraud screen lost the optimistic-lock race on a customer's velocity window too often: transient. */
+export class VelocityContentionError extends Error {
+  override readonly name = 'VelocityContentionError';
+}

@@ -1,0 +1,211 @@
+/**
+ * The payment gateway adapter: one `charge` call with a per-attempt timeout and the
+ * payment's idempotency key on every attempt (F-08), so a retried task or a lost response
+ * never charges twice. Errors are classified for the state machine's Retry (F-03):
+ * 5xx / unreachable → GatewayUnavailableError, no answer in time → GatewayTimeoutError
+ * (both transient, retried with the same key), anything else → not retried.
+ *
+ * Two transports behind one interface: `live` (HTTPS to the configured endpoint, bearer
+ * credential from Secrets Manager) and the built-in `sandbox` for non-prod workloads,
+ * whose behaviour is chosen by token (contract, see SANDBOX_TOKENS) and which keeps its
+ * captures per idempotency key in a DynamoDB table, so captures can be counted.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from './errors';
+
+export interface ChargeRequest {
+  readonly idempotencyKey: string;
+  readonly paymentId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly merchantId: string;
+  readonly customerId: string;
+  readonly token: string;
+}
+
+export type ChargeResult =
+  | { readonly approved: true; readonly chargeId: string; readonly capturedAt: string }
+  | { readonly approved: false; readonly chargeId: string; readonly reason: 'insufficient_funds' | 'card_declined' };
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Sends one request; must honour `signal` (abort = the adapter's timeout). */
+export type GatewayTransport = (request: { credential: string; idempotencyKey: string; body: ChargeRequest }, signal: AbortSignal) => Promise<GatewayResponse>;
+
+export interface GatewayOptions {
+  readonly transport: GatewayTransport;
+  /** Returns the credential; called once per cold start and cached. */
+  readonly credential: () => Promise<string>;
+  /** @default 5000 — per attempt; the task's retries add attempts, never this call. */
+  readonly timeoutMs?: number;
+}
+
+export class PaymentGateway {
+  private credential?: Promise<string>;
+  constructor(private readonly options: GatewayOptions) {}
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    this.credential ??= this.options.credential().catch((err: unknown) => {
+      this.credential = undefined; // do not cache a failure
+      throw err;
+    });
+    const credential = await this.credential;
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 5000);
+    let response: GatewayResponse;
+    try {
+      response = await this.options.transport({ credential, idempotencyKey: request.idempotencyKey, body: request }, signal);
+    } catch (err) {
+      if (signal.aborted) throw new GatewayTimeoutError(`no answer from the gateway within ${this.options.timeoutMs ?? 5000} ms (key ${request.idempotencyKey})`);
+      throw new GatewayUnavailableError(`gateway unreachable: ${(err as Error).message}`);
+    }
+    const body = (response.body ?? {}) as Record<string, unknown>;
+    if (response.status >= 500) throw new GatewayUnavailableError(`gateway answered ${response.status}`);
+    if (response.status === 200 && body.approved === true && typeof body.chargeId === 'string') {
+      return { approved: true, chargeId: body.chargeId, capturedAt: String(body.capturedAt ?? new Date().toISOString()) };
+    }
+    if (response.status === 402 && (body.reason === 'insufficient_funds' || body.reason === 'card_declined')) {
+      return { approved: false, chargeId: String(body.chargeId ?? ''), reason: body.reason };
+    }
+    throw new GatewayRequestError(`gateway answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+  }
+}
+
+/** HTTPS to a real gateway: `POST {endpoint}/v1/charges` with the key in `Idempotency-Key`. */
+export function liveTransport(endpoint: string): GatewayTransport {
+  return async ({ credential, idempotencyKey, body }, signal) => {
+    const res = await fetch(new URL('/v1/charges', endpoint), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credential}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+    return { status: res.status, body: parsed };
+  };
+}
+
+/**
+ * Sandbox tokens (contract):
+ * - `tok_success` approves; `tok_insufficient_funds`, `tok_card_declined` decline with that reason;
+ * - `tok_flaky` answers 503 to the first two attempts of a key, then approves;
+ * - `tok_gateway_down` always answers 503;
+ * - `tok_lost_response` captures, but the first response of a key never arrives; a retry with
+ *   the same key returns that capture.
+ * Any other token is declined `card_declined` (the sandbox approves only what it is told to).
+ */
+export const SANDBOX_TOKENS = ['tok_success', 'tok_insufficient_funds', 'tok_card_declined', 'tok_flaky', 'tok_gateway_down', 'tok_lost_response'] as const;
+
+/** Item of the sandbox captures table: partition key `idempotencyKey` (S). */
+export interface SandboxCaptureItem {
+  readonly idempotencyKey: string;
+  /** Requests seen for this key. */
+  readonly attempts: number;
+  /** Captures performed for this key: 1 at most, whatever the retries (F-08). */
+  readonly captures?: number;
+  readonly chargeId?: string;
+  readonly capturedAt?: string;
+  readonly amount?: number;
+  readonly currency?: string;
+}
+
+export class SandboxGateway {
+  private readonly doc: DynamoDBDocumentClient;
+  constructor(
+    doc: DynamoDBDocumentClient | DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.doc = doc as DynamoDBDocumentClient;
+  }
+
+  readonly transport: GatewayTransport = async ({ credential, idempotencyKey, body }, signal) => {
+    if (credential === '') return { status: 401, body: { error: 'missing credential' } };
+    const attempt = await this.countAttempt(idempotencyKey);
+    const declined = (reason: 'insufficient_funds' | 'card_declined') => ({
+      status: 402,
+      body: { approved: false, reason, chargeId: `ch_declined_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}` },
+    });
+    switch (body.token) {
+      case 'tok_success':
+        return this.approve(await this.capture(idempotencyKey, body));
+      case 'tok_insufficient_funds':
+        return declined('insufficient_funds');
+      case 'tok_flaky':
+        return attempt <= 2 ? { status: 503, body: { error: 'try again' } } : this.approve(await this.capture(idempotencyKey, body));
+      case 'tok_gateway_down':
+        return { status: 503, body: { error: 'down' } };
+      case 'tok_lost_response': {
+        const captured = await this.capture(idempotencyKey, body);
+        if (attempt === 1) await neverAnswer(signal);
+        return this.approve(captured);
+      }
+      default:
+        return declined('card_declined');
+    }
+  };
+
+  /** The captures item of a key (strongly consistent), or undefined. */
+  async captures(idempotencyKey: string): Promise<SandboxCaptureItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { idempotencyKey }, ConsistentRead: true }));
+    return out.Item as SandboxCaptureItem | undefined;
+  }
+
+  private approve(c: { chargeId: string; capturedAt: string }): GatewayResponse {
+    return { status: 200, body: { approved: true, ...c } };
+  }
+
+  private async countAttempt(idempotencyKey: string): Promise<number> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { idempotencyKey },
+        UpdateExpression: 'ADD #attempts :one',
+        ExpressionAttributeNames: { '#attempts': 'attempts' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Number(out.Attributes?.attempts ?? 1);
+  }
+
+  /** Captures once per key: the conditional write makes a second capture impossible (F-08). */
+  private async capture(idempotencyKey: string, body: ChargeRequest): Promise<{ chargeId: string; capturedAt: string }> {
+    const chargeId = `ch_${randomUUID().replace(/-/g, '')}`;
+    const capturedAt = new Date().toISOString();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { idempotencyKey },
+          UpdateExpression: 'SET #chargeId = :chargeId, #capturedAt = :capturedAt, #amount = :amount, #currency = :currency ADD #captures :one',
+          ConditionExpression: 'attribute_not_exists(#chargeId)',
+          ExpressionAttributeNames: { '#chargeId': 'chargeId', '#capturedAt': 'capturedAt', '#amount': 'amount', '#currency': 'currency', '#captures': 'captures' },
+          ExpressionAttributeValues: { ':chargeId': chargeId, ':capturedAt': capturedAt, ':amount': body.amount, ':currency': body.currency, ':one': 1 },
+        }),
+      );
+      return { chargeId, capturedAt };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      const existing = await this.captures(idempotencyKey);
+      return { chargeId: String(existing?.chargeId), capturedAt: String(existing?.capturedAt) };
+    }
+  }
+}
+
+/** A response that never arrives: settles only when the caller gives up (its timeout aborts). */
+function neverAnswer(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

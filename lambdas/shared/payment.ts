@@ -1,0 +1,112 @@
+/**
+ * The payment domain: the request contract of `POST /payments`, statuses and reasons
+ * (both are contracts: users' scripts match on them), and the validation every entry
+ * point shares (the API's JSON-schema model mirrors it; the workflow enforces it).
+ */
+import { createHash } from 'node:crypto';
+import { isCurrencyCode, isMinorAmount, type CurrencyCode } from './money';
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+export const MERCHANT_ID_PATTERN = /^mer_[A-Za-z0-9]{3,32}$/;
+export const CUSTOMER_ID_PATTERN = /^cus_[A-Za-z0-9]{3,32}$/;
+export const CARD_TOKEN_PATTERN = /^tok_[A-Za-z0-9_]{3,64}$/;
+export const MAX_DESCRIPTION_LENGTH = 500;
+export const REQUEST_FIELDS = ['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description'] as const;
+export const PAYMENT_METHOD_FIELDS = ['type', 'token'] as const;
+
+/** Terminal statuses (contract). */
+export const TERMINAL_STATUSES = ['SETTLED', 'DECLINED', 'REJECTED', 'FAILED'] as const;
+/** `RECEIVED`: accepted by the API, the workflow has not decided yet. */
+export const PAYMENT_STATUSES = ['RECEIVED', ...TERMINAL_STATUSES] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Why a request was REJECTED (the first rule it breaks, in this order). */
+export const REJECT_REASONS = [
+  'invalid_body', // not a JSON object
+  'unknown_field', // any field outside the contract (raw card data is never accepted)
+  'invalid_amount', // not an integer of minor units ≥ 1 (F-07)
+  'amount_exceeds_maximum', // above the workload's maxAmountMinor
+  'invalid_currency', // not upper-case ISO 4217
+  'unsupported_currency', // ISO 4217 but not one of the workload's currencies
+  'invalid_merchant_id',
+  'invalid_customer_id',
+  'invalid_payment_method', // not { type: "card", token: "tok_…" }
+  'invalid_description', // not a string of at most 500 characters
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+/** Why a payment was DECLINED: by the fraud screen or by the issuer. */
+export const DECLINE_REASONS = ['fraud_suspected', 'velocity_exceeded', 'insufficient_funds', 'card_declined'] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+/** Why a payment FAILED. */
+export const FAILURE_REASONS = ['gateway_unavailable', 'internal_error', 'execution_failed', 'execution_timed_out', 'execution_aborted'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export interface PaymentRequest {
+  readonly amount: number;
+  readonly currency: CurrencyCode;
+  readonly merchantId: string;
+  readonly customerId: string;
+  readonly paymentMethod: { readonly type: 'card'; readonly token: string };
+  readonly description?: string;
+}
+
+/** The workflow's execution input, written by the API's submit function (and the simulator through it). */
+export interface ExecutionInput {
+  readonly paymentId: string;
+  readonly idempotencyKey: string;
+  readonly receivedAt: string;
+  /** The request body exactly as sent: untrusted until the validate task says otherwise. */
+  readonly body: unknown;
+}
+
+export interface PaymentRules {
+  readonly currencies: readonly string[];
+  readonly maxAmountMinor: number;
+}
+
+export type ValidationResult = { readonly valid: true; readonly payment: PaymentRequest } | { readonly valid: false; readonly reason: RejectReason };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Pure; never throws, whatever `body` is. */
+export function validatePaymentRequest(body: unknown, rules: PaymentRules): ValidationResult {
+  const reject = (reason: RejectReason): ValidationResult => ({ valid: false, reason });
+  if (!isObject(body)) return reject('invalid_body');
+  for (const k of Object.keys(body)) if (!(REQUEST_FIELDS as readonly string[]).includes(k)) return reject('unknown_field');
+  const { amount, currency, merchantId, customerId, paymentMethod, description } = body;
+  if (!isMinorAmount(amount)) return reject('invalid_amount');
+  if (amount > rules.maxAmountMinor) return reject('amount_exceeds_maximum');
+  if (!isCurrencyCode(currency)) return reject('invalid_currency');
+  if (!rules.currencies.includes(currency)) return reject('unsupported_currency');
+  if (typeof merchantId !== 'string' || !MERCHANT_ID_PATTERN.test(merchantId)) return reject('invalid_merchant_id');
+  if (typeof customerId !== 'string' || !CUSTOMER_ID_PATTERN.test(customerId)) return reject('invalid_customer_id');
+  if (!isObject(paymentMethod)) return reject('invalid_payment_method');
+  for (const k of Object.keys(paymentMethod)) if (!(PAYMENT_METHOD_FIELDS as readonly string[]).includes(k)) return reject('invalid_payment_method');
+  if (paymentMethod.type !== 'card' || typeof paymentMethod.token !== 'string' || !CARD_TOKEN_PATTERN.test(paymentMethod.token)) {
+    return reject('invalid_payment_method');
+  }
+  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) return reject('invalid_description');
+  const payment: PaymentRequest = {
+    amount,
+    currency,
+    merchantId,
+    customerId,
+    paymentMethod: { type: 'card', token: paymentMethod.token },
+    ...(description === undefined ? {} : { description }),
+  };
+  return { valid: true, payment };
+}
+
+/**
+ * The payment id is derived from the idempotency key, so every entry point (API retry,
+ * a second concurrent request, the simulator) computes the same id for the same key
+ * without a lookup (F-08). Opaque: the key itself is not exposed in the id.
+ */
+export function paymentIdFor(idempotencyKey: string): string {
+  return `pay_${createHash('sha256').update(`payment:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+export function isTerminal(status: unknown): status is TerminalStatus {
+  return typeof status === 'string' && (TERMINAL_STATUSES as readonly string[]).includes(status);
+}

@@ -1,0 +1,76 @@
+/**
+ * The payments table (issue 3 creates it; this module defines what the workflow writes).
+ *
+ * Key schema: partition key `paymentId` (S), no sort key. Two kinds of item:
+ *
+ * 1. Payment record, `paymentId = "pay_<32 hex>"` (see `paymentIdFor`):
+ *    | attribute        | type | written by                                   |
+ *    | paymentId        | S    | submit (API)                                 |
+ *    | kind             | S    | `"payment"`                                  |
+ *    | idempotencyKey   | S    | submit                                       |
+ *    | status           | S    | RECEIVED (submit) → SETTLED/DECLINED/REJECTED/FAILED (workflow, failure handler) |
+ *    | reason           | S    | terminal writes; `approved` for SETTLED      |
+ *    | amount           | N    | integer minor units (F-07), once validated   |
+ *    | currency         | S    | ISO 4217, once validated                     |
+ *    | merchantId, customerId | S | once validated                           |
+ *    | chargeId         | S    | SETTLED/issuer DECLINED                      |
+ *    | createdAt        | S    | ISO-8601, submit                             |
+ *    | updatedAt        | S    | ISO-8601, every write                        |
+ *    | errorName        | S    | FAILED by an unexpected error                |
+ *    Every terminal write is conditional: `attribute_not_exists(paymentId) OR NOT
+ *    (#status IN (terminal statuses))` — a terminal state is never overwritten (F-10),
+ *    with `#status`/`#reason` through ExpressionAttributeNames (F-09: both are reserved words).
+ *
+ * 2. Velocity window of a customer, `paymentId = "velocity#<customerId>"`, written only by
+ *    the fraud screen (F-05: no other writer): `payments` (M: paymentId → epoch ms of the
+ *    payments seen in the last 60 s), `version` (N, optimistic lock), `expiresAt` (N, TTL).
+ */
+import { isTerminal, TERMINAL_STATUSES, type PaymentStatus } from './payment';
+
+export const PAYMENTS_TABLE_KEY = 'paymentId';
+export const VELOCITY_KEY_PREFIX = 'velocity#';
+
+export interface PaymentRecord {
+  readonly paymentId: string;
+  readonly kind?: 'payment';
+  readonly idempotencyKey?: string;
+  readonly status: PaymentStatus;
+  readonly reason?: string;
+  readonly amount?: number;
+  readonly currency?: string;
+  readonly merchantId?: string;
+  readonly customerId?: string;
+  readonly chargeId?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly errorName?: string;
+}
+
+/** What `GET /payments/{paymentId}` returns (contract). */
+export interface PaymentView {
+  readonly paymentId: string;
+  readonly status: PaymentStatus;
+  readonly amount: number | null;
+  readonly currency: string | null;
+  readonly reason: string | null;
+  readonly createdAt: string | null;
+  readonly updatedAt: string | null;
+}
+
+export function toView(r: PaymentRecord): PaymentView {
+  return {
+    paymentId: r.paymentId,
+    status: r.status,
+    amount: typeof r.amount === 'number' ? r.amount : null,
+    currency: r.currency ?? null,
+    // A settled payment has no decline or failure reason.
+    reason: r.status === 'SETTLED' || r.status === 'RECEIVED' ? null : (r.reason ?? null),
+    createdAt: r.createdAt ?? null,
+    updatedAt: r.updatedAt ?? null,
+  };
+}
+
+/** The condition every terminal write carries (F-10), with its names and values (F-09). */
+export const NOT_TERMINAL_CONDITION = `attribute_not_exists(#pk) OR NOT (#status IN (${TERMINAL_STATUSES.map((s) => `:t_${s}`).join(', ')}))`;
+export const NOT_TERMINAL_VALUES: Record<string, { S: string }> = Object.fromEntries(TERMINAL_STATUSES.map((s) => [`:t_${s}`, { S: s }]));
+export { isTerminal };

@@ -1,0 +1,41 @@
+/**
+ * Typed IAM policy documents rendered as literal JSON strings (never policy-document data
+ * sources). `LazyPolicy` lets grants add statements after construction; it renders once, at synth.
+ */
+import { Lazy } from 'cdktf';
+
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | readonly string[];
+  /** Absent only in trust policies. */
+  readonly Resource?: string | readonly string[];
+  readonly Principal?: Record<string, string | readonly string[]>;
+  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
+}
+
+export function policyDocument(statements: readonly PolicyStatement[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+export function serviceTrust(service: string, sourceAccount: string): string {
+  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } }]);
+}
+
+export class LazyPolicy {
+  private readonly statements: PolicyStatement[] = [];
+  add(...statements: PolicyStatement[]): void {
+    this.statements.push(...statements);
+  }
+  get json(): string {
+    return Lazy.stringValue({ produce: () => policyDocument(this.statements) });
+  }
+}
+
+/** X-Ray accepts no resource-level permissions: writes of trace segments need `*` (telemetry only). */
+export const XRAY_WRITE: PolicyStatement = {
+  Sid: 'XRayTelemetry',
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};

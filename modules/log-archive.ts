@@ -1,0 +1,96 @@
+/**
+ * The log-archive account's receiving end (F-15, F-20, F-21): its own key and bucket.
+ * Only the workloads' replication roles may write replicas and encrypt with the key.
+ *
+ * The log-archive stack deploys before any payments stack, so the replication roles do
+ * not exist yet when these policies are written; a policy naming a missing role is
+ * rejected by AWS. So each grant names the workload account's root as principal and pins
+ * the exact role with `aws:PrincipalArn`, inside the organisation (`aws:PrincipalOrgID`):
+ * the same effect, with no deploy-order deadlock.
+ */
+import { Construct } from 'constructs';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { Manifest } from '../accounts/schema';
+import { ArchiveBucket, type PolicyStatement } from './archive-bucket';
+import { keyAdministration, type KeyPolicyStatement } from './key-policy';
+import { Naming } from './naming';
+
+export interface LogArchiveProps {
+  readonly manifest: Manifest;
+}
+
+export class LogArchive extends Construct {
+  readonly key: KmsKey;
+  readonly archive: ArchiveBucket;
+
+  constructor(scope: Construct, id: string, props: LogArchiveProps) {
+    super(scope, id);
+    const m = props.manifest;
+    const naming = new Naming(m);
+    const { accountId, region } = m.logArchive;
+    const writers = m.workloads.map((w) => ({ root: `arn:aws:iam::${w.accountId}:root`, role: naming.forWorkload(w).roleArn('replication') }));
+    const principals = { AWS: writers.map((x) => x.root) };
+    const onlyReplicationRoles = {
+      ArnEquals: { 'aws:PrincipalArn': writers.map((x) => x.role) },
+      StringEquals: { 'aws:PrincipalOrgID': m.organization.id },
+    };
+    const statements: KeyPolicyStatement[] = [
+      keyAdministration(`arn:aws:iam::${accountId}:root`),
+      {
+        Sid: 'LogArchiveAccountReadsThroughS3',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: ['kms:Decrypt', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:CallerAccount': accountId, 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      },
+    ];
+    if (writers.length > 0) {
+      statements.push({
+        Sid: 'WorkloadReplicationRolesEncryptThroughS3',
+        Effect: 'Allow',
+        Principal: principals,
+        Action: ['kms:Encrypt'],
+        Resource: '*',
+        Condition: { ...onlyReplicationRoles, StringEquals: { ...onlyReplicationRoles.StringEquals, 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      });
+    }
+    this.key = new KmsKey(this, 'key', {
+      description: `${m.project} log archive: replicated settlement archives`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    });
+    new KmsAlias(this, 'alias', { name: naming.keyAlias('archive'), targetKeyId: this.key.keyId });
+
+    const bucketName = naming.bucket('log-archive', accountId, region);
+    const grants: PolicyStatement[] = writers.length === 0 ? [] : [
+      {
+        Sid: 'WorkloadReplicationRolesReplicate',
+        Effect: 'Allow',
+        Principal: principals,
+        Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+        Resource: `arn:aws:s3:::${bucketName}/*`,
+        Condition: onlyReplicationRoles,
+      },
+      {
+        Sid: 'WorkloadReplicationRolesReadVersioning',
+        Effect: 'Allow',
+        Principal: principals,
+        Action: ['s3:GetBucketVersioning', 's3:ListBucket'],
+        Resource: `arn:aws:s3:::${bucketName}`,
+        Condition: onlyReplicationRoles,
+      },
+    ];
+    this.archive = new ArchiveBucket(this, 'archive', {
+      bucketName,
+      logBucketName: naming.bucket('access-logs', accountId, region),
+      keyArn: this.key.arn,
+      accountId,
+      // Kept as long as the longest retention any workload asks for.
+      retentionDays: Math.max(2555, ...m.workloads.map((w) => w.archiveRetentionDays)),
+      grants,
+    });
+  }
+}

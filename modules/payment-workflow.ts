@@ -1,0 +1,215 @@
+/**
+ * The payment workflow of one workload in one region: API → state machine → functions,
+ * the events topic, the sandbox gateway (non-prod), the gateway credential secret and the
+ * dead-letter path for failed executions (F-06). Its data plane (tables, archive bucket,
+ * key) comes from outside through `WorkflowDataPlane`.
+ */
+import { Construct } from 'constructs';
+import { TerraformOutput, TerraformVariable } from 'cdktf';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { AwsRegion, Workload } from '../accounts/schema';
+import { policyDocument } from './iam-document';
+import type { WorkloadNaming } from './naming';
+import { NodeFunction } from './node-function';
+import { PaymentApi } from './payment-api';
+import { paymentDefinition } from './payment-definition';
+import { PaymentStateMachine } from './payment-state-machine';
+
+/** What the workflow needs from the data plane (issue 3's constructs satisfy it). */
+export interface WorkflowDataPlane {
+  /** Payments table: partition key `paymentId` (S); schema in lambdas/shared/records.ts. */
+  readonly paymentsTable: { readonly name: string; readonly arn: string };
+  /** Archive bucket of this region: settlements are written under `settlements/`. */
+  readonly archiveBucket: { readonly name: string; readonly arn: string };
+  /**
+   * The workload's data key in this region (a key ARN, not an alias: CloudWatch Logs needs
+   * the ARN). Encrypts the log groups, topic, queue, secret, sandbox table and archives.
+   * Its key policy must let the account's IAM policies grant use (root principal) and allow
+   * `logs.<region>.amazonaws.com`, `events.amazonaws.com` and `sns.amazonaws.com` (F-15).
+   */
+  readonly key: { readonly arn: string };
+}
+
+export type GatewayConfig = { readonly mode: 'sandbox' } | { readonly mode: 'live'; readonly endpoint: string };
+
+export interface PaymentWorkflowProps {
+  readonly naming: WorkloadNaming;
+  readonly workload: Workload;
+  readonly region: AwsRegion;
+  readonly dataPlane: WorkflowDataPlane;
+  /**
+   * @default sandbox for dev and staging; for prod, live with the endpoint from the
+   * Terraform variable `gateway_endpoint` (no default: a prod plan must set it)
+   */
+  readonly gateway?: GatewayConfig;
+  /** @default 5000 — per gateway attempt, milliseconds */
+  readonly gatewayTimeoutMs?: number;
+  /** @default "*" */
+  readonly allowedOrigin?: string;
+}
+
+/** Timeouts (seconds) of the functions; the API's are under 29 s (F-17), the tasks wait 5 s longer. */
+export const FUNCTION_TIMEOUTS = { validate: 5, fraud: 10, charge: 20, submit: 10, status: 5, failure: 10 } as const;
+
+export class PaymentWorkflow extends Construct {
+  readonly functions: { readonly validate: NodeFunction; readonly fraud: NodeFunction; readonly charge: NodeFunction; readonly submit: NodeFunction; readonly status: NodeFunction; readonly failure: NodeFunction };
+  readonly stateMachine: PaymentStateMachine;
+  readonly api: PaymentApi;
+  readonly eventsTopic: SnsTopic;
+  readonly deadLetterQueue: SqsQueue;
+  readonly gatewaySecret: SecretsmanagerSecret;
+  readonly sandboxTable?: DynamodbTable;
+
+  constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
+    super(scope, id);
+    const { naming: n, region, dataPlane: dp, workload } = props;
+    const keyArn = dp.key.arn;
+    const gateway: GatewayConfig =
+      props.gateway ??
+      (workload.environment === 'prod'
+        ? { mode: 'live', endpoint: new TerraformVariable(this, 'gateway_endpoint', { type: 'string', description: 'HTTPS endpoint of the payment gateway (prod)' }).stringValue }
+        : { mode: 'sandbox' });
+    if (gateway.mode === 'live' && gateway.endpoint === '') throw new Error('PaymentWorkflow: gateway.endpoint must be the HTTPS endpoint of the payment gateway');
+
+    this.eventsTopic = new SnsTopic(this, 'events', { name: n.topic('events'), kmsMasterKeyId: keyArn });
+    this.gatewaySecret = new SecretsmanagerSecret(this, 'gateway-secret', {
+      name: n.secret('gateway'),
+      description: `Payment gateway credential of ${n.prefix} (${gateway.mode}); the value is set out of band`,
+      kmsKeyId: keyArn,
+    });
+    if (gateway.mode === 'sandbox') {
+      this.sandboxTable = new DynamodbTable(this, 'sandbox-captures', {
+        name: n.table('sandbox'),
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: 'idempotencyKey',
+        attribute: [{ name: 'idempotencyKey', type: 'S' }],
+        serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
+        // The sandbox's captures are what the tests and `charges` count: recoverable like any table.
+        pointInTimeRecovery: { enabled: true },
+      });
+    }
+
+    const rules = {
+      PAYMENT_CURRENCIES: workload.payments.currencies.join(','),
+      MAX_AMOUNT_MINOR: String(workload.payments.maxAmountMinor),
+    };
+    const fn = (purpose: keyof typeof FUNCTION_TIMEOUTS, environment: Record<string, string>) =>
+      new NodeFunction(this, purpose, { naming: n, region, purpose, logKeyArn: keyArn, timeoutSeconds: FUNCTION_TIMEOUTS[purpose], environment });
+    const validate = fn('validate', rules);
+    const fraud = fn('fraud', {
+      ...rules,
+      PAYMENTS_TABLE: dp.paymentsTable.name,
+      FRAUD_THRESHOLD_MINOR: String(workload.payments.fraudReviewThresholdMinor),
+      MAX_PAYMENTS_PER_CUSTOMER_PER_MINUTE: String(workload.payments.maxPaymentsPerCustomerPerMinute),
+    });
+    const charge = fn('charge', {
+      GATEWAY_MODE: gateway.mode,
+      GATEWAY_SECRET_ARN: this.gatewaySecret.arn,
+      GATEWAY_TIMEOUT_MS: String(props.gatewayTimeoutMs ?? 5000),
+      ...(gateway.mode === 'live' ? { GATEWAY_ENDPOINT: gateway.endpoint } : { SANDBOX_TABLE: n.table('sandbox') }),
+    });
+    const stateMachineArn = n.stateMachineArn(region);
+    const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, ALLOWED_ORIGIN: props.allowedOrigin ?? '*' });
+    const status = fn('status', { PAYMENTS_TABLE: dp.paymentsTable.name, ALLOWED_ORIGIN: props.allowedOrigin ?? '*' });
+    const failure = fn('failure', { PAYMENTS_TABLE: dp.paymentsTable.name });
+    this.functions = { validate, fraud, charge, submit, status, failure };
+
+    // Grants: each function exactly the calls its code makes (F-13, F-14).
+    const kmsUse = (sid: string) => ({ Sid: sid, Effect: 'Allow' as const, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
+    fraud.addToRolePolicy({ Sid: 'VelocityWindow', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: dp.paymentsTable.arn });
+    fraud.addToRolePolicy(kmsUse('TableKey'));
+    charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
+    charge.addToRolePolicy(kmsUse('DataKey'));
+    if (this.sandboxTable) charge.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
+    submit.addToRolePolicy({ Sid: 'ReceivePayment', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: dp.paymentsTable.arn });
+    submit.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
+    submit.addToRolePolicy(kmsUse('TableKey'));
+    status.addToRolePolicy({ Sid: 'ReadPayment', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: dp.paymentsTable.arn });
+    status.addToRolePolicy({ ...kmsUse('TableKey'), Action: ['kms:Decrypt'] });
+    failure.addToRolePolicy({ Sid: 'RecordFailure', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
+    failure.addToRolePolicy(kmsUse('TableKey'));
+
+    this.stateMachine = new PaymentStateMachine(this, 'state-machine', {
+      naming: n,
+      region,
+      logKeyArn: keyArn,
+      definition: paymentDefinition({
+        functionArns: { validate: validate.arn, fraud: fraud.arn, charge: charge.arn },
+        functionTimeouts: { validate: validate.timeoutSeconds, fraud: fraud.timeoutSeconds, charge: charge.timeoutSeconds },
+        paymentsTableName: dp.paymentsTable.name,
+        eventsTopicArn: this.eventsTopic.arn,
+        archiveBucketName: dp.archiveBucket.name,
+        archiveKeyArn: keyArn,
+      }),
+    });
+    const sm = this.stateMachine;
+    sm.addToRolePolicy({ Sid: 'InvokeTasks', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [validate.arn, fraud.arn, charge.arn] });
+    sm.addToRolePolicy({ Sid: 'RecordPayment', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
+    sm.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
+    sm.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/settlements/*` });
+    sm.addToRolePolicy(kmsUse('DataKey'));
+
+    // F-06: failed, timed-out and aborted executions → encrypted DLQ + the failure recorder.
+    this.deadLetterQueue = new SqsQueue(this, 'dlq', {
+      name: n.queue('dlq'),
+      kmsMasterKeyId: keyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 1_209_600,
+    });
+    const rule = new CloudwatchEventRule(this, 'failed-executions', {
+      name: `${n.stateMachine()}-failed`.slice(0, 64),
+      description: 'Payment executions that failed, timed out or were aborted',
+      eventPattern: JSON.stringify({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [stateMachineArn] },
+      }),
+    });
+    new SqsQueuePolicy(this, 'dlq-policy', {
+      queueUrl: this.deadLetterQueue.url,
+      policy: policyDocument([
+        {
+          Sid: 'FailedExecutionsOnly',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: this.deadLetterQueue.arn,
+          Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+        },
+      ]),
+    });
+    new CloudwatchEventTarget(this, 'failed-to-dlq', { rule: rule.name, targetId: 'dead-letter-queue', arn: this.deadLetterQueue.arn });
+    new CloudwatchEventTarget(this, 'failed-to-recorder', {
+      rule: rule.name,
+      targetId: 'failure-recorder',
+      arn: failure.arn,
+      deadLetterConfig: { arn: this.deadLetterQueue.arn },
+      retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
+    });
+    new LambdaPermission(this, 'failure-from-events', {
+      statementId: 'AllowEventBridge',
+      action: 'lambda:InvokeFunction',
+      functionName: failure.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: rule.arn,
+    });
+
+    this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn, allowedOrigin: props.allowedOrigin });
+    new TerraformOutput(this, 'state-machine-arn', { value: sm.arn });
+  }
+
+  /** Role ARNs of every component, for a key policy that names its users. */
+  get principals(): Record<string, string> {
+    return {
+      ...Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.role.arn])),
+      states: this.stateMachine.role.arn,
+    };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A workload's data plane, owned by its primary-region payments stack (F-20): the data
+ * key and its replicas, the payments and idempotency global tables, the settlement
+ * archive of every region of the workload, and replication of the primary archive to
+ * the other regions and to the log-archive account. Replica-region stacks find these by
+ * name (tables, buckets) and by alias (key); they are deployed after this one.
+ *
+ * Payments table: partition key `paymentId` (S) serves the workflow and
+ * `GET /payments/{paymentId}`; no secondary index is needed (item schema in
+ * lambdas/shared/records.ts; the velocity items expire through TTL on `expiresAt`).
+ * Idempotency table: partition key `id` (S), TTL on `expiration` (the layout of
+ * Powertools' idempotency persistence layer), for handlers that need their own records.
+ */
+import { Construct } from 'constructs';
+import type { TerraformProvider } from 'cdktf';
+import type { AwsRegion, Manifest, Workload } from '../accounts/schema';
+import { ArchiveBucket } from './archive-bucket';
+import { ArchiveReplication } from './archive-replication';
+import { DataKey } from './data-key';
+import { GlobalTable } from './global-table';
+import { Naming, type WorkloadNaming } from './naming';
+
+export interface WorkloadDataPlaneProps {
+  readonly manifest: Manifest;
+  readonly workload: Workload;
+  readonly providerFor: (region: AwsRegion) => TerraformProvider;
+}
+
+export class WorkloadDataPlane extends Construct {
+  readonly key: DataKey;
+  readonly paymentsTable: GlobalTable;
+  readonly idempotencyTable: GlobalTable;
+  readonly archives: ReadonlyMap<AwsRegion, ArchiveBucket>;
+  readonly replication: ArchiveReplication;
+  readonly naming: WorkloadNaming;
+
+  constructor(scope: Construct, id: string, props: WorkloadDataPlaneProps) {
+    super(scope, id);
+    const { manifest: m, workload: w } = props;
+    const naming = new Naming(m);
+    const n = naming.forWorkload(w);
+    this.naming = n;
+    const prod = w.environment === 'prod';
+
+    this.key = new DataKey(this, 'key', { naming: n, providerFor: props.providerFor });
+    const keyArnIn = (region: AwsRegion) => this.key.arnIn(region);
+    const tableProps = { primaryRegion: w.primaryRegion, replicaRegions: w.replicaRegions, keyArnIn, deletionProtection: prod, provider: props.providerFor(w.primaryRegion) };
+    this.paymentsTable = new GlobalTable(this, 'payments-table', { ...tableProps, name: n.table('payments'), partitionKey: 'paymentId', ttlAttribute: 'expiresAt' });
+    this.idempotencyTable = new GlobalTable(this, 'idempotency-table', { ...tableProps, name: n.table('idempotency'), partitionKey: 'id', ttlAttribute: 'expiration' });
+
+    const archives = new Map<AwsRegion, ArchiveBucket>();
+    for (const region of n.regions) {
+      archives.set(region, new ArchiveBucket(this, `archive-${region}`, {
+        provider: props.providerFor(region),
+        bucketName: n.bucket('archive', region),
+        logBucketName: n.bucket('access-logs', region),
+        keyArn: keyArnIn(region),
+        accountId: w.accountId,
+        retentionDays: w.archiveRetentionDays,
+      }));
+    }
+    this.archives = archives;
+
+    const primary = archives.get(w.primaryRegion)!;
+    const la = m.logArchive;
+    this.replication = new ArchiveReplication(this, 'replication', {
+      roleName: n.role('replication'),
+      accountId: w.accountId,
+      source: { bucketName: primary.name, bucketId: primary.bucket.id, region: w.primaryRegion, keyArn: keyArnIn(w.primaryRegion), versioning: primary.versioning },
+      destinations: [
+        ...w.replicaRegions.map((region) => {
+          const dst = archives.get(region)!;
+          return { id: `replica-${region}`, bucketName: dst.name, region, keyArn: dst.keyArn, keyGrant: { resource: dst.keyArn }, dependsOn: [dst.versioning] };
+        }),
+        {
+          id: 'log-archive',
+          bucketName: naming.bucket('log-archive', la.accountId, la.region),
+          region: la.region,
+          account: la.accountId,
+          // The log-archive key lives in another account and stack: named by its alias.
+          keyArn: `arn:aws:kms:${la.region}:${la.accountId}:${naming.keyAlias('archive')}`,
+          keyGrant: { resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*`, alias: naming.keyAlias('archive') },
+        },
+      ],
+    });
+  }
+}

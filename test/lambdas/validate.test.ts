@@ -1,0 +1,74 @@
+/** The validation every entry point shares, fuzzed (F-07), and money helpers. */
+import fc from 'fast-check';
+import { validatePaymentRequest, REJECT_REASONS, paymentIdFor } from '../../lambdas/shared/payment';
+import { formatMoney, isMinorAmount } from '../../lambdas/shared/money';
+
+const rules = { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000 };
+const validBody = fc.record(
+  {
+    amount: fc.integer({ min: 1, max: 100_000 }),
+    currency: fc.constantFrom('EUR', 'USD'),
+    merchantId: fc.stringMatching(/^mer_[A-Za-z0-9]{3,32}$/),
+    customerId: fc.stringMatching(/^cus_[A-Za-z0-9]{3,32}$/),
+    paymentMethod: fc.record({ type: fc.constant('card'), token: fc.stringMatching(/^tok_[A-Za-z0-9_]{3,64}$/) }),
+    description: fc.string({ maxLength: 500 }),
+  },
+  { requiredKeys: ['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod'] },
+);
+
+describe('validatePaymentRequest', () => {
+  test('F-07: 5000 arbitrary values never throw; each is valid or rejected with a known reason', () => {
+    fc.assert(
+      fc.property(fc.anything(), (body) => {
+        const r = validatePaymentRequest(body, rules);
+        return r.valid || (REJECT_REASONS as readonly string[]).includes(r.reason);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('every body within the contract is valid and comes back unchanged', () => {
+    fc.assert(
+      fc.property(validBody, (body) => {
+        const r = validatePaymentRequest(body, rules);
+        return r.valid && JSON.stringify(r.payment) === JSON.stringify(body);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('F-07: a valid body with a non-integer amount is always rejected invalid_amount', () => {
+    fc.assert(
+      fc.property(validBody, fc.double({ noInteger: true }), (body, amount) => {
+        const r = validatePaymentRequest({ ...body, amount }, rules);
+        return !r.valid && r.reason === 'invalid_amount';
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a valid body with any extra field is rejected (raw card data never passes)', () => {
+    fc.assert(
+      fc.property(validBody, fc.string({ minLength: 1 }).filter((k) => !['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description', '__proto__'].includes(k)), fc.jsonValue(), (body, k, v) => {
+        const r = validatePaymentRequest({ ...body, [k]: v }, rules);
+        return !r.valid && r.reason === 'unknown_field';
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('money and ids', () => {
+  test('F-07: amounts are positive safe integers; formatting uses the currency exponent', () => {
+    expect([1, 0, -1, 1.5, 2 ** 53, '1'].map(isMinorAmount)).toEqual([true, false, false, false, false, false]);
+    expect(formatMoney({ amountMinor: 1250, currency: 'USD' })).toBe('12.50 USD');
+    expect(formatMoney({ amountMinor: 5, currency: 'BHD' })).toBe('0.005 BHD');
+    expect(formatMoney({ amountMinor: 1250, currency: 'JPY' })).toBe('1250 JPY');
+  });
+
+  test('F-08: the payment id is a function of the idempotency key alone', () => {
+    expect(paymentIdFor('order-0001')).toBe(paymentIdFor('order-0001'));
+    expect(paymentIdFor('order-0001')).not.toBe(paymentIdFor('order-0002'));
+    expect(paymentIdFor('order-0001')).toMatch(/^pay_[0-9a-f]{32}$/);
+  });
+});

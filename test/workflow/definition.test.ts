@@ -1,0 +1,103 @@
+/**
+ * The SYNTHESIZED state machine definition (not the builder's output): valid ASL, every
+ * Task bounded by a timeout and guarded by Retry and Catch, retries only where they are safe.
+ */
+import { exampleManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
+import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/asl';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
+
+const synth = synthManifest(exampleManifest());
+const stack = synth.stacks.get('payments-dev-eu-west-1') as TfJson;
+const [, sm] = resourcesOf(stack, 'aws_sfn_state_machine')[0];
+// Terraform references stand where ARNs go; give them ARN shape for the validator.
+const definition = JSON.parse(String(sm.definition).replace(/\$\{aws_lambda_function\.([A-Za-z0-9_]+)\.arn\}/g, 'arn:aws:lambda:eu-west-1:200000000001:function:$1').replace(/\$\{[^}]+\}/g, 'arn:aws:sns:eu-west-1:200000000001:x')) as StateMachineDefinition;
+const tasks = tasksOf(definition);
+const functions = Object.fromEntries(resourcesOf(stack, 'aws_lambda_function').map(([id, f]) => [id, f]));
+
+describe('synthesized payment state machine', () => {
+  test('is valid ASL (asl-validator) and a Standard machine with logging and tracing', () => {
+    const result = aslValidator(definition);
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+    expect(sm.type).toBe('STANDARD');
+    expect(sm.tracing_configuration).toEqual({ enabled: true });
+    expect((sm.logging_configuration as { level: string }).level).toBe('ERROR');
+  });
+
+  test('F-04 F-03: every Task has TimeoutSeconds, Retry with MaxAttempts/backoff/full jitter, and a Catch', () => {
+    expect(tasks.length).toBeGreaterThanOrEqual(9);
+    for (const [name, t] of tasks) {
+      expect([name, t.TimeoutSeconds > 0]).toEqual([name, true]);
+      expect([name, t.Retry.length > 0, t.Catch.length > 0]).toEqual([name, true, true]);
+      for (const r of t.Retry) {
+        expect([name, r.MaxAttempts >= 1 && r.MaxAttempts <= 5, r.BackoffRate >= 1, r.JitterStrategy]).toEqual([name, true, true, 'FULL']);
+        // never retry everything: a validation or a handler bug must not be repeated (F-03)
+        expect(r.ErrorEquals).not.toContain('States.ALL');
+        expect(r.ErrorEquals).not.toContain('States.TaskFailed');
+      }
+    }
+  });
+
+  test('F-03 F-08: the charge retries only transient gateway errors, then records FAILED gateway_unavailable', () => {
+    const charge = tasks.find(([n]) => n === 'Charge')![1];
+    expect(charge.Retry[0].ErrorEquals).toEqual(['GatewayUnavailableError', 'GatewayTimeoutError', 'States.Timeout']);
+    expect(charge.Retry[0].MaxAttempts).toBe(3);
+    expect(charge.Parameters).toEqual({ 'paymentId.$': '$.paymentId', 'idempotencyKey.$': '$.idempotencyKey', 'payment.$': '$.screen.validation.payment' });
+    expect(charge.Catch[0]).toEqual({ ErrorEquals: ['GatewayUnavailableError', 'GatewayTimeoutError', 'States.Timeout'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' });
+    expect(charge.ResultPath).toBe('$.charge'); // F-02
+  });
+
+  test('F-17: each Lambda task waits longer than its function may run', () => {
+    for (const [name, t] of tasks.filter(([, x]) => x.Resource.startsWith('arn:aws:lambda:'))) {
+      const fnId = /function:(.+)$/.exec(t.Resource)![1];
+      expect([name, t.TimeoutSeconds > Number(functions[fnId].timeout)]).toEqual([name, true]);
+    }
+  });
+
+  test('F-01 F-05: the Parallel array is read by index once; branches write nothing the other reads', () => {
+    const screen = definition.States.Screen as ParallelState;
+    expect(screen.ResultSelector).toEqual({ 'validation.$': '$[0]', 'fraud.$': '$[1]' });
+    expect(screen.Branches.map((b) => b.StartAt)).toEqual(['Validate', 'FraudScreen']);
+    for (const b of screen.Branches) for (const s of Object.values(b.States)) if (s.Type === 'Task') expect(s.Resource).toMatch(/^arn:aws:lambda:/);
+  });
+
+  test('F-09 F-10: every record write is a conditional update that never overwrites a terminal state, reserved words as names', () => {
+    const writes = tasks.filter(([, t]) => t.Resource === 'arn:aws:states:::dynamodb:updateItem') as [string, TaskState][];
+    expect(writes.map(([n]) => n).sort()).toEqual(['RecordGatewayUnavailable', 'RecordInternalError', 'RecordOutcome', 'RecordRejected', 'RecordScreenDeclined']);
+    for (const [, t] of writes) {
+      const p = t.Parameters as Record<string, unknown>;
+      expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED))');
+      expect(p.UpdateExpression).not.toMatch(/(^|[\s,])(status|reason|name|timestamp)\s*=/); // only #status, #reason
+      expect((p.ExpressionAttributeNames as Record<string, string>)['#status']).toBe('status');
+      expect(t.ResultPath).toBeNull(); // F-02: the state keeps the payment
+      expect(t.Catch[0]).toEqual({ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'AlreadyRecorded', ResultPath: '$.error' });
+    }
+  });
+
+  test('notify and archive are direct service integrations; the archive is KMS-encrypted', () => {
+    const byName = Object.fromEntries(tasks);
+    expect(byName.Notify.Resource).toBe('arn:aws:states:::sns:publish');
+    expect(byName.Archive.Resource).toBe('arn:aws:states:::aws-sdk:s3:putObject');
+    expect((byName.Archive.Parameters as Record<string, unknown>).ServerSideEncryption).toBe('aws:kms');
+  });
+});
+
+describe('F-06: failed executions reach an encrypted dead-letter queue', () => {
+  test('an EventBridge rule on FAILED/TIMED_OUT/ABORTED of this machine targets the KMS-encrypted queue, which only that rule may write', () => {
+    const [, rule] = resourcesOf(stack, 'aws_cloudwatch_event_rule')[0];
+    const pattern = JSON.parse(String(rule.event_pattern));
+    expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(pattern.detail.stateMachineArn).toEqual(['arn:aws:states:eu-west-1:200000000001:stateMachine:payments-dev-payment']);
+    const [, queue] = resourcesOf(stack, 'aws_sqs_queue')[0];
+    expect(String(queue.kms_master_key_id)).toMatch(/^\$\{(data\.aws_kms_alias|aws_kms_key|aws_kms_replica_key)\./);
+    const targets = resourcesOf(stack, 'aws_cloudwatch_event_target').map(([, t]) => String(t.arn));
+    expect(targets.some((a) => a.includes('aws_sqs_queue'))).toBe(true);
+    expect(targets.some((a) => a.includes('aws_lambda_function.workflow_failure'))).toBe(true);
+    const [, qp] = resourcesOf(stack, 'aws_sqs_queue_policy')[0];
+    const statement = JSON.parse(String(qp.policy)).Statement[0];
+    expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(statement.Condition.ArnEquals['aws:SourceArn']).toMatch(/aws_cloudwatch_event_rule/);
+  });
+});

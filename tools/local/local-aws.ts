@@ -1,0 +1,92 @@
+/**
+ * Real local implementations of the AWS APIs the workflow calls, on 127.0.0.1 ports
+ * picked at run time: dynalite (DynamoDB) and s3rver (S3). Secrets Manager and Step
+ * Functions' StartExecution have no local implementation here: one small HTTP endpoint
+ * speaks their JSON protocol (GetSecretValue from an in-memory map; StartExecution
+ * delegated to a callback that runs aws-local-stepfunctions), so the handlers' real SDK
+ * clients talk to it through `AWS_ENDPOINT_URL_<SERVICE>` like they would to AWS.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+
+export class ServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LocalAwsHandlers {
+  startExecution(request: { stateMachineArn: string; name: string; input: string }): Promise<{ executionArn: string; startDate: number }>;
+}
+
+export interface LocalAws {
+  readonly dynamodbEndpoint: string;
+  readonly s3Endpoint: string;
+  /** Speaks Secrets Manager's GetSecretValue and Step Functions' StartExecution. */
+  readonly apiEndpoint: string;
+  readonly secrets: Map<string, string>;
+  stop(): Promise<void>;
+}
+
+const listen = (server: Server): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAws> {
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dbPort = await listen(db);
+  const s3dir = mkdtempSync(join(tmpdir(), 's3rver-'));
+  const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3dir });
+  const s3Address = await s3.run();
+  const secrets = new Map<string, string>();
+  const api = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>;
+      const send = (status: number, payload: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(payload));
+      };
+      const fail = (err: unknown) =>
+        err instanceof ServiceError ? send(400, { __type: err.type, message: err.message }) : send(500, { __type: 'InternalFailure', message: String(err) });
+      if (target === 'secretsmanager.GetSecretValue') {
+        const value = secrets.get(body.SecretId);
+        if (value === undefined) return fail(new ServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret ${body.SecretId}`));
+        return send(200, { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: 'local' });
+      }
+      if (target === 'AWSStepFunctions.StartExecution') {
+        handlers.startExecution({ stateMachineArn: body.stateMachineArn, name: body.name, input: body.input }).then((out) => send(200, out), fail);
+        return;
+      }
+      fail(new ServiceError('UnknownOperationException', `no local implementation of ${target}`));
+    });
+  });
+  const apiPort = await listen(api);
+  const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+  return {
+    dynamodbEndpoint: `http://127.0.0.1:${dbPort}`,
+    s3Endpoint: `http://127.0.0.1:${s3Address.port}`,
+    apiEndpoint: `http://127.0.0.1:${apiPort}`,
+    secrets,
+    async stop() {
+      api.closeAllConnections();
+      await Promise.all([close(db), s3.close(), close(api)]);
+      rmSync(s3dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,350 @@
+/**
+ * Runs the SYNTHESIZED payment workflow of one payments stack on this machine:
+ * - the state machine `definition` is read from the stack's Terraform JSON, its Terraform
+ *   references replaced by local ARNs, and executed by aws-local-stepfunctions;
+ * - Lambda tasks run the functions' deployed bundles (the zip the stack references,
+ *   extracted and `require`d as the runtime does), with the environment the stack gives them;
+ * - direct service integrations run the very same call with the task's resolved
+ *   Parameters through the real AWS SDK v3 clients: dynamodb:updateItem against dynalite,
+ *   aws-sdk:s3:putObject against s3rver; sns:publish is recorded in memory (no local SNS);
+ * - executions are started the way the API starts them: through the submit function,
+ *   whose StartExecution reaches a local endpoint that dedupes by execution name like Step
+ *   Functions does (same name + same input → the existing execution, F-08);
+ * - failed executions go where the EventBridge rule sends them: an in-memory dead-letter
+ *   list and the failure function (F-06);
+ * - retry waits are skipped (retryIntervalOverrides = 0 for every retrying state).
+ * The one deviation from the synthesized environment: GATEWAY_TIMEOUT_MS is lowered
+ * (default 300 ms) so a lost gateway response costs a moment, not 5 s.
+ */
+import './promise-with-resolvers';
+import { DynamoDBClient, CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Manifest } from '../../accounts/schema';
+import { tasksOf, type StateMachineDefinition } from '../../modules/asl';
+import { readZip } from '../../modules/deterministic-zip';
+import { buildApp } from '../../stacks/app';
+import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
+import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
+
+type TfJson = { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>>; provider?: { aws?: { allowed_account_ids?: string[]; region?: string; alias?: string }[] } };
+type Handler = (event: unknown) => Promise<unknown>;
+
+export interface LocalWorkflowOptions {
+  readonly manifest: Manifest;
+  /** @default the first workload */
+  readonly workload?: string;
+  /** @default the workload's primary region */
+  readonly region?: string;
+  /** @default 300 */
+  readonly gatewayTimeoutMs?: number;
+}
+
+export interface ExecutionRecord {
+  readonly name: string;
+  readonly input: string;
+  readonly executionArn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  transitions: number;
+  lambdaInvocations: number;
+  error?: string;
+  done: Promise<void>;
+}
+
+export interface SubmitOutcome {
+  readonly statusCode: number;
+  readonly body: { paymentId?: string; status?: string; statusUrl?: string; message?: string };
+}
+
+export interface SimulationResult {
+  readonly idempotencyKey: string;
+  readonly paymentId: string | null;
+  readonly status: string | null;
+  readonly reason: string | null;
+  readonly charges: number;
+  readonly transitions: number;
+  readonly lambdaInvocations: number;
+}
+
+/** Synthesizes the manifest and returns the Terraform JSON (and directory) of one payments stack. */
+export function synthPaymentsStack(manifest: Manifest, workloadName?: string, region?: string): { stackName: string; tf: TfJson; stackDir: string; cleanup: () => void } {
+  const workload = workloadName === undefined ? manifest.workloads[0] : manifest.workloads.find((w) => w.name === workloadName);
+  if (!workload) throw new Error(`no workload ${JSON.stringify(workloadName)} in the manifest (have: ${manifest.workloads.map((w) => w.name).join(', ')})`);
+  const r = region ?? workload.primaryRegion;
+  if (![workload.primaryRegion, ...workload.replicaRegions].includes(r as never)) throw new Error(`workload ${workload.name} has no region ${r}`);
+  const outdir = mkdtempSync(join(tmpdir(), 'simulate-synth-'));
+  const { app, specs } = buildApp(manifest, { outdir });
+  app.synth();
+  const spec = specs.find((s) => s.kind === 'payments' && s.workload === workload.name && s.region === r);
+  if (!spec) throw new Error(`no payments stack for ${workload.name} in ${r}`);
+  const stackDir = join(outdir, 'stacks', spec.name);
+  const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TfJson;
+  return { stackName: spec.name, tf, stackDir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+export class LocalWorkflow {
+  readonly executions = new Map<string, ExecutionRecord>();
+  readonly published: { TopicArn: string; Message: string; MessageAttributes?: unknown }[] = [];
+  readonly deadLetters: { detail: { name: string; status: string; executionArn: string } }[] = [];
+  definition!: StateMachineDefinition;
+  stackName!: string;
+  private aws!: LocalAws;
+  private handlers = new Map<string, Handler>();
+  private localTaskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private retryOverrides: Record<string, number> = {};
+  private machine!: StateMachine;
+  private stateMachineArn!: string;
+  private paymentsTable!: string;
+  private sandboxTable?: string;
+  private doc!: DynamoDBDocumentClient;
+  private workdir!: string;
+
+  static async start(options: LocalWorkflowOptions): Promise<LocalWorkflow> {
+    const w = new LocalWorkflow();
+    await w.init(options);
+    return w;
+  }
+
+  private async init(options: LocalWorkflowOptions): Promise<void> {
+    const synth = synthPaymentsStack(options.manifest, options.workload, options.region);
+    this.stackName = synth.stackName;
+    const tf = synth.tf;
+    const provider = (tf.provider?.aws ?? []).find((p) => p.alias === undefined) ?? {};
+    const accountId = provider.allowed_account_ids?.[0] ?? '000000000000';
+    const region = provider.region ?? 'eu-west-1';
+    const res = tf.resource ?? {};
+    const one = (type: string) => Object.values(res[type] ?? {})[0] ?? {};
+
+    // Terraform references → the local ARN / name of the resource they point at.
+    const resolveRef = (expr: string): string => {
+      const m = /^\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}$/.exec(expr);
+      if (!m) throw new Error(`cannot resolve ${expr} locally`);
+      const [, data, type, id, attr] = m;
+      const cfg = (data ? tf.data : tf.resource)?.[type]?.[id] ?? {};
+      const name = String(cfg.name ?? cfg.function_name ?? id);
+      if (type === 'aws_lambda_function' && attr === 'arn') return `arn:aws:lambda:${region}:${accountId}:function:${cfg.function_name}`;
+      if (type === 'aws_sns_topic' && attr === 'arn') return `arn:aws:sns:${region}:${accountId}:${name}`;
+      if (type === 'aws_secretsmanager_secret' && attr === 'arn') return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-local`;
+      // Key ARNs exist only once AWS creates the key; locally nothing encrypts, any well-formed ARN serves.
+      if ((type === 'aws_kms_alias' && attr === 'target_key_arn') || ((type === 'aws_kms_key' || type === 'aws_kms_replica_key') && attr === 'arn')) {
+        return `arn:aws:kms:${region}:${accountId}:key/mrk-00000000000000000000000000000000`;
+      }
+      if (attr === 'name') return name;
+      throw new Error(`cannot resolve ${expr} locally`);
+    };
+    const resolveAll = (text: string) => text.replace(/\$\{[^}]+\}/g, (e) => resolveRef(e));
+
+    const sm = one('aws_sfn_state_machine');
+    this.definition = JSON.parse(resolveAll(String(sm.definition))) as StateMachineDefinition;
+    this.stateMachineArn = `arn:aws:states:${region}:${accountId}:stateMachine:${sm.name}`;
+
+    this.aws = await startLocalAws({ startExecution: (r) => this.startExecution(r) });
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: this.aws.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: this.aws.apiEndpoint,
+      AWS_ENDPOINT_URL_SFN: this.aws.apiEndpoint,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    const ddb = new DynamoDBClient({ region, endpoint: this.aws.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    this.doc = DynamoDBDocumentClient.from(ddb);
+    const s3 = new S3Client({ region, endpoint: this.aws.s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } /* s3rver's built-in credentials */ });
+
+    // Load every function's bundle from the zip the stack deploys, with the stack's environment.
+    this.workdir = mkdtempSync(join(tmpdir(), 'lambda-bundles-'));
+    const functionsByArn = new Map<string, string>();
+    for (const [id, cfg] of Object.entries(res.aws_lambda_function ?? {})) {
+      const env = Object.fromEntries(Object.entries(((cfg.environment as { variables?: Record<string, string> })?.variables ?? {})).map(([k, v]) => [k, resolveAll(v)]));
+      if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
+      if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
+      if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
+      if (env.GATEWAY_SECRET_ARN) this.aws.secrets.set(env.GATEWAY_SECRET_ARN, JSON.stringify({ apiKey: 'sk_local_sandbox' }));
+      Object.assign(process.env, env);
+      const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
+      const dir = join(this.workdir, id);
+      mkdirSync(dir, { recursive: true });
+      for (const entry of readZip(zip)) writeFileSync(join(dir, entry.name), entry.data);
+      const [file, exportName] = String(cfg.handler).split('.');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(join(dir, `${file}.js`)) as Record<string, Handler>;
+      this.handlers.set(String(cfg.function_name), mod[exportName]);
+      functionsByArn.set(resolveRef(`\${aws_lambda_function.${id}.arn}`), String(cfg.function_name));
+    }
+    synth.cleanup();
+
+    await ddb.send(new CreateTableCommand({ TableName: this.paymentsTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }] }));
+    if (this.sandboxTable) {
+      await ddb.send(new CreateTableCommand({ TableName: this.sandboxTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'idempotencyKey', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'idempotencyKey', AttributeType: 'S' }] }));
+    }
+
+    for (const [stateName, task] of tasksOf(this.definition)) {
+      if (task.Retry.length > 0) this.retryOverrides[stateName] = 0;
+      const fnName = functionsByArn.get(task.Resource);
+      if (fnName !== undefined) {
+        const handler = this.handlers.get(fnName)!;
+        this.localTaskHandlers[stateName] = async (input) => {
+          const out = await handler(structuredClone(input));
+          return JSON.parse(JSON.stringify(out ?? null));
+        };
+        continue;
+      }
+      const renamed = (service: string) => (err: unknown) => {
+        const e = new Error((err as Error).message);
+        e.name = `${service}.${(err as Error).name}`;
+        throw e;
+      };
+      if (task.Resource === 'arn:aws:states:::dynamodb:updateItem') {
+        this.localTaskHandlers[stateName] = async (input) => {
+          const { $metadata: _m, ...out } = await ddb.send(new UpdateItemCommand(input as never)).catch(renamed('DynamoDB'));
+          return JSON.parse(JSON.stringify(out));
+        };
+      } else if (task.Resource === 'arn:aws:states:::sns:publish') {
+        this.localTaskHandlers[stateName] = async (input) => {
+          const i = input as { TopicArn: string; Message: unknown; MessageAttributes?: unknown };
+          this.published.push({ TopicArn: i.TopicArn, Message: typeof i.Message === 'string' ? i.Message : JSON.stringify(i.Message), MessageAttributes: i.MessageAttributes });
+          return { MessageId: `local-${this.published.length}` };
+        };
+      } else if (task.Resource === 'arn:aws:states:::aws-sdk:s3:putObject') {
+        const bucket = String((task.Parameters as { Bucket?: string }).Bucket);
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        this.localTaskHandlers[stateName] = async (input) => {
+          const { $metadata: _m, ...out } = await s3.send(new PutObjectCommand(input as PutObjectCommandInput)).catch(renamed('S3'));
+          return JSON.parse(JSON.stringify(out));
+        };
+      } else {
+        throw new Error(`task ${stateName}: no local implementation of ${task.Resource}`);
+      }
+    }
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: false } });
+    this.s3 = s3;
+  }
+
+  s3!: S3Client;
+
+  /** Step Functions' StartExecution semantics for a Standard workflow: the name is unique; same name + same input is idempotent. */
+  async startExecution(req: { stateMachineArn: string; name: string; input: string }): Promise<{ executionArn: string; startDate: number }> {
+    if (req.stateMachineArn !== this.stateMachineArn) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${req.stateMachineArn}'`);
+    const existing = this.executions.get(req.name);
+    if (existing) {
+      if (existing.input !== req.input) throw new ServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
+      return { executionArn: existing.executionArn, startDate: Date.now() / 1000 };
+    }
+    const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${req.name}`;
+    const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, done: Promise.resolve() };
+    this.executions.set(req.name, record);
+    const lambdaStates = new Set(Object.entries(this.localTaskHandlers).filter(([n]) => tasksOf(this.definition).some(([s, t]) => s === n && t.Resource.startsWith('arn:aws:lambda:'))).map(([n]) => n));
+    const run = this.machine.run(JSON.parse(req.input), {
+      overrides: { taskResourceLocalHandlers: this.localTaskHandlers as never, retryIntervalOverrides: this.retryOverrides },
+      context: { Execution: { Id: executionArn, Name: req.name } },
+    });
+    const counting = (async () => {
+      for await (const ev of run.eventLogs) {
+        if (ev.type === 'StateEntered' || ev.type === 'StateRetried') record.transitions++;
+        if ((ev.type === 'StateEntered' || ev.type === 'StateRetried') && lambdaStates.has(ev.state.name)) record.lambdaInvocations++;
+      }
+    })();
+    record.done = run.result.then(
+      async () => {
+        record.status = 'SUCCEEDED';
+        await counting;
+      },
+      async (err: unknown) => {
+        const name = (err as Error)?.name ?? '';
+        record.status = name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+        record.error = (err as Error)?.message;
+        await counting.catch(() => undefined);
+        // The EventBridge rule: to the dead-letter queue and to the failure recorder (F-06).
+        const event = { time: new Date().toISOString(), detail: { name: req.name, status: record.status, executionArn } };
+        this.deadLetters.push(event);
+        const failureFn = [...this.handlers.entries()].find(([n]) => n.endsWith('-failure'))?.[1];
+        if (failureFn) await failureFn(event);
+      },
+    );
+    return { executionArn, startDate: Date.now() / 1000 };
+  }
+
+  /** Calls the submit function as API Gateway's Lambda proxy integration would. */
+  async submit(idempotencyKey: string, body: unknown): Promise<SubmitOutcome> {
+    const submit = [...this.handlers.entries()].find(([n]) => n.endsWith('-submit'))![1];
+    const res = (await submit({ resource: '/payments', path: '/payments', httpMethod: 'POST', headers: { 'Idempotency-Key': idempotencyKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? null) })) as { statusCode: number; body: string };
+    return { statusCode: res.statusCode, body: JSON.parse(res.body) };
+  }
+
+  /** Calls the status function as `GET /payments/{paymentId}` would. */
+  async status(paymentId: string): Promise<{ statusCode: number; body: PaymentView & { message?: string } }> {
+    const status = [...this.handlers.entries()].find(([n]) => n.endsWith('-status'))![1];
+    const res = (await status({ resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {} })) as { statusCode: number; body: string };
+    return { statusCode: res.statusCode, body: JSON.parse(res.body) };
+  }
+
+  async waitForAll(): Promise<void> {
+    for (;;) {
+      const pending = [...this.executions.values()].map((e) => e.done);
+      await Promise.all(pending);
+      if (pending.length === this.executions.size) return;
+    }
+  }
+
+  async record(paymentId: string): Promise<PaymentRecord | undefined> {
+    return (await this.doc.send(new GetCommand({ TableName: this.paymentsTable, Key: { paymentId }, ConsistentRead: true }))).Item as PaymentRecord | undefined;
+  }
+
+  /** How many captures the sandbox gateway holds for an idempotency key. */
+  async charges(idempotencyKey: string): Promise<number> {
+    if (!this.sandboxTable) return 0;
+    const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey }, ConsistentRead: true }))).Item;
+    return Number(item?.captures ?? 0);
+  }
+
+  /** Submits every request at once (as the API would), waits for every execution, and reports each. */
+  async simulate(requests: readonly { idempotencyKey: string; body: unknown }[]): Promise<SimulationResult[]> {
+    const submitted = await Promise.all(requests.map((r) => this.submit(r.idempotencyKey, r.body)));
+    await this.waitForAll();
+    return Promise.all(
+      requests.map(async (r, i) => {
+        const paymentId = submitted[i].body.paymentId ?? null;
+        const rec = paymentId ? await this.record(paymentId) : undefined;
+        const view = rec ? toView(rec) : undefined;
+        const exec = this.executions.get(r.idempotencyKey);
+        return {
+          idempotencyKey: r.idempotencyKey,
+          paymentId,
+          status: view?.status ?? null,
+          reason: view?.reason ?? (submitted[i].statusCode >= 400 ? (submitted[i].body.message ?? null) : null),
+          charges: await this.charges(r.idempotencyKey),
+          transitions: exec?.transitions ?? 0,
+          lambdaInvocations: exec?.lambdaInvocations ?? 0,
+        };
+      }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.waitForAll().catch(() => undefined);
+    this.doc.destroy();
+    this.s3.destroy();
+    await this.aws.stop();
+    rmSync(this.workdir, { recursive: true, force: true });
+  }
+}
+
+export function summarize(results: readonly SimulationResult[], durationMs: number): Record<string, unknown> {
+  const byStatus: Record<string, number> = {};
+  for (const r of results) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
+  const payments = new Set(results.map((r) => r.paymentId).filter((p) => p !== null)).size;
+  const charged = new Map(results.map((r) => [r.idempotencyKey, r.charges]));
+  return {
+    requests: results.length,
+    payments,
+    byStatus,
+    charges: [...charged.values()].reduce((a, b) => a + b, 0),
+    durationMs: Math.round(durationMs),
+    paymentsPerSecond: Math.round((payments / (durationMs / 1000)) * 10) / 10,
+  };
+}
