@@ -33,6 +33,11 @@ export interface PaymentDefinitionProps {
   readonly paymentsTableName: string;
   readonly eventsTopicArn: string;
   readonly archiveBucketName: string;
+  /**
+   * Key prefix of settlement archives, ending in `/`. Every workload replicates into the one
+   * log-archive bucket, so the prefix carries the workload: no two workloads share a key.
+   */
+  readonly archivePrefix: string;
   /** KMS key the archive objects are encrypted with. */
   readonly archiveKeyArn: string;
   /** @default 3 — retries of the charge on transient gateway errors (4 attempts in all) */
@@ -195,7 +200,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
       Parameters: {
         Bucket: props.archiveBucketName,
-        'Key.$': "States.Format('settlements/{}.json', $.paymentId)",
+        'Key.$': `States.Format('${props.archivePrefix}{}.json', $.paymentId)`,
         'Body.$': 'States.JsonToString($.charge)',
         ContentType: 'application/json',
         ServerSideEncryption: 'aws:kms',

@@ -26,7 +26,7 @@ import { PaymentStateMachine } from './payment-state-machine';
 export interface WorkflowDataPlane {
   /** Payments table: partition key `paymentId` (S); schema in lambdas/shared/records.ts. */
   readonly paymentsTable: { readonly name: string; readonly arn: string };
-  /** Archive bucket of this region: settlements are written under `settlements/`. */
+  /** Archive bucket of this region: settlements are written under `settlements/<workload>/`. */
   readonly archiveBucket: { readonly name: string; readonly arn: string };
   /**
    * The workload's data key in this region (a key ARN, not an alias: CloudWatch Logs needs
@@ -146,6 +146,7 @@ export class PaymentWorkflow extends Construct {
         paymentsTableName: dp.paymentsTable.name,
         eventsTopicArn: this.eventsTopic.arn,
         archiveBucketName: dp.archiveBucket.name,
+        archivePrefix: `settlements/${workload.name}/`,
         archiveKeyArn: keyArn,
       }),
     });
@@ -153,7 +154,7 @@ export class PaymentWorkflow extends Construct {
     sm.addToRolePolicy({ Sid: 'InvokeTasks', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [validate.arn, fraud.arn, charge.arn] });
     sm.addToRolePolicy({ Sid: 'RecordPayment', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
     sm.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
-    sm.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/settlements/*` });
+    sm.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/settlements/${workload.name}/*` });
     sm.addToRolePolicy(kmsUse('DataKey'));
 
     // F-06: failed, timed-out and aborted executions → encrypted DLQ + the failure recorder.

@@ -115,32 +115,32 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
   });
 
   test('F-13 F-21: the replication role reads the source, decrypts with the source key, and replicates into the replica-region archive with that region\'s key', async () => {
-    expect(await simulate({ principal: replication.arn, action: 's3:GetObjectVersionForReplication', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(replication.arn) })).toBe('Allowed');
+    expect(await simulate({ principal: replication.arn, action: 's3:GetObjectVersionForReplication', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(replication.arn) })).toBe('Allowed');
     expect(await simulate({ principal: replication.arn, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: keyPolicy(w.primaryRegion), context: { ...inOrg(replication.arn), ...viaS3(w.primaryRegion, src) } })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${dst}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, dst), context: inOrg(replication.arn) })).toBe('Allowed');
+    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${dst}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, dst), context: inOrg(replication.arn) })).toBe('Allowed');
     expect(await simulate({ principal: replication.arn, action: 'kms:Encrypt', resource: keyArn(replica), resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: keyPolicy(replica), context: { ...inOrg(replication.arn), ...viaS3(replica, dst) } })).toBe('Allowed');
   });
 
   test('F-13 F-21: across accounts, the replication role replicates into the log archive and encrypts with its key, and may not decrypt it', async () => {
-    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/settlements/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 's3:ObjectOwnerOverrideToBucketOwner', resource: `arn:aws:s3:::${laBucket}/settlements/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
+    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
+    expect(await simulate({ principal: replication.arn, action: 's3:ObjectOwnerOverrideToBucketOwner', resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
     const laContext = { ...inOrg(replication.arn), ...viaS3(la.region, laBucket, w.accountId), 'kms:ResourceAliases': [naming.keyAlias('archive')] };
     expect(await simulate({ principal: replication.arn, action: 'kms:Encrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laKeyPolicy, context: laContext })).toBe('Allowed');
     expect(await simulate({ principal: replication.arn, action: 'kms:Decrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laKeyPolicy, context: laContext })).not.toBe('Allowed');
   });
 
   test('F-13: the archive writer (the state machine) puts a settlement AND generates a data key through S3; it may not read archives', async () => {
-    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).toBe('Allowed');
+    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).toBe('Allowed');
     expect(await simulate({ principal: writer.arn, action: 'kms:GenerateDataKey', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: keyPolicy(w.primaryRegion), context: { ...inOrg(writer.arn), ...viaS3(w.primaryRegion, src) } })).toBe('Allowed');
-    expect(await simulate({ principal: writer.arn, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).not.toBe('Allowed');
+    expect(await simulate({ principal: writer.arn, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).not.toBe('Allowed');
   });
 
   test('F-14: non-TLS requests and puts under another encryption are denied, whoever asks', async () => {
     for (const [bucket, policy, account, who] of [[src, bucketPolicyOf(tf, src), w.accountId, writer], [laBucket, laBucketPolicy, la.accountId, replication]] as const) {
       const action = who === writer ? 's3:PutObject' : 's3:ReplicateObject';
-      expect(await simulate({ principal: who.arn, action, resource: `arn:aws:s3:::${bucket}/settlements/p.json`, resourceAccount: account, identityPolicies: who.policies, resourcePolicy: policy, context: { ...inOrg(who.arn), 'aws:SecureTransport': 'false' } })).toBe('ExplicitlyDenied');
+      expect(await simulate({ principal: who.arn, action, resource: `arn:aws:s3:::${bucket}/settlements/${w.name}/p.json`, resourceAccount: account, identityPolicies: who.policies, resourcePolicy: policy, context: { ...inOrg(who.arn), 'aws:SecureTransport': 'false' } })).toBe('ExplicitlyDenied');
     }
-    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: { ...inOrg(writer.arn), 's3:x-amz-server-side-encryption': 'AES256' } })).toBe('ExplicitlyDenied');
+    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: { ...inOrg(writer.arn), 's3:x-amz-server-side-encryption': 'AES256' } })).toBe('ExplicitlyDenied');
   });
 
   const anything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:*', 's3:*', 'dynamodb:*'], Resource: '*' }] };
@@ -150,7 +150,7 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
     const ctx = { 'aws:PrincipalArn': OUTSIDER, 'aws:PrincipalOrgID': 'o-zzzzzzzzzz99', ...tls };
     expect(await simulate({ principal: OUTSIDER, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: keyPolicy(w.primaryRegion), context: { ...ctx, ...viaS3(w.primaryRegion, src, '999999999999') } })).not.toBe('Allowed');
     expect(await simulate({ principal: OUTSIDER, action: 'dynamodb:GetItem', resource: table, resourceAccount: w.accountId, identityPolicies: [anything], context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: OUTSIDER, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
+    expect(await simulate({ principal: OUTSIDER, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
     expect(await simulate({ principal: OUTSIDER, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/x`, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laBucketPolicy, context: ctx })).not.toBe('Allowed');
     expect(await simulate({ principal: OUTSIDER, action: 'kms:Encrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laKeyPolicy, context: { ...ctx, ...viaS3(la.region, laBucket, '999999999999') } })).not.toBe('Allowed');
   });
@@ -170,7 +170,7 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
     const ctx = inOrg(bystander);
     expect(await simulate({ principal: bystander, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: [], resourcePolicy: keyPolicy(w.primaryRegion), context: { ...ctx, ...viaS3(w.primaryRegion, src) } })).not.toBe('Allowed');
     expect(await simulate({ principal: bystander, action: 'dynamodb:GetItem', resource: table, resourceAccount: w.accountId, identityPolicies: [], context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: bystander, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/p.json`, resourceAccount: w.accountId, identityPolicies: [], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
+    expect(await simulate({ principal: bystander, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: [], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
     // even with its own policy allowing it, only the named replication role gets through the log archive's policies
     expect(await simulate({ principal: bystander, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/x`, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laBucketPolicy, context: ctx })).not.toBe('Allowed');
     expect(await simulate({ principal: bystander, action: 'kms:Encrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laKeyPolicy, context: { ...ctx, ...viaS3(la.region, laBucket) } })).not.toBe('Allowed');

@@ -56,7 +56,9 @@ describe('sandbox tokens (contract)', () => {
     const note = local.published.map((p) => JSON.parse(p.Message)).find((m) => m.paymentId === r.paymentId);
     expect(note).toMatchObject({ status: 'SETTLED', amount: 4321, currency: 'EUR' });
     const bucket = String((local.definition.States.Archive as unknown as { Parameters: { Bucket: string } }).Parameters.Bucket);
-    const obj = await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `settlements/${r.paymentId}.json` }));
+    // under the workload's own prefix: every workload replicates into the one log-archive bucket
+    const workload = exampleManifest().workloads[0]!.name;
+    const obj = await local.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `settlements/${workload}/${r.paymentId}.json` }));
     expect(JSON.parse(await obj.Body!.transformToString())).toMatchObject({ paymentId: r.paymentId, amount: 4321, currency: 'EUR', status: 'SETTLED' });
   });
 });
