@@ -71,11 +71,7 @@ export class PaymentWorkflow extends Construct {
     super(scope, id);
     const { naming: n, region, dataPlane: dp, workload } = props;
     const keyArn = dp.key.arn;
-    const gateway: GatewayConfig =
-      props.gateway ??
-      (workload.environment === 'prod'
-        ? { mode: 'live', endpoint: new TerraformVariable(this, 'gateway_endpoint', { type: 'string', description: 'HTTPS endpoint of the payment gateway (prod)' }).stringValue }
-        : { mode: 'sandbox' });
+    const gateway: GatewayConfig = props.gateway ?? (workload.environment === 'prod' ? { mode: 'live', endpoint: gatewayEndpointVariable(this) } : { mode: 'sandbox' });
     if (gateway.mode === 'live' && gateway.endpoint === '') throw new Error('PaymentWorkflow: gateway.endpoint must be the HTTPS endpoint of the payment gateway');
 
     this.eventsTopic = new SnsTopic(this, 'events', { name: n.topic('events'), kmsMasterKeyId: keyArn });
@@ -213,4 +209,18 @@ export class PaymentWorkflow extends Construct {
       states: this.stateMachine.role.arn,
     };
   }
+}
+
+/**
+ * The Terraform variable `gateway_endpoint` (TF_VAR_gateway_endpoint): its logical id is
+ * fixed, because users and CI set it by that name.
+ */
+function gatewayEndpointVariable(scope: Construct): string {
+  const variable = new TerraformVariable(scope, 'gateway_endpoint', {
+    type: 'string',
+    description: 'HTTPS endpoint of the payment gateway (prod)',
+    validation: [{ condition: '${can(regex("^https://[^/]+", var.gateway_endpoint))}', errorMessage: 'gateway_endpoint must be an https:// URL.' }],
+  });
+  variable.overrideLogicalId('gateway_endpoint');
+  return variable.stringValue;
 }

@@ -103,4 +103,13 @@ describe('stacks from the manifest', () => {
       expect(tf.variable?.access_role).toEqual(expect.objectContaining({ default: 'deploy' }));
     }
   });
+  test('given prod and non-prod workloads, then exactly the prod payments stacks ask for TF_VAR_gateway_endpoint (an https URL) and no other variable is added', () => {
+    const s = synthManifest(parseManifest(otherOrganisation()));
+    for (const spec of s.specs) {
+      const vars = Object.keys(s.stacks.get(spec.name)!.variable ?? {}).sort();
+      const prod = spec.kind === 'payments' && s.manifest.workloads.find((w) => w.name === spec.workload)!.environment === 'prod';
+      expect(vars).toEqual(prod ? ['access_role', 'gateway_endpoint'] : ['access_role']);
+      if (prod) expect(JSON.stringify(s.stacks.get(spec.name)!.variable!.gateway_endpoint)).toContain('^https://');
+    }
+  });
 });
