@@ -13,10 +13,15 @@
  * - failed executions go where the EventBridge rule sends them: an in-memory dead-letter
  *   list and the failure function (F-06);
  * - retry waits are skipped (retryIntervalOverrides = 0 for every retrying state).
- * The one deviation from the synthesized environment: GATEWAY_TIMEOUT_MS is lowered
- * (default 300 ms) so a lost gateway response costs a moment, not 5 s.
+ * Deviations from the synthesized environment: GATEWAY_TIMEOUT_MS is lowered (default
+ * 300 ms) so a lost gateway response costs a moment, not 5 s; and a prod stack's live
+ * gateway (the card network, which has no local implementation) is replaced by the
+ * sandbox gateway, said on stderr.
  */
 import './promise-with-resolvers';
+
+/** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
+const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 import { DynamoDBClient, CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -160,7 +165,15 @@ export class LocalWorkflow {
     this.workdir = mkdtempSync(join(tmpdir(), 'lambda-bundles-'));
     const functionsByArn = new Map<string, string>();
     for (const [id, cfg] of Object.entries(res.aws_lambda_function ?? {})) {
-      const env = Object.fromEntries(Object.entries(((cfg.environment as { variables?: Record<string, string> })?.variables ?? {})).map(([k, v]) => [k, resolveAll(v)]));
+      const vars = { ...((cfg.environment as { variables?: Record<string, string> })?.variables ?? {}) };
+      if (vars.GATEWAY_MODE === 'live') {
+        // The card network has no local implementation: the sandbox gateway stands in for it.
+        delete vars.GATEWAY_ENDPOINT;
+        vars.GATEWAY_MODE = 'sandbox';
+        vars.SANDBOX_TABLE = LOCAL_SANDBOX_TABLE;
+        process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
+      }
+      const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveAll(v)]));
       if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
