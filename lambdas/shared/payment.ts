@@ -23,6 +23,7 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Why a request was REJECTED (the first rule it breaks, in this order). */
 export const REJECT_REASONS = [
+  'invalid_idempotency_key', // the Idempotency-Key header is missing or malformed (400 from the API, no payment)
   'invalid_body', // not a JSON object
   'unknown_field', // any field outside the contract (raw card data is never accepted)
   'invalid_amount', // not an integer of minor units ≥ 1 (F-07)
@@ -69,6 +70,10 @@ export type ValidationResult = { readonly valid: true; readonly payment: Payment
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const validMerchantId = (v: unknown) => typeof v === 'string' && MERCHANT_ID_PATTERN.test(v);
+const validCustomerId = (v: unknown) => typeof v === 'string' && CUSTOMER_ID_PATTERN.test(v);
+const validDescription = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= MAX_DESCRIPTION_LENGTH);
+
 /** Pure; never throws, whatever `body` is. */
 export function validatePaymentRequest(body: unknown, rules: PaymentRules): ValidationResult {
   const reject = (reason: RejectReason): ValidationResult => ({ valid: false, reason });
@@ -79,23 +84,72 @@ export function validatePaymentRequest(body: unknown, rules: PaymentRules): Vali
   if (amount > rules.maxAmountMinor) return reject('amount_exceeds_maximum');
   if (!isCurrencyCode(currency)) return reject('invalid_currency');
   if (!rules.currencies.includes(currency)) return reject('unsupported_currency');
-  if (typeof merchantId !== 'string' || !MERCHANT_ID_PATTERN.test(merchantId)) return reject('invalid_merchant_id');
-  if (typeof customerId !== 'string' || !CUSTOMER_ID_PATTERN.test(customerId)) return reject('invalid_customer_id');
+  if (!validMerchantId(merchantId)) return reject('invalid_merchant_id');
+  if (!validCustomerId(customerId)) return reject('invalid_customer_id');
   if (!isObject(paymentMethod)) return reject('invalid_payment_method');
   for (const k of Object.keys(paymentMethod)) if (!(PAYMENT_METHOD_FIELDS as readonly string[]).includes(k)) return reject('invalid_payment_method');
   if (paymentMethod.type !== 'card' || typeof paymentMethod.token !== 'string' || !CARD_TOKEN_PATTERN.test(paymentMethod.token)) {
     return reject('invalid_payment_method');
   }
-  if (description !== undefined && (typeof description !== 'string' || description.length > MAX_DESCRIPTION_LENGTH)) return reject('invalid_description');
+  if (!validDescription(description)) return reject('invalid_description');
   const payment: PaymentRequest = {
     amount,
     currency,
-    merchantId,
-    customerId,
+    merchantId: merchantId as string,
+    customerId: customerId as string,
     paymentMethod: { type: 'card', token: paymentMethod.token },
-    ...(description === undefined ? {} : { description }),
+    ...(description === undefined ? {} : { description: description as string }),
   };
   return { valid: true, payment };
+}
+
+/**
+ * What of a request body may be stored (the payments table's RECEIVED record) and passed on
+ * (the execution input, and so Step Functions' execution history): the body with every value
+ * outside the contract replaced by `null` — the value of an unknown field (a card number sent
+ * as `cardNumber`), a payment method that is not `{ type, token: "tok_…" }`, an id or
+ * currency that breaks its pattern. The API's request model refuses such bodies before any
+ * function runs; this keeps raw card data out of storage should anything ever reach the
+ * function around it. Keys are kept and every replaced value breaks its rule, so
+ * `validatePaymentRequest` gives the stored body the very answer it gives the original.
+ * Pure; never throws.
+ */
+export function storableRequest(body: unknown): unknown {
+  if (!isObject(body)) return body === undefined ? undefined : null;
+  const keep = (ok: boolean, v: unknown) => (ok ? v : null);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    switch (k) {
+      case 'amount':
+        out[k] = keep(typeof v === 'number', v);
+        break;
+      case 'currency':
+        out[k] = keep(typeof v === 'string' && /^[A-Za-z]{3}$/.test(v), v);
+        break;
+      case 'merchantId':
+        out[k] = keep(validMerchantId(v), v);
+        break;
+      case 'customerId':
+        out[k] = keep(validCustomerId(v), v);
+        break;
+      case 'description':
+        out[k] = keep(validDescription(v), v);
+        break;
+      case 'paymentMethod':
+        out[k] = isObject(v)
+          ? Object.fromEntries(
+              Object.entries(v).map(([mk, mv]) => [
+                mk,
+                mk === 'type' ? keep(typeof mv === 'string' && /^[a-z_]{1,32}$/.test(mv), mv) : mk === 'token' ? keep(typeof mv === 'string' && CARD_TOKEN_PATTERN.test(mv), mv) : null,
+              ]),
+            )
+          : null;
+        break;
+      default:
+        out[k] = null; // an unknown field: its name is kept (it is why the request is rejected), never its value
+    }
+  }
+  return out;
 }
 
 /**

@@ -3,11 +3,15 @@
  * 1. `Idempotency-Key` must match ^[A-Za-z0-9_-]{8,64}$ (400 otherwise).
  * 2. The payment id is derived from the key; the RECEIVED record is written only if absent
  *    (a second request with the key finds the first one's record and its `createdAt`).
+ *    What is stored and passed on is `storableRequest(body)`: every value outside the contract
+ *    replaced by null, so raw card data that got around the API's model is never stored.
  * 3. StartExecution named by the key with an input built only from the key and the first
  *    request (same key ⇒ same name and same input ⇒ Step Functions returns the existing
  *    execution; a different body under a used key gets ExecutionAlreadyExists, which is
  *    answered with the original payment — never a second one).
- * Answers 202 `{ paymentId, status, statusUrl }`. Body validation is the workflow's job
+ * Answers 202 `{ paymentId, status, statusUrl }`; a request it cannot take answers 400
+ * `{ status: "REJECTED", reason, message }` (reason `invalid_idempotency_key` or `invalid_body`)
+ * and stores nothing. Body validation is the workflow's job
  * (and the API's request model's, before this function runs).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -18,7 +22,7 @@ import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
 import { createLogger } from '../shared/logger';
-import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, type ExecutionInput, type PaymentStatus } from '../shared/payment';
+import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, storableRequest, type ExecutionInput, type PaymentStatus, type RejectReason } from '../shared/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
@@ -27,17 +31,19 @@ const doc = documentClient();
 const sfn = new SFNClient({});
 const logger = createLogger('submit');
 
+const refuse = (reason: RejectReason, message: string): APIGatewayProxyResult => json(400, { status: 'REJECTED', reason, message }, allowedOrigin);
+
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const idempotencyKey = headers['idempotency-key'];
   if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-    return json(400, { message: 'Idempotency-Key header is required: 8 to 64 of A-Z a-z 0-9 _ -' }, allowedOrigin);
+    return refuse('invalid_idempotency_key', 'Idempotency-Key header is required: 8 to 64 of A-Z a-z 0-9 _ -');
   }
   let body: unknown;
   try {
-    body = JSON.parse(event.body ?? '');
+    body = storableRequest(JSON.parse(event.body ?? ''));
   } catch {
-    return json(400, { message: 'the body must be a JSON object' }, allowedOrigin);
+    return refuse('invalid_body', 'the body must be a JSON object');
   }
   const paymentId = paymentIdFor(idempotencyKey);
   const now = new Date().toISOString();

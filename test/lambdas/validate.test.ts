@@ -1,6 +1,6 @@
 /** The validation every entry point shares, fuzzed (F-07), and money helpers. */
 import fc from 'fast-check';
-import { validatePaymentRequest, REJECT_REASONS, paymentIdFor } from '../../lambdas/shared/payment';
+import { validatePaymentRequest, REJECT_REASONS, paymentIdFor, storableRequest } from '../../lambdas/shared/payment';
 import { formatMoney, isMinorAmount } from '../../lambdas/shared/money';
 
 const rules = { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000 };
@@ -15,6 +15,62 @@ const validBody = fc.record(
   },
   { requiredKeys: ['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod'] },
 );
+
+/** What API Gateway hands the function: a body that went through JSON. */
+const asJson = (v: unknown): unknown => {
+  const text = JSON.stringify(v);
+  return text === undefined ? undefined : JSON.parse(text);
+};
+const PAN = '4242424242424242';
+/** A valid body with a card number put somewhere outside the contract. */
+const withCardNumber = fc.tuple(validBody, fc.integer({ min: 0, max: 10 })).map(([body, where]): unknown => {
+  switch (where) {
+    case 0: return { ...body, cardNumber: PAN };
+    case 1: return { ...body, card: { number: PAN, cvc: '123' } };
+    case 2: return { ...body, paymentMethod: { ...body.paymentMethod, number: PAN } };
+    case 3: return { ...body, paymentMethod: { type: 'card', token: PAN } };
+    case 4: return { ...body, paymentMethod: PAN };
+    case 5: return { ...body, merchantId: PAN };
+    case 6: return { ...body, customerId: `cus_${PAN}!` };
+    case 7: return { ...body, amount: PAN };
+    case 8: return { ...body, currency: PAN };
+    case 9: return { ...body, paymentMethod: { type: PAN, token: body.paymentMethod.token } };
+    default: return PAN;
+  }
+});
+
+describe('storableRequest: what the submit function stores and passes on', () => {
+  test('F-07: for 5000 arbitrary bodies, the stored form gets exactly the answer the original gets', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), validBody, withCardNumber), (raw) => {
+        const body = asJson(raw);
+        expect(validatePaymentRequest(asJson(storableRequest(body)), rules)).toEqual(validatePaymentRequest(body, rules));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('a body within the contract is stored unchanged', () => {
+    fc.assert(
+      fc.property(validBody, (body) => {
+        expect(storableRequest(asJson(body))).toEqual(asJson(body));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a card number sent anywhere outside the contract is never stored, and the request is still rejected', () => {
+    fc.assert(
+      fc.property(withCardNumber, (raw) => {
+        const body = asJson(raw);
+        const stored = JSON.stringify(storableRequest(body)) ?? '';
+        expect(stored).not.toContain(PAN);
+        expect(validatePaymentRequest(body, rules).valid).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
 
 describe('validatePaymentRequest', () => {
   test('F-07: 5000 arbitrary values never throw; each is valid or rejected with a known reason', () => {
