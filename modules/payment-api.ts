@@ -222,11 +222,21 @@ export class PaymentApi extends Construct {
       });
       corsParts.push(options, integration, response, integrationResponse);
     }
-    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX'] as const) {
+    // Requests the API refuses before any function runs answer in the function's own shape
+    // (`{ status: "REJECTED", reason, message }`), so a client reads one contract for every 400.
+    const refused = (reason: string) => ({ 'application/json': `{"status":"REJECTED","reason":"${reason}","message":$context.error.messageString}` });
+    for (const [type, templates] of [
+      ['DEFAULT_4XX', undefined],
+      ['DEFAULT_5XX', undefined],
+      ['BAD_REQUEST_BODY', refused('invalid_body')],
+      ['BAD_REQUEST_PARAMETERS', refused('invalid_idempotency_key')],
+    ] as const) {
       corsParts.push(
-        new ApiGatewayGatewayResponse(this, `cors-${type.toLowerCase().replace('_', '-')}`, {
+        new ApiGatewayGatewayResponse(this, `cors-${type.toLowerCase().replace(/_/g, '-')}`, {
           restApiId: this.restApi.id,
           responseType: type,
+          statusCode: templates ? '400' : undefined,
+          responseTemplates: templates,
           responseParameters: Object.fromEntries(Object.entries(cors).map(([h, v]) => [`gatewayresponse.header.${h}`, v])),
         }),
       );

@@ -1,5 +1,6 @@
 /** The synthesized payments API (contract of issue 4). */
 import { exampleManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
+import { REJECT_REASONS } from '../../lambdas/shared/payment';
 
 const synth = synthManifest(exampleManifest());
 const stack = synth.stacks.get('payments-dev-eu-west-1') as TfJson;
@@ -30,8 +31,20 @@ describe('payments API', () => {
     expect(options).toHaveLength(2);
     expect(options.every((m) => m.api_key_required === false)).toBe(true);
     const responses = all('aws_api_gateway_gateway_response');
-    expect(responses.map((r) => r.response_type).sort()).toEqual(['DEFAULT_4XX', 'DEFAULT_5XX']);
+    expect(responses.map((r) => r.response_type).sort()).toEqual(['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS', 'DEFAULT_4XX', 'DEFAULT_5XX']);
     for (const r of responses) expect(Object.keys(r.response_parameters as object)).toEqual(expect.arrayContaining(['gatewayresponse.header.Access-Control-Allow-Origin', 'gatewayresponse.header.Access-Control-Allow-Headers']));
+  });
+
+  test('a request the API refuses before any function runs answers 400 in the function\'s shape: REJECTED with a reason', () => {
+    const byType = Object.fromEntries(all('aws_api_gateway_gateway_response').map((r) => [r.response_type, r]));
+    for (const [type, reason] of [['BAD_REQUEST_BODY', 'invalid_body'], ['BAD_REQUEST_PARAMETERS', 'invalid_idempotency_key']] as const) {
+      expect(byType[type].status_code).toBe('400');
+      const template = String((byType[type].response_templates as Record<string, string>)['application/json']);
+      // API Gateway substitutes $context.error.messageString as a quoted JSON string
+      const rendered = JSON.parse(template.replace('$context.error.messageString', JSON.stringify('Invalid request body')));
+      expect(rendered).toEqual({ status: 'REJECTED', reason, message: 'Invalid request body' });
+      expect(REJECT_REASONS).toContain(reason);
+    }
   });
 
   test('F-18: a usage plan with throttling holds the API key, on the deployed stage', () => {

@@ -95,6 +95,31 @@ describe('validation rules: REJECTED with a reason, nothing charged (F-07)', () 
   });
 });
 
+describe('what the API refuses, and what it never keeps', () => {
+  test('a malformed Idempotency-Key → REJECTED invalid_idempotency_key: no payment, no execution, nothing charged', async () => {
+    const before = local.executions.size;
+    const [r] = await local.simulate([{ idempotencyKey: 'short', body: valid() }]);
+    expect(r).toMatchObject({ paymentId: null, status: 'REJECTED', reason: 'invalid_idempotency_key', charges: 0, transitions: 0 });
+    expect(local.executions.size).toBe(before);
+  });
+
+  test('raw card data that got around the API model is rejected and stored nowhere: not in the record, the execution input or a notification', async () => {
+    const pan = '4000056655665556';
+    const bodies = [valid({ cardNumber: pan }), valid({ paymentMethod: { type: 'card', token: pan } }), valid({ paymentMethod: { type: 'card', token: 'tok_success', number: pan, cvc: '123' } })];
+    const results = await local.simulate(bodies.map((body, i) => ({ idempotencyKey: key(`pan${i}`), body })));
+    expect(results.map((r) => [r.status, r.reason, r.charges])).toEqual([
+      ['REJECTED', 'unknown_field', 0],
+      ['REJECTED', 'invalid_payment_method', 0],
+      ['REJECTED', 'invalid_payment_method', 0],
+    ]);
+    for (const r of results) {
+      expect(JSON.stringify(await local.record(r.paymentId!))).not.toContain(pan);
+      expect(local.executions.get(r.idempotencyKey)!.input).not.toContain(pan);
+    }
+    expect(JSON.stringify(local.published)).not.toContain(pan);
+  });
+});
+
 describe('fraud screen', () => {
   test('amount above fraudReviewThresholdMinor → DECLINED fraud_suspected, nothing charged', async () => {
     const r = await run(valid({ amount: 50_001 }), 'fraud');

@@ -62,7 +62,7 @@ export interface ExecutionRecord {
 
 export interface SubmitOutcome {
   readonly statusCode: number;
-  readonly body: { paymentId?: string; status?: string; statusUrl?: string; message?: string };
+  readonly body: { paymentId?: string; status?: string; statusUrl?: string; reason?: string; message?: string };
 }
 
 export interface SimulationResult {
@@ -325,11 +325,13 @@ export class LocalWorkflow {
         const rec = paymentId ? await this.record(paymentId) : undefined;
         const view = rec ? toView(rec) : undefined;
         const exec = this.executions.get(r.idempotencyKey);
+        // A request the API refuses (400) is no payment: REJECTED with the API's reason, nothing stored.
+        const refused = submitted[i].statusCode >= 400 ? submitted[i].body : undefined;
         return {
           idempotencyKey: r.idempotencyKey,
           paymentId,
-          status: view?.status ?? null,
-          reason: view?.reason ?? (submitted[i].statusCode >= 400 ? (submitted[i].body.message ?? null) : null),
+          status: view?.status ?? refused?.status ?? null,
+          reason: view?.reason ?? refused?.reason ?? null,
           charges: await this.charges(r.idempotencyKey),
           transitions: exec?.transitions ?? 0,
           lambdaInvocations: exec?.lambdaInvocations ?? 0,

@@ -7,7 +7,7 @@ export const sfnLoggingTracing: Rule = {
   description: 'Step Functions state machines log executions (level ALL or ERROR) to a log group and have tracing enabled',
   failures: ['F-06', 'F-24'],
   appliesTo: ['aws_sfn_state_machine'],
-  fix: 'set logging_configuration { level = "ALL", include_execution_data = true, log_destination = "<log group ARN>:*" } and tracing_configuration { enabled = true }',
+  fix: 'set logging_configuration { level = "ERROR" (or "ALL"), include_execution_data = false (execution data holds payment details), log_destination = "<log group ARN>:*" } and tracing_configuration { enabled = true }',
   check(b) {
     const out: Violation[] = [];
     const logging = block(b.config.logging_configuration);
