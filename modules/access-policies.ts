@@ -14,22 +14,10 @@
  * Resource-less calls (kms:CreateKey, list calls, telemetry puts) are only authorised by IAM
  * on `*`; they are listed action by action, never as a wildcard service.
  */
+import type { PolicyDocument, PolicyStatement } from './iam-document';
 import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from './naming';
 
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal?: '*' | Record<string, string | string[]>;
-  readonly Action: string | string[];
-  /** Absent only in trust policies. */
-  readonly Resource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
-
-export interface PolicyDocument {
-  readonly Version: '2012-10-17';
-  readonly Statement: PolicyStatement[];
-}
+export type { PolicyDocument, PolicyStatement };
 
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
 

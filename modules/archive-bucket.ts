@@ -21,15 +21,9 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Guardrails } from './guardrails';
+import type { ResourcePolicyStatement } from './iam-document';
 
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal: Record<string, string | string[]> | '*';
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
+export type PolicyStatement = ResourcePolicyStatement;
 
 export interface ArchiveBucketProps {
   readonly bucketName: string;

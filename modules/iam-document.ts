@@ -7,11 +7,24 @@ import { Lazy } from 'cdktf';
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: 'Allow' | 'Deny';
+  /** Resource policies and trust policies only. */
+  readonly Principal?: '*' | Record<string, string | readonly string[]>;
   readonly Action: string | readonly string[];
   /** Absent only in trust policies. */
   readonly Resource?: string | readonly string[];
-  readonly Principal?: Record<string, string | readonly string[]>;
-  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
+  readonly Condition?: Record<string, Record<string, string | boolean | readonly string[]>>;
+}
+
+/** A statement of a resource policy (key, bucket): named, with its principals and resources. */
+export interface ResourcePolicyStatement extends PolicyStatement {
+  readonly Sid: string;
+  readonly Principal: '*' | Record<string, string | readonly string[]>;
+  readonly Resource: string | readonly string[];
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
 }
 
 export function policyDocument(statements: readonly PolicyStatement[]): string {

@@ -4,14 +4,8 @@
  * of the key), never with `kms:*`: use of the key is granted statement by statement,
  * to named principals or through a named service.
  */
-export interface KeyPolicyStatement {
-  readonly Sid: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal: Record<string, string | string[]> | '*';
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
+import type { ResourcePolicyStatement } from './iam-document';
+export type KeyPolicyStatement = ResourcePolicyStatement;
 
 /** The key-administration actions of AWS's "key administrators" statement; no cryptographic use. */
 export const KEY_ADMIN_ACTIONS = [
