@@ -117,26 +117,20 @@ export function validatePaymentRequest(body: unknown, rules: PaymentRules): Vali
 export function storableRequest(body: unknown): unknown {
   if (!isObject(body)) return body === undefined ? undefined : null;
   const keep = (ok: boolean, v: unknown) => (ok ? v : null);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) {
+  const storable = (k: string, v: unknown): unknown => {
     switch (k) {
       case 'amount':
-        out[k] = keep(typeof v === 'number', v);
-        break;
+        return keep(typeof v === 'number', v);
       case 'currency':
-        out[k] = keep(typeof v === 'string' && /^[A-Za-z]{3}$/.test(v), v);
-        break;
+        return keep(typeof v === 'string' && /^[A-Za-z]{3}$/.test(v), v);
       case 'merchantId':
-        out[k] = keep(validMerchantId(v), v);
-        break;
+        return keep(validMerchantId(v), v);
       case 'customerId':
-        out[k] = keep(validCustomerId(v), v);
-        break;
+        return keep(validCustomerId(v), v);
       case 'description':
-        out[k] = keep(validDescription(v), v);
-        break;
+        return keep(validDescription(v), v);
       case 'paymentMethod':
-        out[k] = isObject(v)
+        return isObject(v)
           ? Object.fromEntries(
               Object.entries(v).map(([mk, mv]) => [
                 mk,
@@ -144,12 +138,12 @@ export function storableRequest(body: unknown): unknown {
               ]),
             )
           : null;
-        break;
       default:
-        out[k] = null; // an unknown field: its name is kept (it is why the request is rejected), never its value
+        return null; // an unknown field: its name is kept (it is why the request is rejected), never its value
     }
-  }
-  return out;
+  };
+  // Object.fromEntries defines own properties, so even a "__proto__" key stays a key (and the request stays rejected).
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, storable(k, v)]));
 }
 
 /**

@@ -50,6 +50,14 @@ describe('storableRequest: what the submit function stores and passes on', () =>
     );
   });
 
+  test('a "__proto__" field (as JSON.parse makes it: an own key) stays a key, loses its value, and the request stays rejected', () => {
+    const body = JSON.parse(`{"__proto__":"${PAN}","amount":1250,"currency":"USD","merchantId":"mer_123","customerId":"cus_456","paymentMethod":{"type":"card","token":"tok_success"}}`) as unknown;
+    const stored = asJson(storableRequest(body));
+    expect(JSON.stringify(stored)).not.toContain(PAN);
+    expect(Object.keys(stored as object)).toContain('__proto__');
+    expect(validatePaymentRequest(stored, rules)).toEqual({ valid: false, reason: 'unknown_field' });
+  });
+
   test('a body within the contract is stored unchanged', () => {
     fc.assert(
       fc.property(validBody, (body) => {
