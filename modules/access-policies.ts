@@ -21,6 +21,9 @@ export type { PolicyDocument, PolicyStatement };
 
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
 
+/** `s3` → `S3`, `secretsmanager` → `Secretsmanager`: a Sid holds letters and digits only. */
+const sidPart = (service: string): string => service.charAt(0).toUpperCase() + service.slice(1).replace(/[^A-Za-z0-9]/g, '');
+
 /** AWS managed policies that must never be attached by a deploy: they would lift a role above the boundary's intent. */
 export const FORBIDDEN_MANAGED_POLICIES = [
   'arn:aws:iam::aws:policy/AdministratorAccess',
@@ -84,7 +87,7 @@ export function protectedRoleArns(naming: Naming, accountId: string): string[] {
 export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocument {
   const services = serviceResources(naming, accountId);
   return policy(
-    ...services.map((s) => ({ Sid: `Read${s.service.replace(/[^a-z]/g, '')}`, Effect: 'Allow' as const, Action: READ_ACTIONS[s.service]!, Resource: s.resources })),
+    ...services.map((s) => ({ Sid: `Read${sidPart(s.service)}`, Effect: 'Allow' as const, Action: READ_ACTIONS[s.service]!, Resource: s.resources })),
     {
       Sid: 'ReadIam',
       Effect: 'Allow',
@@ -124,7 +127,7 @@ function escalationDenies(naming: Naming, accountId: string): PolicyStatement[] 
 
 function serviceWrites(naming: Naming, accountId: string): PolicyStatement[] {
   return [
-    ...serviceResources(naming, accountId).map((s) => ({ Sid: `Manage${s.service.replace(/[^a-z]/g, '')}`, Effect: 'Allow' as const, Action: `${s.service}:*`, Resource: s.resources })),
+    ...serviceResources(naming, accountId).map((s) => ({ Sid: `Manage${sidPart(s.service)}`, Effect: 'Allow' as const, Action: `${s.service}:*`, Resource: s.resources })),
     { Sid: 'Resourceless', Effect: 'Allow', Action: [...RESOURCELESS_WRITES, ...RESOURCELESS_READS], Resource: '*' },
     { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
   ];
