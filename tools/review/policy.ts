@@ -276,7 +276,7 @@ export function describeStatement(s: NormalStatement): string {
 }
 
 /**
- * Pairs the statements of two policies (by Sid, then identical, then most similar with the same
+ * Pairs the statements of two policies (identical, then by Sid, then identical but for the Sid, then most similar with the same
  * effect) and classifies each difference. Unchanged statements are omitted.
  */
 export function diffPolicies(before: ParsedPolicy | undefined, after: ParsedPolicy | undefined): StatementChange[] {
@@ -305,7 +305,15 @@ export function diffPolicies(before: ParsedPolicy | undefined, after: ParsedPoli
     const j = a.findIndex((t, jj) => !takeA.has(jj) && t.sid === s.sid && t.effect === s.effect);
     if (j >= 0) pair(i, j);
   });
-  // 3. most similar with the same effect (greedy, deterministic by index)
+  // 3. identical but for the Sid: a rename, which grants nothing new
+  const withoutSid = (s: NormalStatement) => canonicalStatement({ ...s, sid: undefined });
+  b.forEach((s, i) => {
+    if (takeB.has(i)) return;
+    const c = withoutSid(s);
+    const j = a.findIndex((t, jj) => !takeA.has(jj) && withoutSid(t) === c);
+    if (j >= 0) pair(i, j);
+  });
+  // 4. most similar with the same effect (greedy, deterministic by index)
   const candidates: { i: number; j: number; score: number }[] = [];
   b.forEach((s, i) => {
     if (takeB.has(i)) return;

@@ -54,6 +54,16 @@ describe('review classifier on synthesized Terraform', () => {
     expect(narrowed.map((f) => f.class)).toEqual(['narrowing']);
   });
 
+  test('F-14 given a role policy, when only a statement\'s Sid changes, then one neutral change naming the rename, not broadening', () => {
+    const fs = only(review({ roleSid: 'TableAccess' }).security, 'aws_iam_role_policy.fixture_role_policy');
+    expect(fs.map((f) => [f.class, f.change, f.details])).toEqual([['changed', 'modified', ['~ Sid Table → TableAccess']]]);
+  });
+
+  test('F-14 given a role policy, when a statement is renamed and widened, then still broadening', () => {
+    const fs = only(review({ roleSid: 'TableAccess', roleActions: ['dynamodb:*'] }).security, 'aws_iam_role_policy.fixture_role_policy');
+    expect(fs.map((f) => f.class)).toContain('broadening');
+  });
+
   test('F-14 given a key policy, when a principal is added, then broadening (key policy) and the onboarding-style description names it', () => {
     const r = review({ keyUsers: ['arn:aws:iam::300000000009:role/reader', 'arn:aws:iam::200000000001:role/app'] }, { keyUsers: ['arn:aws:iam::200000000001:role/app'] });
     const fs = only(r.security, 'aws_kms_key.fixture_key');

@@ -24,6 +24,8 @@ export interface FixtureOptions {
   orgId?: string;
   /** Actions the role's inline policy allows on the table. */
   roleActions: string[];
+  /** The Sid of that statement. @default 'Table' */
+  roleSid?: string;
   /** Principals (ARNs) the key policy lets use the key. */
   keyUsers: string[];
   /** Whether the table exists. */
@@ -82,7 +84,7 @@ export function addReviewFixture(scope: Construct, o: FixtureOptions): void {
     name: 'table-access',
     policy: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'Table', Effect: 'Allow', Action: o.roleActions, Resource: table ? table.arn : `arn:aws:dynamodb:eu-west-1:${o.trustedAccount}:table/none` }],
+      Statement: [{ Sid: o.roleSid ?? 'Table', Effect: 'Allow', Action: o.roleActions, Resource: table ? table.arn : `arn:aws:dynamodb:eu-west-1:${o.trustedAccount}:table/none` }],
     }),
   });
   new KmsKey(scope, 'fixture_key', {
