@@ -118,9 +118,11 @@ export class LocalWorkflow {
     const synth = synthPaymentsStack(options.manifest, options.workload, options.region);
     this.stackName = synth.stackName;
     const tf = synth.tf;
-    const provider = (tf.provider?.aws ?? []).find((p) => p.alias === undefined) ?? {};
-    const accountId = provider.allowed_account_ids?.[0] ?? '000000000000';
-    const region = provider.region ?? 'eu-west-1';
+    // Every stack's default provider is pinned to its one account and region (F-19): the local ARNs use them.
+    const provider = (tf.provider?.aws ?? []).find((p) => p.alias === undefined);
+    const accountId = provider?.allowed_account_ids?.[0];
+    const region = provider?.region;
+    if (accountId === undefined || region === undefined) throw new Error(`${this.stackName}: the default AWS provider names no allowed account or no region`);
     const res = tf.resource ?? {};
     const one = (type: string) => Object.values(res[type] ?? {})[0] ?? {};
 
