@@ -122,7 +122,7 @@ export function storableRequest(body: unknown): unknown {
       case 'amount':
         return keep(typeof v === 'number', v);
       case 'currency':
-        return keep(typeof v === 'string' && /^[A-Za-z]{3}$/.test(v), v);
+        return keep(isCurrencyCode(v), v);
       case 'merchantId':
         return keep(validMerchantId(v), v);
       case 'customerId':
@@ -134,7 +134,7 @@ export function storableRequest(body: unknown): unknown {
           ? Object.fromEntries(
               Object.entries(v).map(([mk, mv]) => [
                 mk,
-                mk === 'type' ? keep(typeof mv === 'string' && /^[a-z_]{1,32}$/.test(mv), mv) : mk === 'token' ? keep(typeof mv === 'string' && CARD_TOKEN_PATTERN.test(mv), mv) : null,
+                mk === 'type' ? keep(mv === 'card', mv) : mk === 'token' ? keep(typeof mv === 'string' && CARD_TOKEN_PATTERN.test(mv), mv) : null,
               ]),
             )
           : null;
