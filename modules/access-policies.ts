@@ -17,8 +17,6 @@
 import type { PolicyDocument, PolicyStatement } from './iam-document';
 import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from './naming';
 
-export type { PolicyDocument, PolicyStatement };
-
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
 
 /** `s3` → `S3`, `secretsmanager` → `Secretsmanager`: a Sid holds letters and digits only. */

@@ -23,8 +23,6 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Guardrails } from './guardrails';
 import type { ResourcePolicyStatement } from './iam-document';
 
-export type PolicyStatement = ResourcePolicyStatement;
-
 export interface ArchiveBucketProps {
   readonly bucketName: string;
   readonly logBucketName: string;
@@ -35,13 +33,13 @@ export interface ArchiveBucketProps {
   /** @default 2555 (7 years) — days a settlement is kept before the lifecycle may expire it (≥ 365) */
   readonly retentionDays?: number;
   /** Extra statements for the bucket policy (e.g. who may replicate into it). @default [] */
-  readonly grants?: readonly PolicyStatement[];
+  readonly grants?: readonly ResourcePolicyStatement[];
   /** @default the stack's default provider */
   readonly provider?: TerraformProvider;
 }
 
 /** The statements every bucket policy of ours carries: TLS only (F-14). */
-export function denyInsecureTransport(bucketArn: string): PolicyStatement {
+export function denyInsecureTransport(bucketArn: string): ResourcePolicyStatement {
   return {
     Sid: 'DenyInsecureTransport',
     Effect: 'Deny',

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import type { PolicyDocument, PolicyStatement } from './access-policies';
+import type { PolicyDocument, PolicyStatement } from './iam-document';
 import { checkName } from './naming';
 import type { PermissionsBoundary } from './permissions-boundary';
 

@@ -21,7 +21,8 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import type { AwsRegion } from '../accounts/schema';
 import { cloudWatchAlarmsKeyStatement } from './alarms/alarm-topic';
-import { keyAdministration, type KeyPolicyStatement } from './key-policy';
+import type { ResourcePolicyStatement } from './iam-document';
+import { keyAdministration } from './key-policy';
 import type { WorkloadNaming } from './naming';
 
 /** Services whose calls may use the data key on behalf of this account's principals. */
@@ -30,7 +31,7 @@ export const DATA_KEY_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'secretsmanage
 export const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'] as const;
 
 /** The key policy of the data key (primary or replica) in `region`. */
-export function dataKeyPolicy(accountId: string, region: AwsRegion): { Version: '2012-10-17'; Statement: KeyPolicyStatement[] } {
+export function dataKeyPolicy(accountId: string, region: AwsRegion): { Version: '2012-10-17'; Statement: ResourcePolicyStatement[] } {
   const root = `arn:aws:iam::${accountId}:root`;
   return {
     Version: '2012-10-17',

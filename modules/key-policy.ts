@@ -5,7 +5,6 @@
  * to named principals or through a named service.
  */
 import type { ResourcePolicyStatement } from './iam-document';
-export type KeyPolicyStatement = ResourcePolicyStatement;
 
 /** The key-administration actions of AWS's "key administrators" statement; no cryptographic use. */
 export const KEY_ADMIN_ACTIONS = [
@@ -15,6 +14,6 @@ export const KEY_ADMIN_ACTIONS = [
 ] as const;
 
 /** Lets the owning account administer the key (and delegate that through IAM). `*` in a key policy means "this key". */
-export function keyAdministration(accountRootArn: string): KeyPolicyStatement {
+export function keyAdministration(accountRootArn: string): ResourcePolicyStatement {
   return { Sid: 'AccountAdministersKey', Effect: 'Allow', Principal: { AWS: accountRootArn }, Action: [...KEY_ADMIN_ACTIONS], Resource: '*' };
 }

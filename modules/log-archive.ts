@@ -12,8 +12,9 @@ import { Construct } from 'constructs';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Manifest } from '../accounts/schema';
-import { ArchiveBucket, type PolicyStatement } from './archive-bucket';
-import { keyAdministration, type KeyPolicyStatement } from './key-policy';
+import { ArchiveBucket } from './archive-bucket';
+import type { ResourcePolicyStatement } from './iam-document';
+import { keyAdministration } from './key-policy';
 import { Naming } from './naming';
 
 export interface LogArchiveProps {
@@ -35,7 +36,7 @@ export class LogArchive extends Construct {
       ArnEquals: { 'aws:PrincipalArn': writers.map((x) => x.role) },
       StringEquals: { 'aws:PrincipalOrgID': m.organization.id },
     };
-    const statements: KeyPolicyStatement[] = [
+    const statements: ResourcePolicyStatement[] = [
       keyAdministration(`arn:aws:iam::${accountId}:root`),
       {
         Sid: 'LogArchiveAccountReadsThroughS3',
@@ -65,7 +66,7 @@ export class LogArchive extends Construct {
     new KmsAlias(this, 'alias', { name: naming.keyAlias('archive'), targetKeyId: this.key.keyId });
 
     const bucketName = naming.bucket('log-archive', accountId, region);
-    const grants: PolicyStatement[] = writers.length === 0 ? [] : [
+    const grants: ResourcePolicyStatement[] = writers.length === 0 ? [] : [
       {
         Sid: 'WorkloadReplicationRolesReplicate',
         Effect: 'Allow',

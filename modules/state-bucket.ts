@@ -29,7 +29,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import type { Manifest } from '../accounts/schema';
-import { policy, type PolicyStatement } from './access-policies';
+import { policy } from './access-policies';
+import type { PolicyStatement } from './iam-document';
 import { Naming } from './naming';
 
 /** A construct that owns one role (e.g. a CI role); grants name their policy after its construct id. */
