@@ -290,29 +290,25 @@ export function diffPolicies(before: ParsedPolicy | undefined, after: ParsedPoli
     takeA.add(j);
     pairs.push([b[i]!, a[j]!]);
   };
-  // 1. identical statements
-  b.forEach((s, i) => {
-    const c = canonicalStatement(s);
-    const j = a.findIndex((t, jj) => !takeA.has(jj) && canonicalStatement(t) === c);
-    if (j >= 0) {
-      takeB.add(i);
-      takeA.add(j);
-    }
+  /** Pairs each free statement of `b` with the first free one of `a` that has the same key (keys computed once). */
+  const matchBy = (keyOf: (s: NormalStatement) => string | undefined, onMatch: (i: number, j: number) => void) => {
+    const keysA = a.map(keyOf);
+    b.forEach((s, i) => {
+      const k = takeB.has(i) ? undefined : keyOf(s);
+      if (k === undefined) return;
+      const j = keysA.findIndex((kk, jj) => !takeA.has(jj) && kk === k);
+      if (j >= 0) onMatch(i, j);
+    });
+  };
+  // 1. identical statements: unchanged, not reported
+  matchBy(canonicalStatement, (i, j) => {
+    takeB.add(i);
+    takeA.add(j);
   });
   // 2. same Sid and effect
-  b.forEach((s, i) => {
-    if (takeB.has(i) || s.sid === undefined) return;
-    const j = a.findIndex((t, jj) => !takeA.has(jj) && t.sid === s.sid && t.effect === s.effect);
-    if (j >= 0) pair(i, j);
-  });
+  matchBy((s) => (s.sid === undefined ? undefined : JSON.stringify([s.sid, s.effect])), pair);
   // 3. identical but for the Sid: a rename, which grants nothing new
-  const withoutSid = (s: NormalStatement) => canonicalStatement({ ...s, sid: undefined });
-  b.forEach((s, i) => {
-    if (takeB.has(i)) return;
-    const c = withoutSid(s);
-    const j = a.findIndex((t, jj) => !takeA.has(jj) && withoutSid(t) === c);
-    if (j >= 0) pair(i, j);
-  });
+  matchBy((s) => canonicalStatement({ ...s, sid: undefined }), pair);
   // 4. most similar with the same effect (greedy, deterministic by index)
   const candidates: { i: number; j: number; score: number }[] = [];
   b.forEach((s, i) => {
