@@ -19,9 +19,6 @@
  * sandbox gateway, said on stderr.
  */
 import './promise-with-resolvers';
-
-/** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
-const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 import { DynamoDBClient, CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,6 +32,9 @@ import { readZip } from '../../modules/deterministic-zip';
 import { buildApp } from '../../stacks/app';
 import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
+
+/** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
+const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 
 type TfJson = { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>>; provider?: { aws?: { allowed_account_ids?: string[]; region?: string; alias?: string }[] } };
 type Handler = (event: unknown) => Promise<unknown>;
@@ -101,6 +101,8 @@ export class LocalWorkflow {
   private handlers = new Map<string, Handler>();
   private localTaskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   private retryOverrides: Record<string, number> = {};
+  /** Task states that invoke a Lambda function (counted per execution). */
+  private readonly lambdaStates = new Set<string>();
   private machine!: StateMachine;
   private stateMachineArn!: string;
   private paymentsTable!: string;
@@ -202,6 +204,7 @@ export class LocalWorkflow {
       if (task.Retry.length > 0) this.retryOverrides[stateName] = 0;
       const fnName = functionsByArn.get(task.Resource);
       if (fnName !== undefined) {
+        this.lambdaStates.add(stateName);
         const handler = this.handlers.get(fnName)!;
         this.localTaskHandlers[stateName] = async (input) => {
           const out = await handler(structuredClone(input));
@@ -253,7 +256,6 @@ export class LocalWorkflow {
     const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${req.name}`;
     const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, done: Promise.resolve() };
     this.executions.set(req.name, record);
-    const lambdaStates = new Set(Object.entries(this.localTaskHandlers).filter(([n]) => tasksOf(this.definition).some(([s, t]) => s === n && t.Resource.startsWith('arn:aws:lambda:'))).map(([n]) => n));
     const run = this.machine.run(JSON.parse(req.input), {
       overrides: { taskResourceLocalHandlers: this.localTaskHandlers as never, retryIntervalOverrides: this.retryOverrides },
       context: { Execution: { Id: executionArn, Name: req.name } },
@@ -261,7 +263,7 @@ export class LocalWorkflow {
     const counting = (async () => {
       for await (const ev of run.eventLogs) {
         if (ev.type === 'StateEntered' || ev.type === 'StateRetried') record.transitions++;
-        if ((ev.type === 'StateEntered' || ev.type === 'StateRetried') && lambdaStates.has(ev.state.name)) record.lambdaInvocations++;
+        if ((ev.type === 'StateEntered' || ev.type === 'StateRetried') && this.lambdaStates.has(ev.state.name)) record.lambdaInvocations++;
       }
     })();
     record.done = run.result.then(
