@@ -1,20 +1,24 @@
 /**
- * The policy documents of the access roles, as typed data (F-14). Pure functions of the
- * account id and the naming module, so a test can evaluate exactly what is synthesized.
+ * The policy documents of the access roles, as typed data. Pure functions of the account id
+ * and the naming module, so a test can evaluate exactly what is synthesized.
  *
  * - `readOnlyPolicy`: what a plan or audit needs to refresh state (describe/get/list of the
  *   services this project uses), with no data reads (no s3:GetObject, dynamodb:GetItem,
  *   secretsmanager:GetSecretValue) and no writes.
  * - `deployPolicy`: the services this project uses, on this account's resources; IAM only
  *   for roles and policies that carry the permissions boundary.
- * - `boundaryPolicy`: the cap on the deploy role and on every role it creates: the same
- *   service set, plus explicit denies for escalation (editing the access roles or the
- *   boundary, removing a boundary, attaching administrator policies).
+ * - `boundaryPolicy`: the most any role the deploy role creates (and the deploy role
+ *   itself, which carries it too) can ever do in this account. It is the deploy policy's
+ *   service and IAM statements, the same escalation denies, and the run-time calls those
+ *   roles make that the deploy role itself never needs (`runtimeOnlyStatements`: today,
+ *   S3 replication encrypting into the log-archive account's key). So the deploy role's
+ *   effective permissions are exactly its policy, and a role it creates can never do
+ *   more than the project's services on this account's resources plus those calls.
  *
  * Resource-less calls (kms:CreateKey, list calls, telemetry puts) are only authorised by IAM
  * on `*`; they are listed action by action, never as a wildcard service.
  */
-import type { PolicyDocument, PolicyStatement } from './iam-document';
+import { XRAY_ACTIONS, type PolicyDocument, type PolicyStatement } from './iam-document';
 import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from './naming';
 
 export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
@@ -41,7 +45,17 @@ function serviceResources(naming: Naming, accountId: string): { service: string;
     { service: 'sns', resources: [`arn:aws:sns:*:${a}:${p}-*`] },
     { service: 'sqs', resources: [`arn:aws:sqs:*:${a}:${p}-*`] },
     { service: 'kms', resources: [`arn:aws:kms:*:${a}:key/*`, `arn:aws:kms:*:${a}:alias/${p}-*`] },
-    { service: 'logs', resources: [`arn:aws:logs:*:${a}:log-group:/aws/*/${p}-*`, `arn:aws:logs:*:${a}:log-group:/aws/vendedlogs/states/${p}-*`] },
+    {
+      service: 'logs',
+      resources: [
+        `arn:aws:logs:*:${a}:log-group:/aws/*/${p}-*`,
+        `arn:aws:logs:*:${a}:log-group:/aws/vendedlogs/states/${p}-*`,
+        // API Gateway names a stage's execution log group after the API's generated id, so it
+        // cannot carry the project prefix; the payments stack creates it (KMS, retention).
+        `arn:aws:logs:*:${a}:log-group:API-Gateway-Execution-Logs_*`,
+      ],
+    },
+    { service: 'events', resources: [`arn:aws:events:*:${a}:rule/${p}-*`] },
     { service: 'cloudwatch', resources: [`arn:aws:cloudwatch:*:${a}:alarm:${p}-*`, `arn:aws:cloudwatch::${a}:dashboard/${p}-*`] },
     { service: 'secretsmanager', resources: [`arn:aws:secretsmanager:*:${a}:secret:${p}/*`] },
     // API Gateway ARNs carry no account: an API call only ever reaches the caller's own account.
@@ -50,10 +64,10 @@ function serviceResources(naming: Naming, accountId: string): { service: string;
 }
 
 /** Calls IAM authorises only on `*`: creating keys, account-wide listing, telemetry. */
-const RESOURCELESS_WRITES = ['kms:CreateKey', 'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy', 'logs:DeleteResourcePolicy', 'cloudwatch:PutMetricData', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+const RESOURCELESS_WRITES = ['kms:CreateKey', 'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy', 'logs:DeleteResourcePolicy', 'cloudwatch:PutMetricData', ...XRAY_ACTIONS];
 const RESOURCELESS_READS = [
   'kms:ListKeys', 'kms:ListAliases', 'dynamodb:ListTables', 'dynamodb:DescribeLimits', 'lambda:ListFunctions', 'states:ListStateMachines',
-  'sns:ListTopics', 'sqs:ListQueues', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:ListLogDeliveries', 'logs:GetLogDelivery',
+  'sns:ListTopics', 'sqs:ListQueues', 'events:ListRules', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:ListLogDeliveries', 'logs:GetLogDelivery',
   'cloudwatch:DescribeAlarms', 'cloudwatch:ListDashboards', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'secretsmanager:ListSecrets',
   's3:ListAllMyBuckets', 'iam:ListRoles', 'iam:ListPolicies',
 ];
@@ -69,6 +83,7 @@ const READ_ACTIONS: Record<string, string[]> = {
   kms: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus', 'kms:ListResourceTags', 'kms:ListGrants'],
   logs: ['logs:DescribeLogGroups', 'logs:ListTagsForResource', 'logs:ListTagsLogGroup', 'logs:GetDataProtectionPolicy', 'logs:DescribeSubscriptionFilters'],
   cloudwatch: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetDashboard', 'cloudwatch:ListTagsForResource'],
+  events: ['events:DescribeRule', 'events:ListTargetsByRule', 'events:ListTagsForResource'],
   secretsmanager: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:ListSecretVersionIds'],
   apigateway: ['apigateway:GET'],
 };
@@ -153,16 +168,33 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
   ];
 }
 
-/** The deploy role's own permissions; capped again by the boundary it carries. */
+/**
+ * Calls that roles created by a deploy make at run time and that the deploy role itself
+ * never needs, so they are in the boundary and not in the deploy policy.
+ *
+ * S3 replication of the settlement archives writes into the log-archive account's bucket,
+ * whose default encryption is that account's key with S3 Bucket Keys on: S3 then needs
+ * kms:Encrypt and kms:Decrypt on the destination key from the replication role (the S3
+ * guide on replicating encrypted objects). The key policy on the other side admits only
+ * the workloads' replication roles, through S3 in the log-archive region.
+ */
+function runtimeOnlyStatements(naming: Naming, accountId: string): PolicyStatement[] {
+  const la = naming.manifest.logArchive;
+  if (la.accountId === accountId) return [];
+  return [{ Sid: 'ReplicateIntoLogArchive', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*` }];
+}
+
+/** The deploy role's own permissions. It carries the boundary too, which allows all of these. */
 export function deployPolicy(naming: Naming, accountId: string): PolicyDocument {
   return policy(...serviceWrites(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
 }
 
 /**
- * The permissions boundary: the most any deploy-created role (and the deploy role) can ever
- * do in this account. It allows the project's services and IAM only under the same
- * boundary condition, and denies every way of escaping it.
+ * The permissions boundary of this account: the deploy policy plus `runtimeOnlyStatements`
+ * (see the top of this file). Every role the deploy role creates must carry it (the
+ * `iam:PermissionsBoundary` condition), so it is also the ceiling of everything the
+ * payment workflow's roles do at run time.
  */
 export function boundaryPolicy(naming: Naming, accountId: string): PolicyDocument {
-  return policy(...serviceWrites(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
+  return policy(...serviceWrites(naming, accountId), ...runtimeOnlyStatements(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
 }

@@ -31,10 +31,6 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-export function serviceTrust(service: string, sourceAccount: string): string {
-  return policyDocument([{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': sourceAccount } } }]);
-}
-
 export class LazyPolicy {
   private readonly statements: PolicyStatement[] = [];
   add(...statements: PolicyStatement[]): void {
@@ -45,10 +41,16 @@ export class LazyPolicy {
   }
 }
 
-/** X-Ray accepts no resource-level permissions: writes of trace segments need `*` (telemetry only). */
+/**
+ * What a traced component needs of X-Ray: the actions of AWS's AWSXRayDaemonWriteAccess
+ * policy that send traces and read sampling decisions. Step Functions asks for the sampling
+ * rules and targets itself when tracing is on. X-Ray accepts no resource-level permissions
+ * for these, so they need `*` (telemetry only, no data).
+ */
+export const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'] as const;
 export const XRAY_WRITE: PolicyStatement = {
   Sid: 'XRayTelemetry',
   Effect: 'Allow',
-  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Action: [...XRAY_ACTIONS],
   Resource: '*',
 };

@@ -276,6 +276,15 @@ export class WorkloadNaming {
     return checkName('logGroup', `/aws/apigateway/${this.restApi()}/access`);
   }
 
+  /**
+   * The log group API Gateway writes a stage's execution logs to. Its name is fixed by API
+   * Gateway and carries the API's generated id (a Terraform reference here, so it is not
+   * checked: the id is AWS's, the rest is constant).
+   */
+  apiExecutionLogGroup(restApiId: string, stage: string): string {
+    return `API-Gateway-Execution-Logs_${restApiId}/${stage}`;
+  }
+
   keyAlias(purpose: KeyPurpose): string {
     return this.naming.keyAlias(purpose, this.workload.name);
   }

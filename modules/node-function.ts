@@ -7,13 +7,12 @@
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { AwsRegion } from '../accounts/schema';
 import { bundleHandler, type HandlerName, type LambdaBundle } from './lambda-bundle';
-import { LazyPolicy, serviceTrust, XRAY_WRITE, type PolicyStatement } from './iam-document';
+import { XRAY_WRITE, type PolicyStatement } from './iam-document';
 import type { FunctionPurpose, WorkloadNaming } from './naming';
+import { ServiceRole } from './service-role';
 
 export interface NodeFunctionProps {
   readonly naming: WorkloadNaming;
@@ -33,11 +32,10 @@ export interface NodeFunctionProps {
 
 export class NodeFunction extends Construct {
   readonly function: LambdaFunction;
-  readonly role: IamRole;
+  readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly bundle: LambdaBundle;
   readonly timeoutSeconds: number;
-  private readonly policy = new LazyPolicy();
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
@@ -54,16 +52,17 @@ export class NodeFunction extends Construct {
       retentionInDays: props.logRetentionDays ?? 365,
       kmsKeyId: props.logKeyArn,
     });
-    this.role = new IamRole(this, 'role', {
-      name: n.role(props.purpose, props.region),
-      assumeRolePolicy: serviceTrust('lambda.amazonaws.com', n.accountId),
+    this.role = new ServiceRole(this, 'execution-role', {
+      naming: n,
+      roleName: n.role(props.purpose, props.region),
       description: `Runs the ${props.purpose} function of ${n.prefix} in ${props.region}`,
+      trust: { service: 'lambda.amazonaws.com' },
+      policyName: 'function',
     });
-    this.policy.add(
+    this.role.addToPolicy(
       { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
       XRAY_WRITE,
     );
-    new IamRolePolicy(this, 'policy', { role: this.role.name, name: 'function', policy: this.policy.json });
 
     this.function = new LambdaFunction(this, 'function', {
       functionName: n.function(props.purpose),
@@ -92,6 +91,6 @@ export class NodeFunction extends Construct {
 
   /** Adds a statement to the function's own policy (grant methods of other constructs call this). */
   addToRolePolicy(statement: PolicyStatement): void {
-    this.policy.add(statement);
+    this.role.addToPolicy(statement);
   }
 }

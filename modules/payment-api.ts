@@ -30,8 +30,6 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { AwsRegion, Workload } from '../accounts/schema';
 import {
@@ -40,9 +38,9 @@ import {
   MAX_DESCRIPTION_LENGTH,
   MERCHANT_ID_PATTERN,
 } from '../lambdas/shared/payment';
-import { policyDocument, serviceTrust } from './iam-document';
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from './naming';
+import { ServiceRole } from './service-role';
 
 /** API Gateway's hard limit for an integration, milliseconds (F-17). */
 export const API_INTEGRATION_LIMIT_MS = 29_000;
@@ -94,6 +92,7 @@ export class PaymentApi extends Construct {
   readonly apiKey: ApiGatewayApiKey;
   readonly usagePlan: ApiGatewayUsagePlan;
   readonly accessLogs: CloudwatchLogGroup;
+  readonly executionLogs: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: PaymentApiProps) {
     super(scope, id);
@@ -114,24 +113,29 @@ export class PaymentApi extends Construct {
       apiKeySource: 'HEADER',
     });
 
-    // API Gateway writes access logs through an account-level role (one per account and region).
-    const cloudwatchRole = new IamRole(this, 'cloudwatch-role', {
-      name: n.role('api', props.region),
-      assumeRolePolicy: serviceTrust('apigateway.amazonaws.com', n.accountId),
+    const stageName = props.stageName ?? 'v1';
+    // Both log groups exist before the stage logs into them, each encrypted and with a retention:
+    // the access log, and the execution log that API Gateway would otherwise create itself
+    // (unencrypted, kept forever) under a name derived from the API's generated id.
+    const retentionInDays = props.logRetentionDays ?? 365;
+    this.accessLogs = new CloudwatchLogGroup(this, 'access-logs', { name: n.logGroup('api'), retentionInDays, kmsKeyId: props.logKeyArn });
+    this.executionLogs = new CloudwatchLogGroup(this, 'execution-logs', { name: n.apiExecutionLogGroup(this.restApi.id, stageName), retentionInDays, kmsKeyId: props.logKeyArn });
+
+    // API Gateway writes both through an account-level role (one per account and region; one
+    // workload per account, so one API per role). It may write those two groups and read nothing.
+    const cloudwatchRole = new ServiceRole(this, 'cloudwatch-role', {
+      naming: n,
+      roleName: n.role('api', props.region),
       description: `API Gateway logging in ${props.region}`,
+      trust: { service: 'apigateway.amazonaws.com' },
+      policyName: 'push-logs',
     });
-    new IamRolePolicy(this, 'cloudwatch-policy', {
-      role: cloudwatchRole.name,
-      name: 'push-logs',
-      policy: policyDocument([
-        {
-          Effect: 'Allow',
-          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents', 'logs:GetLogEvents', 'logs:FilterLogEvents'],
-          Resource: `arn:aws:logs:${props.region}:${n.accountId}:log-group:*`,
-        },
-      ]),
-    });
-    const account = new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: cloudwatchRole.arn });
+    const groups = [this.accessLogs.arn, this.executionLogs.arn];
+    cloudwatchRole.addToPolicy(
+      { Sid: 'WriteApiLogs', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [...groups, ...groups.map((g) => `${g}:*`)] },
+      { Sid: 'FindApiLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: `arn:aws:logs:${props.region}:${n.accountId}:log-group:*` },
+    );
+    const account = new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: cloudwatchRole.arn, dependsOn: [cloudwatchRole.policy] });
 
     const validator = new ApiGatewayRequestValidator(this, 'validator', {
       restApiId: this.restApi.id,
@@ -264,15 +268,10 @@ export class PaymentApi extends Construct {
       dependsOn: parts as never,
     });
 
-    this.accessLogs = new CloudwatchLogGroup(this, 'access-logs', {
-      name: n.logGroup('api'),
-      retentionInDays: props.logRetentionDays ?? 365,
-      kmsKeyId: props.logKeyArn,
-    });
     this.stage = new ApiGatewayStage(this, 'stage', {
       restApiId: this.restApi.id,
       deploymentId: deployment.id,
-      stageName: props.stageName ?? 'v1',
+      stageName,
       xrayTracingEnabled: true,
       accessLogSettings: {
         destinationArn: this.accessLogs.arn,
@@ -289,7 +288,7 @@ export class PaymentApi extends Construct {
           requestTime: '$context.requestTime',
         }),
       },
-      dependsOn: [account],
+      dependsOn: [account, this.accessLogs, this.executionLogs],
     });
     new ApiGatewayMethodSettings(this, 'method-settings', {
       restApiId: this.restApi.id,

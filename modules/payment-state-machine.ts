@@ -5,13 +5,12 @@
  */
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import type { AwsRegion } from '../accounts/schema';
 import type { StateMachineDefinition } from './asl';
-import { LazyPolicy, serviceTrust, XRAY_WRITE, type PolicyStatement } from './iam-document';
+import { XRAY_WRITE, type PolicyStatement } from './iam-document';
 import type { WorkloadNaming } from './naming';
+import { ServiceRole } from './service-role';
 
 export interface PaymentStateMachineProps {
   readonly naming: WorkloadNaming;
@@ -24,10 +23,9 @@ export interface PaymentStateMachineProps {
 
 export class PaymentStateMachine extends Construct {
   readonly stateMachine: SfnStateMachine;
-  readonly role: IamRole;
+  readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly definition: StateMachineDefinition;
-  private readonly policy = new LazyPolicy();
 
   constructor(scope: Construct, id: string, props: PaymentStateMachineProps) {
     super(scope, id);
@@ -38,12 +36,15 @@ export class PaymentStateMachine extends Construct {
       retentionInDays: props.logRetentionDays ?? 365,
       kmsKeyId: props.logKeyArn,
     });
-    this.role = new IamRole(this, 'role', {
-      name: n.role('states', props.region),
-      assumeRolePolicy: serviceTrust('states.amazonaws.com', n.accountId),
+    this.role = new ServiceRole(this, 'execution-role', {
+      naming: n,
+      roleName: n.role('states', props.region),
       description: `Runs the payment state machine of ${n.prefix} in ${props.region}`,
+      // Step Functions documents aws:SourceArn for its execution roles: only this state machine.
+      trust: { service: 'states.amazonaws.com', sourceArns: [n.stateMachineArn(props.region)] },
+      policyName: 'state-machine',
     });
-    this.policy.add(
+    this.role.addToPolicy(
       XRAY_WRITE,
       {
         // CloudWatch Logs delivery for vended logs accepts no resource-level permissions.
@@ -53,7 +54,6 @@ export class PaymentStateMachine extends Construct {
         Resource: '*',
       },
     );
-    const policy = new IamRolePolicy(this, 'policy', { role: this.role.name, name: 'state-machine', policy: this.policy.json });
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
       name: n.stateMachine(),
       type: 'STANDARD',
@@ -61,7 +61,7 @@ export class PaymentStateMachine extends Construct {
       definition: JSON.stringify(props.definition),
       loggingConfiguration: { logDestination: `${this.logGroup.arn}:*`, includeExecutionData: false, level: 'ERROR' },
       tracingConfiguration: { enabled: true },
-      dependsOn: [policy],
+      dependsOn: [this.role.policy],
     });
   }
 
@@ -70,6 +70,6 @@ export class PaymentStateMachine extends Construct {
   }
 
   addToRolePolicy(statement: PolicyStatement): void {
-    this.policy.add(statement);
+    this.role.addToPolicy(statement);
   }
 }

@@ -9,6 +9,7 @@ import { TerraformOutput, TerraformVariable } from 'cdktf';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -64,7 +65,8 @@ export class PaymentWorkflow extends Construct {
   readonly api: PaymentApi;
   readonly eventsTopic: SnsTopic;
   readonly deadLetterQueue: SqsQueue;
-  readonly gatewaySecret: SecretsmanagerSecret;
+  /** The live gateway's credential (live mode only; its value is set out of band). */
+  readonly gatewaySecret?: SecretsmanagerSecret;
   readonly sandboxTable?: DynamodbTable;
 
   constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
@@ -75,12 +77,17 @@ export class PaymentWorkflow extends Construct {
     if (gateway.mode === 'live' && gateway.endpoint === '') throw new Error('PaymentWorkflow: gateway.endpoint must be the HTTPS endpoint of the payment gateway');
 
     this.eventsTopic = new SnsTopic(this, 'events', { name: n.topic('events'), kmsMasterKeyId: keyArn });
-    this.gatewaySecret = new SecretsmanagerSecret(this, 'gateway-secret', {
-      name: n.secret('gateway'),
-      description: `Payment gateway credential of ${n.prefix} (${gateway.mode}); the value is set out of band`,
-      kmsKeyId: keyArn,
-    });
-    if (gateway.mode === 'sandbox') {
+    let gatewayEnvironment: Record<string, string>;
+    if (gateway.mode === 'live') {
+      // Created empty: an operator puts the card network's credential in it before the first
+      // live payment (README). The sandbox needs none, so sandbox stacks create no secret.
+      this.gatewaySecret = new SecretsmanagerSecret(this, 'gateway-secret', {
+        name: n.secret('gateway'),
+        description: `Payment gateway credential of ${n.prefix}; the value is set out of band`,
+        kmsKeyId: keyArn,
+      });
+      gatewayEnvironment = { GATEWAY_ENDPOINT: gateway.endpoint, GATEWAY_SECRET_ARN: this.gatewaySecret.arn };
+    } else {
       this.sandboxTable = new DynamodbTable(this, 'sandbox-captures', {
         name: n.table('sandbox'),
         billingMode: 'PAY_PER_REQUEST',
@@ -90,6 +97,7 @@ export class PaymentWorkflow extends Construct {
         // The sandbox's captures are what the tests and `charges` count: recoverable like any table.
         pointInTimeRecovery: { enabled: true },
       });
+      gatewayEnvironment = { SANDBOX_TABLE: n.table('sandbox') };
     }
 
     const rules = {
@@ -107,9 +115,8 @@ export class PaymentWorkflow extends Construct {
     });
     const charge = fn('charge', {
       GATEWAY_MODE: gateway.mode,
-      GATEWAY_SECRET_ARN: this.gatewaySecret.arn,
       GATEWAY_TIMEOUT_MS: String(props.gatewayTimeoutMs ?? 5000),
-      ...(gateway.mode === 'live' ? { GATEWAY_ENDPOINT: gateway.endpoint } : { SANDBOX_TABLE: n.table('sandbox') }),
+      ...gatewayEnvironment,
     });
     const stateMachineArn = n.stateMachineArn(region);
     const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, ALLOWED_ORIGIN: props.allowedOrigin ?? '*' });
@@ -121,7 +128,7 @@ export class PaymentWorkflow extends Construct {
     const kmsUse = (sid: string) => ({ Sid: sid, Effect: 'Allow' as const, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
     fraud.addToRolePolicy({ Sid: 'VelocityWindow', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: dp.paymentsTable.arn });
     fraud.addToRolePolicy(kmsUse('TableKey'));
-    charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
+    if (this.gatewaySecret) charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
     charge.addToRolePolicy(kmsUse('DataKey'));
     if (this.sandboxTable) charge.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
     submit.addToRolePolicy({ Sid: 'ReceivePayment', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: dp.paymentsTable.arn });
@@ -189,6 +196,16 @@ export class PaymentWorkflow extends Construct {
       arn: failure.arn,
       deadLetterConfig: { arn: this.deadLetterQueue.arn },
       retryPolicy: { maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86_400 },
+    });
+    // Once EventBridge has handed an event to the recorder (an asynchronous invoke), a recorder
+    // that keeps failing is Lambda's to report, not EventBridge's: after Lambda's own retries the
+    // event goes to the same dead-letter queue, sent with the recorder's role.
+    failure.addToRolePolicy({ Sid: 'UnrecordedFailuresToDeadLetterQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn });
+    new LambdaFunctionEventInvokeConfig(this, 'failure-on-failure', {
+      functionName: failure.function.functionName,
+      maximumRetryAttempts: 2,
+      maximumEventAgeInSeconds: 21_600,
+      destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
     });
     new LambdaPermission(this, 'failure-from-events', {
       statementId: 'AllowEventBridge',

@@ -1,7 +1,7 @@
 /**
  * A workload's data plane, owned by its primary-region payments stack (F-20): the data
  * key and its replicas, the payments and idempotency global tables, the settlement
- * archive of every region of the workload, and replication of the primary archive to
+ * archive of every region of the workload, and replication of every regional archive to
  * the other regions and to the log-archive account. Replica-region stacks find these by
  * name (tables, buckets) and by alias (key); they are deployed after this one.
  *
@@ -15,9 +15,10 @@ import { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
 import type { AwsRegion, Manifest, Workload } from '../accounts/schema';
 import { ArchiveBucket } from './archive-bucket';
-import { ArchiveReplication } from './archive-replication';
+import { ArchiveReplication, replicationRoutes, type ReplicatedBucket } from './archive-replication';
 import { DataKey } from './data-key';
 import { GlobalTable } from './global-table';
+import { logArchiveKeyArn } from './log-archive';
 import { Naming, type WorkloadNaming } from './naming';
 
 export interface WorkloadDataPlaneProps {
@@ -61,27 +62,13 @@ export class WorkloadDataPlane extends Construct {
     }
     this.archives = archives;
 
-    const primary = archives.get(w.primaryRegion)!;
+    // Every regional archive replicates to the others and to the log archive (archive-replication.ts).
     const la = m.logArchive;
-    this.replication = new ArchiveReplication(this, 'replication', {
-      roleName: n.role('replication'),
-      accountId: w.accountId,
-      source: { bucketName: primary.name, bucketId: primary.bucket.id, region: w.primaryRegion, keyArn: keyArnIn(w.primaryRegion), versioning: primary.versioning },
-      destinations: [
-        ...w.replicaRegions.map((region) => {
-          const dst = archives.get(region)!;
-          return { id: `replica-${region}`, bucketName: dst.name, region, keyArn: dst.keyArn, keyGrant: { resource: dst.keyArn }, dependsOn: [dst.versioning] };
-        }),
-        {
-          id: 'log-archive',
-          bucketName: naming.bucket('log-archive', la.accountId, la.region),
-          region: la.region,
-          account: la.accountId,
-          // The log-archive key lives in another account and stack: named by its alias.
-          keyArn: `arn:aws:kms:${la.region}:${la.accountId}:${naming.keyAlias('archive')}`,
-          keyGrant: { resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*`, alias: naming.keyAlias('archive') },
-        },
-      ],
-    });
+    const buckets = new Map<string, ReplicatedBucket>();
+    for (const [region, archive] of archives) {
+      buckets.set(archive.name, { bucketId: archive.bucket.id, keyArn: archive.keyArn, versioning: archive.versioning, provider: props.providerFor(region) });
+    }
+    buckets.set(naming.bucket('log-archive', la.accountId, la.region), { bucketId: naming.bucket('log-archive', la.accountId, la.region), keyArn: logArchiveKeyArn(this, m) });
+    this.replication = new ArchiveReplication(this, 'replication', { naming: n, routes: replicationRoutes(m, w), buckets });
   }
 }

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import type { Workload } from '../accounts/schema';
 import { AlarmTopic, WorkloadAlarms } from '../modules/alarms';
+import { replicationRoutes } from '../modules/archive-replication';
 import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/naming';
 import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/payment-workflow';
 import { WorkloadDataPlane } from '../modules/workload-data-plane';
@@ -53,13 +54,11 @@ export class PaymentsStack extends AccountStack {
       apiStage: this.workflow.api.stage.stageName,
       tables: ['payments', 'idempotency'],
       receivingRegions: wn.regions.filter((r) => r !== region),
-      // S3 publishes replication metrics per rule (each rule enables them); watched where the source is.
-      replications: (this.data?.replication.destinations ?? []).map((d) => ({
-        name: d.id,
-        sourceBucket: this.data!.replication.sourceBucketName,
-        destinationBucket: d.bucketName,
-        ruleId: d.id,
-      })),
+      // S3 publishes replication metrics per rule of a source bucket, in the source's region:
+      // each region's stack watches the rules of its own archive.
+      replications: replicationRoutes(props.manifest, w)
+        .filter((r) => r.sourceRegion === region)
+        .flatMap((r) => r.destinations.map((d) => ({ name: d.id, sourceBucket: r.sourceBucket, destinationBucket: d.bucketName, ruleId: d.id }))),
       deadLetterQueues: ['dlq'],
     });
   }

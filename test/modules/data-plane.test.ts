@@ -107,30 +107,47 @@ describe.each(cases)('data plane — %s', (_label, load) => {
       }
     });
 
-    test('F-21 F-13: replication sends KMS-encrypted objects to every replica region and to the log archive, with the destination key, metrics, and versioning first', () => {
-      const [, cfg] = resources(tf, 'aws_s3_bucket_replication_configuration')[0]!;
-      const rules = cfg.rule as Cfg[];
+    test('every regional archive, the replica regions\' included, replicates KMS-encrypted objects to every other region and to the log archive, with the destination key, metrics, and versioning first', () => {
       const la = m.logArchive;
-      const expected = [...w.replicaRegions.map((r) => n.bucket('archive', r)), naming.bucket('log-archive', la.accountId, la.region)];
-      expect(rules.map((r) => r.destination.bucket).sort()).toEqual(expected.map((b) => `arn:aws:s3:::${b}`).sort());
-      for (const r of rules) {
-        expect(r.status).toBe('Enabled');
-        expect(r.source_selection_criteria.sse_kms_encrypted_objects.status).toBe('Enabled');
-        expect(r.destination.metrics.status).toBe('Enabled');
-        expect(r.destination.encryption_configuration.replica_kms_key_id).toBeTruthy();
+      const laBucket = `arn:aws:s3:::${naming.bucket('log-archive', la.accountId, la.region)}`;
+      const configs = resources(tf, 'aws_s3_bucket_replication_configuration');
+      expect(configs).toHaveLength(n.regions.length);
+      const providers = (tf.provider?.aws ?? []) as Cfg[];
+      const regionOfProvider = (p: unknown) => providers.find((x) => (x.alias === undefined ? p === undefined || p === 'aws' : p === `aws.${x.alias}`))!.region;
+      const archiveIds = new Map(resources(tf, 'aws_s3_bucket').map(([id, b]) => [ref('aws_s3_bucket', id, 'id'), b.bucket as string]));
+      const sources = new Set<string>();
+      for (const [, cfg] of configs) {
+        const source = archiveIds.get(cfg.bucket)!;
+        const sourceRegion = regionOfProvider(cfg.provider);
+        expect(source).toBe(n.bucket('archive', sourceRegion));
+        sources.add(sourceRegion);
+        const rules = cfg.rule as Cfg[];
+        const others = n.regions.filter((r) => r !== sourceRegion);
+        expect(rules.map((r) => r.destination.bucket).sort()).toEqual([...others.map((r) => `arn:aws:s3:::${n.bucket('archive', r)}`), laBucket].sort());
+        for (const r of rules) {
+          expect(r.status).toBe('Enabled');
+          expect(r.source_selection_criteria.sse_kms_encrypted_objects.status).toBe('Enabled');
+          expect(r.destination.metrics.status).toBe('Enabled');
+        }
+        for (const region of others) {
+          const rule = rules.find((r) => r.destination.bucket === `arn:aws:s3:::${n.bucket('archive', region)}`)!;
+          expect(rule.destination.encryption_configuration.replica_kms_key_id).toBe(keyRefIn(region));
+        }
+        const toArchive = rules.find((r) => r.destination.bucket === laBucket)!;
+        expect(toArchive.destination.account).toBe(la.accountId);
+        expect(toArchive.destination.access_control_translation.owner).toBe('Destination');
+        // The other account's key by its key ARN, from the log-archive stack's own state: an alias would be resolved in the requester's account.
+        const [stateId, state] = Object.entries((tf.data?.terraform_remote_state ?? {}) as Record<string, Cfg>)[0]!;
+        expect(state.config).toEqual({ bucket: naming.stateBucket, key: naming.stateKey(`log-archive-${la.region}`), region: m.deployment.region });
+        expect(toArchive.destination.encryption_configuration.replica_kms_key_id).toBe(`\${data.terraform_remote_state.${stateId}.outputs.archive_key_arn}`);
+        // versioning on both sides before replication: every archive versioning resource of this stack
+        const archiveVersionings = resources(tf, 'aws_s3_bucket_versioning').map(([id]) => `aws_s3_bucket_versioning.${id}`).filter((v) => !v.includes('access-logs'));
+        expect(cfg.depends_on).toEqual(expect.arrayContaining(archiveVersionings));
       }
-      for (const region of w.replicaRegions) {
-        const rule = rules.find((r) => r.destination.bucket === `arn:aws:s3:::${n.bucket('archive', region)}`)!;
-        expect(rule.destination.encryption_configuration.replica_kms_key_id).toBe(keyRefIn(region));
-      }
-      const toArchive = rules.find((r) => r.destination.account === la.accountId)!;
-      expect(toArchive.destination.access_control_translation.owner).toBe('Destination');
-      expect(toArchive.destination.encryption_configuration.replica_kms_key_id).toBe(`arn:aws:kms:${la.region}:${la.accountId}:${naming.keyAlias('archive')}`);
-      // versioning on both sides before replication (F-21): every versioning resource of this stack's archives
-      const versionings = resources(tf, 'aws_s3_bucket_versioning').map(([id]) => `aws_s3_bucket_versioning.${id}`);
-      const archiveVersionings = versionings.filter((v) => !v.includes('access-logs'));
-      expect(cfg.depends_on).toEqual(expect.arrayContaining(archiveVersionings));
-      expect(archiveVersionings).toHaveLength(n.regions.length);
+      expect([...sources].sort()).toEqual([...n.regions].sort());
+      const laTf = s.stacks.get(`log-archive-${la.region}`)!;
+      const [laKeyId] = resources(laTf, 'aws_kms_key')[0]!;
+      expect((laTf.output as Cfg).archive_key_arn.value).toBe(ref('aws_kms_key', laKeyId, 'arn'));
     });
 
     test('F-20: replica-region stacks own nothing replicated: no key, no global table, no archive bucket; they find the key by alias', () => {
@@ -150,8 +167,11 @@ describe.each(cases)('data plane — %s', (_label, load) => {
     const [keyId, key] = resources(tf, 'aws_kms_key')[0]!;
     expect(key.enable_key_rotation).toBe(true);
     const kp = policyJson(key.policy);
-    const enc = kp.Statement.find((x) => x.Sid === 'WorkloadReplicationRolesEncryptThroughS3') as Cfg;
-    expect(enc.Action).toEqual(['kms:Encrypt']);
+    const enc = kp.Statement.find((x) => x.Sid === 'WorkloadReplicationRolesUseThroughS3') as Cfg;
+    // S3 Bucket Keys on the destination: replication needs Decrypt as well as Encrypt, and only for this bucket's objects
+    expect(enc.Action).toEqual(['kms:Encrypt', 'kms:Decrypt']);
+    const laBucketArn = `arn:aws:s3:::${naming.bucket('log-archive', m.logArchive.accountId, m.logArchive.region)}`;
+    expect(enc.Condition.StringLike['kms:EncryptionContext:aws:s3:arn']).toEqual([laBucketArn, `${laBucketArn}/*`]);
     expect(enc.Condition.ArnEquals['aws:PrincipalArn'].sort()).toEqual(m.workloads.map((w) => naming.forWorkload(w).roleArn('replication')).sort());
     expect(enc.Condition.StringEquals['aws:PrincipalOrgID']).toBe(m.organization.id);
     const name = naming.bucket('log-archive', m.logArchive.accountId, m.logArchive.region);

@@ -21,13 +21,18 @@ interface SynthRole {
 /** A key ARN stands in for the state key's Terraform reference (only known at apply time). */
 const keyArnFor = (m: Manifest) => `arn:aws:kms:${m.deployment.region}:${m.deployment.accountId}:key/11111111-2222-3333-4444-555555555555`;
 
-function rolesOf(tf: TfJson, accountId: string, m: Manifest): SynthRole[] {
+/** Managed policies of every stack by the ARN they will have (roles of one stack name the boundary of another by its ARN). */
+function managedPoliciesByArn(stacks: { tf: TfJson; accountId: string }[]): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(stacks.flatMap(({ tf, accountId }) => resourcesOf(tf, 'aws_iam_policy').map(([, cfg]) => [`arn:aws:iam::${accountId}:policy/${String(cfg.name)}`, cfg])));
+}
+
+function rolesOf(tf: TfJson, accountId: string, m: Manifest, byArn: Record<string, Record<string, unknown>>): SynthRole[] {
   const policies = resourcesOf(tf, 'aws_iam_role_policy');
-  const managed = Object.fromEntries(resourcesOf(tf, 'aws_iam_policy').map(([id, cfg]) => [`\${aws_iam_policy.${id}.arn}`, cfg]));
+  const managed = { ...byArn, ...Object.fromEntries(resourcesOf(tf, 'aws_iam_policy').map(([id, cfg]) => [`\${aws_iam_policy.${id}.arn}`, cfg])) };
   const parse = (v: unknown) => policyJson(String(v).replace(/\$\{aws_kms_key\.[^}]+\.arn\}/g, keyArnFor(m))) as PolicyDocument;
   return resourcesOf(tf, 'aws_iam_role').map(([id, cfg]) => {
     const boundaryRef = cfg.permissions_boundary as string | undefined;
-    if (boundaryRef !== undefined && managed[boundaryRef] === undefined) throw new Error(`role ${id}: boundary ${boundaryRef} is not a policy of this stack`);
+    if (boundaryRef !== undefined && managed[boundaryRef] === undefined) throw new Error(`role ${id}: boundary ${boundaryRef} is not a policy any stack creates`);
     return {
       name: cfg.name as string,
       arn: `arn:aws:iam::${accountId}:role/${cfg.name as string}`,
@@ -48,7 +53,8 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
   const m = load();
   const naming = new Naming(m);
   const synth = synthManifest(m);
-  const all: SynthRole[] = synth.specs.flatMap((s) => rolesOf(synth.stacks.get(s.name)!, s.accountId, m));
+  const byArn = managedPoliciesByArn(synth.specs.map((s) => ({ tf: synth.stacks.get(s.name)!, accountId: s.accountId })));
+  const all: SynthRole[] = synth.specs.flatMap((s) => rolesOf(synth.stacks.get(s.name)!, s.accountId, m, byArn));
   const role = (name: string, accountId: string): SynthRole => {
     const found = all.filter((r) => r.name === name && r.accountId === accountId);
     if (found.length !== 1) throw new Error(`expected one role ${name} in ${accountId}, found ${found.length}`);

@@ -173,6 +173,7 @@ export class LocalWorkflow {
       if (vars.GATEWAY_MODE === 'live') {
         // The card network has no local implementation: the sandbox gateway stands in for it.
         delete vars.GATEWAY_ENDPOINT;
+        delete vars.GATEWAY_SECRET_ARN;
         vars.GATEWAY_MODE = 'sandbox';
         vars.SANDBOX_TABLE = LOCAL_SANDBOX_TABLE;
         process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
@@ -181,7 +182,6 @@ export class LocalWorkflow {
       if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
-      if (env.GATEWAY_SECRET_ARN) this.aws.secrets.set(env.GATEWAY_SECRET_ARN, JSON.stringify({ apiKey: 'sk_local_sandbox' }));
       Object.assign(process.env, env);
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
       const dir = join(this.workdir, id);
