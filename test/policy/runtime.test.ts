@@ -1,0 +1,142 @@
+/**
+ * Run-time permissions, end to end across accounts: every call the payments stacks' principals
+ * make once deployed (each function's handler code, the state machine's Tasks, S3 replication
+ * into both destinations, CloudWatch alarms → SNS, EventBridge → SQS and Lambda, API Gateway →
+ * Lambda and its logs, CloudWatch Logs → KMS) is evaluated with the IAM policy simulator against
+ * the principal's synthesized identity policy and the permissions boundary it carries, and the
+ * synthesized policy on the other side (key, bucket, queue, topic, function), in the account that
+ * owns the resource. The table is derived (test/policy/runtime/calls.ts); a denied call fails
+ * with principal, action, resource and what each policy said. And the negative: no role can make
+ * calls outside its table on the resources the table names, and no service gets in from another
+ * source than its own.
+ */
+import type { Manifest } from '../../accounts/schema';
+import { HANDLERS } from '../../modules/lambda-bundle';
+import { otherOrganisation } from '../support/manifests';
+import { exampleManifest, parseManifest, synthManifest } from '../support/synth';
+import { TfIndex } from '../support/tf-refs';
+import { runtimeCalls, type RuntimeCall } from './runtime/calls';
+import { describeVerdict, RuntimeEvaluator } from './runtime/evaluate';
+import { HANDLER_CALLS, sentCommands } from './runtime/handler-calls';
+
+describe('handler calls: the table and the source agree', () => {
+  test.each([...HANDLERS])('%s: every SDK command its code sends is in the table, with an IAM action, and the table lists nothing the code does not send', (handler) => {
+    // given the handler's source and everything it imports from the repository
+    const sent = sentCommands(handler).map((c) => `${c.sdk} ${c.command}`);
+    // when compared with the table
+    const table = HANDLER_CALLS[handler].map((c) => `${c.sdk} ${c.command}`);
+    // then both name the same commands, and each table entry names an action of the command's service
+    expect([...new Set(sent)].sort()).toEqual([...new Set(table)].sort());
+    for (const call of HANDLER_CALLS[handler]) expect(call.action).toMatch(/^(dynamodb|secretsmanager|states):[A-Z][A-Za-z]+$/);
+  });
+});
+
+const cases: [string, () => Manifest][] = [
+  ['example organisation', exampleManifest],
+  ['another organisation', () => parseManifest(otherOrganisation())],
+];
+
+/** Other things a principal could try on a resource of each kind (ARN service and resource type). */
+const OTHER_ACTIONS: [RegExp, string[]][] = [
+  [/^arn:aws:dynamodb:.*:table\//, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchWriteItem']],
+  [/^arn:aws:secretsmanager:/, ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:DeleteSecret']],
+  [/^arn:aws:states:.*:stateMachine:/, ['states:StartExecution', 'states:StartSyncExecution', 'states:UpdateStateMachine', 'states:DeleteStateMachine']],
+  [/^arn:aws:sns:/, ['sns:Publish', 'sns:Subscribe', 'sns:SetTopicAttributes']],
+  [/^arn:aws:sqs:/, ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:PurgeQueue']],
+  [/^arn:aws:lambda:/, ['lambda:InvokeFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:AddPermission']],
+  [/^arn:aws:s3:::[^/]+\/.+/, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:GetObjectVersion', 's3:ReplicateObject']],
+  [/^arn:aws:s3:::[^/]+$/, ['s3:ListBucket', 's3:PutBucketPolicy', 's3:GetReplicationConfiguration']],
+  [/^arn:aws:logs:.*:log-stream:/, ['logs:CreateLogStream', 'logs:PutLogEvents']],
+  [/^arn:aws:logs:[^:]+:\d+:log-group:[^:]+$/, ['logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DescribeLogStreams']],
+  // Keys: any use not made through the service that holds the data.
+  [/^arn:aws:kms:/, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant']],
+];
+
+describe.each(cases)('run-time permissions — %s', (_label, load) => {
+  const m = load();
+  const s = synthManifest(m);
+  const ix = new TfIndex(s);
+  const ev = new RuntimeEvaluator(ix, m);
+  const stacks = s.specs.filter((spec) => spec.name.startsWith('payments-')).map((spec) => spec.name);
+  const table = new Map<string, RuntimeCall[]>(stacks.map((st) => [st, runtimeCalls(ix, st)]));
+  const all = [...table.values()].flat();
+
+  test('every role a payments stack creates is a principal of the run-time table (a new role cannot slip past)', () => {
+    // given every role the payments stacks synthesize
+    const roles = stacks.flatMap((st) => ix.find('aws_iam_role', st).map((r) => ix.attribute(r, 'arn')));
+    // when the table's principals are collected
+    const principals = new Set(all.flatMap((c) => (c.principal.kind === 'role' ? [c.principal.arn] : [])));
+    // then each role makes calls in the table
+    expect(roles.filter((r) => !principals.has(r))).toEqual([]);
+    expect(roles.length).toBeGreaterThan(0);
+  });
+
+  test('every call in the table is allowed: identity policy, the boundary the role carries, and the policy on the other side', async () => {
+    // given the table of every payments stack
+    const denied: string[] = [];
+    // when each call is evaluated as AWS would, in the account that owns the resource
+    for (const [stack, calls] of table) {
+      for (const call of calls) {
+        const v = await ev.evaluate(call);
+        if (v.decision !== 'Allowed') denied.push(`${stack}: ${describeVerdict(v)}`);
+      }
+    }
+    // then nothing is denied
+    expect(denied).toEqual([]);
+  });
+
+  test("the account's permissions boundary allows every call of every role a deploy creates", async () => {
+    // given the boundary the deploy role of each workload account carries (and every role it creates must carry)
+    const denied: string[] = [];
+    // when each role's calls are evaluated with that boundary
+    for (const [stack, calls] of table) {
+      for (const call of calls.filter((c) => c.principal.kind === 'role')) {
+        const v = await ev.evaluate(call, { boundary: 'account' });
+        if (v.boundary !== 'Allowed') denied.push(`${stack}: ${describeVerdict(v)}`);
+      }
+    }
+    // then the boundary never is what denies
+    expect(denied).toEqual([]);
+  });
+
+  test('no role can make a call outside its table on any resource the table names (other functions\' data, the secret, keys used directly)', async () => {
+    // given, per stack, the roles of the table and every resource it names
+    const allowed: string[] = [];
+    for (const [stack, calls] of table) {
+      const roles = [...new Map(calls.flatMap((c) => (c.principal.kind === 'role' ? [[c.principal.arn, c.principal] as const] : []))).values()];
+      const resources = [...new Set(calls.map((c) => c.resource).filter((r) => r !== '*'))];
+      const own = new Set(calls.map((c) => `${c.principal.kind === 'role' ? c.principal.arn : ''} ${c.action} ${c.resource}`));
+      // when each role tries every other action on each of them (keys: directly, not through a service)
+      for (const principal of roles) {
+        for (const resource of resources) {
+          const actions = OTHER_ACTIONS.find(([re]) => re.test(resource))?.[1];
+          if (!actions) throw new Error(`no other actions listed for ${resource}`);
+          for (const action of actions) {
+            const direct = resource.startsWith('arn:aws:kms:');
+            if (!direct && own.has(`${principal.arn} ${action} ${resource}`)) continue;
+            const v = await ev.evaluate({ principal, action, resource, context: {}, origin: `${stack}: not in the table` });
+            if (v.decision === 'Allowed') allowed.push(`${stack}: ${describeVerdict(v)}`);
+          }
+        }
+      }
+    }
+    // then none is allowed
+    expect(allowed).toEqual([]);
+  });
+
+  test('a service gets in only from its own source: the same call from another account is denied', async () => {
+    // given every service call of the table whose policy checks where it comes from
+    const allowed: string[] = [];
+    for (const [stack, calls] of table) {
+      for (const call of calls.filter((c) => c.principal.kind === 'service' && (c.context['aws:SourceArn'] || c.context['aws:SourceAccount']))) {
+        // when it comes from another account
+        const stranger = '999999999999';
+        const context = { ...call.context, 'aws:SourceAccount': stranger, ...(call.context['aws:SourceArn'] ? { 'aws:SourceArn': String(call.context['aws:SourceArn']).replace(/:\d{12}:/, `:${stranger}:`) } : {}) };
+        const v = await ev.evaluate({ ...call, context });
+        if (v.decision === 'Allowed') allowed.push(`${stack}: ${describeVerdict(v)}`);
+      }
+    }
+    // then it is denied
+    expect(allowed).toEqual([]);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * What each Lambda handler sends to AWS, two ways that must agree:
+ * - `HANDLER_CALLS`, the table: per handler, each SDK command it sends, the IAM action
+ *   that command needs, and the environment variable that names the resource;
+ * - `sentCommands`, read from the source: every `new <X>Command(…)` of an `@aws-sdk/*`
+ *   import in the handler's `index.ts` and everything it imports from the repository.
+ * Adding a handler or a command is one entry here; a command in the source that the table
+ * lacks (or the other way round) fails the run-time permission test by name.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import * as ts from 'typescript';
+import { HANDLERS, LAMBDAS_DIR, type HandlerName } from '../../../modules/lambda-bundle';
+
+/** The kind of resource an environment variable names, and how its ARN is formed. */
+export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine';
+
+export interface HandlerCall {
+  /** The SDK package the command class is imported from. */
+  readonly sdk: string;
+  readonly command: string;
+  /** The IAM action the command is authorised as (Service Authorization Reference). */
+  readonly action: string;
+  /** Environment variable of the function holding the resource's name or ARN. */
+  readonly env: string;
+  readonly kind: ResourceKind;
+  /**
+   * Set when the code sends the command only in some configurations: the call is made by a
+   * deployed function only if its environment sets `env` (the sandbox captures table exists
+   * only where the gateway runs in sandbox mode).
+   */
+  readonly onlyWhenSet?: true;
+}
+
+const ddb = (command: 'GetCommand' | 'PutCommand' | 'UpdateCommand' | 'DeleteCommand', env: string, onlyWhenSet?: true): HandlerCall => ({
+  sdk: '@aws-sdk/lib-dynamodb',
+  command,
+  action: `dynamodb:${command.replace(/Command$/, '')}Item`,
+  env,
+  kind: 'dynamodb-table',
+  ...(onlyWhenSet ? { onlyWhenSet } : {}),
+});
+
+/** Per handler, every AWS call its code can make. */
+export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
+  validate: [],
+  fraud: [ddb('GetCommand', 'PAYMENTS_TABLE'), ddb('PutCommand', 'PAYMENTS_TABLE')],
+  charge: [
+    { sdk: '@aws-sdk/client-secrets-manager', command: 'GetSecretValueCommand', action: 'secretsmanager:GetSecretValue', env: 'GATEWAY_SECRET_ARN', kind: 'secret' },
+    ddb('GetCommand', 'SANDBOX_TABLE', true),
+    ddb('UpdateCommand', 'SANDBOX_TABLE', true),
+  ],
+  submit: [
+    ddb('PutCommand', 'PAYMENTS_TABLE'),
+    // Read back the first request's record when the conditional put does not return it.
+    ddb('GetCommand', 'PAYMENTS_TABLE'),
+    { sdk: '@aws-sdk/client-sfn', command: 'StartExecutionCommand', action: 'states:StartExecution', env: 'STATE_MACHINE_ARN', kind: 'state-machine' },
+  ],
+  status: [ddb('GetCommand', 'PAYMENTS_TABLE')],
+  failure: [ddb('UpdateCommand', 'PAYMENTS_TABLE')],
+};
+
+export interface SentCommand {
+  readonly sdk: string;
+  readonly command: string;
+  /** Repository-relative file that sends it. */
+  readonly file: string;
+}
+
+/** Every SDK command constructed in the handler's source and the repository files it imports. */
+export function sentCommands(handler: HandlerName): SentCommand[] {
+  const out: SentCommand[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+    const sdkImports = new Map<string, string>();
+    for (const st of source.statements) {
+      if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+      const from = st.moduleSpecifier.text;
+      if (from.startsWith('.')) {
+        const base = resolve(dirname(file), from);
+        const target = [`${base}.ts`, join(base, 'index.ts')].find(existsSync);
+        if (!target) throw new Error(`${file}: cannot find the module ${from}`);
+        visit(target);
+      } else if (from.startsWith('@aws-sdk/')) {
+        const named = st.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) for (const el of named.elements) sdkImports.set(el.name.text, from);
+      }
+    }
+    const walk = (node: ts.Node) => {
+      if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
+        const name = node.expression.text;
+        const sdk = sdkImports.get(name);
+        if (sdk && name.endsWith('Command')) out.push({ sdk, command: name, file: relative(resolve(LAMBDAS_DIR, '..'), file) });
+      }
+      ts.forEachChild(node, walk);
+    };
+    walk(source);
+  };
+  visit(join(LAMBDAS_DIR, handler, 'index.ts'));
+  return out;
+}
+
+export { HANDLERS };
