@@ -37,23 +37,11 @@ function resolver(tf: TfJson, accountId: string, known: Record<string, string> =
 }
 
 /**
- * The simulator cannot evaluate `kms:EncryptionContext:<key>` (it reports the key as missing
- * whatever the request gives). The test asserts those conditions exactly on the synthesized
- * document, then simulates the rest of each statement without them.
+ * The encryption-context conditions are asserted exactly on the synthesized document below,
+ * and evaluated with the rest of each request (test/support/iam-sim.ts evaluates
+ * `kms:EncryptionContext:*`, which the simulator itself cannot).
  */
 const ENCRYPTION_CONTEXT = 'kms:EncryptionContext:aws:s3:arn';
-function withoutEncryptionContext(doc: PolicyDocument): PolicyDocument {
-  const statements = ([] as Cfg[]).concat(doc.Statement as Cfg[]).map((st) => {
-    if (!st.Condition) return st;
-    const Condition = Object.fromEntries(
-      Object.entries(st.Condition as Record<string, Record<string, unknown>>)
-        .map(([op, keys]) => [op, Object.fromEntries(Object.entries(keys).filter(([k]) => k !== ENCRYPTION_CONTEXT))])
-        .filter(([, keys]) => Object.keys(keys as object).length > 0),
-    );
-    return { ...st, Condition };
-  });
-  return { ...doc, Statement: statements };
-}
 
 const cases: [string, () => Manifest][] = [
   ['example organisation', exampleManifest],
@@ -95,14 +83,14 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
   const laTf = s.stacks.get(`log-archive-${la.region}`)!;
   const laResolve = (text: string) => JSON.parse(text.replace(/\$\{aws_kms_key\.[^}]+\.arn\}/g, laKeyArn)) as PolicyDocument;
   // Its encryption-context condition is asserted on the document in test/modules/data-plane.test.ts.
-  const laKeyPolicy = withoutEncryptionContext(laResolve(String(resources(laTf, 'aws_kms_key')[0]![1].policy)));
+  const laKeyPolicy = laResolve(String(resources(laTf, 'aws_kms_key')[0]![1].policy));
   const laBucket = naming.bucket('log-archive', la.accountId, la.region);
   const laBucketPolicy = bucketPolicyOf(laTf, laBucket, laResolve);
 
   const replicationDocs = rolePolicies(n.role('replication'));
   // The boundary every deploy-created role carries, as the workload's bootstrap stack synthesizes it.
   const [, boundary] = resources(s.stacks.get(`bootstrap-${w.name}`)!, 'aws_iam_policy').find(([, c]) => c.name === naming.boundaryPolicyName())!;
-  const replication = { arn: n.roleArn('replication'), policies: replicationDocs.map(withoutEncryptionContext), permissionBoundary: JSON.parse(boundary.policy) as PolicyDocument };
+  const replication = { arn: n.roleArn('replication'), policies: replicationDocs, permissionBoundary: JSON.parse(boundary.policy) as PolicyDocument };
   const writer = { arn: n.roleArn('states', w.primaryRegion), policies: rolePolicies(n.role('states', w.primaryRegion)) };
   const src = n.bucket('archive', w.primaryRegion);
   const dst = n.bucket('archive', replica);
