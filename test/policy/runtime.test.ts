@@ -71,6 +71,22 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(roles.length).toBeGreaterThan(0);
   });
 
+  test('the table holds every kind of run-time call: each function, the state machine, replication into both destinations, alarms, events, the API and log encryption', () => {
+    // given the primary stack of a workload with replica regions
+    const w = m.workloads.find((x) => x.replicaRegions.length > 0)!;
+    const calls = table.get(`payments-${w.name}-${w.primaryRegion}`)!;
+    const has = (pred: (c: RuntimeCall) => boolean) => calls.some(pred);
+    const svc = (name: string, action: string) => has((c) => c.principal.kind === 'service' && c.principal.service === name && c.action === action);
+    // then each source of calls contributed its rows
+    for (const handler of HANDLERS) expect([handler, has((c) => c.origin.includes(`(${handler})`) && c.action === 'logs:PutLogEvents')]).toEqual([handler, true]);
+    expect(has((c) => c.origin.includes('Task Charge') && c.action === 'lambda:InvokeFunction')).toBe(true);
+    expect(has((c) => c.origin.includes('Task Archive') && c.action === 'kms:GenerateDataKey')).toBe(true);
+    for (const region of w.replicaRegions) expect(has((c) => c.action === 's3:ReplicateObject' && c.resource.includes(`-${w.accountId}-${region}/`))).toBe(true);
+    expect(has((c) => c.action === 's3:ObjectOwnerOverrideToBucketOwner' && c.resource.includes(`-${m.logArchive.accountId}-${m.logArchive.region}/`))).toBe(true);
+    expect(svc('cloudwatch.amazonaws.com', 'sns:Publish') && svc('events.amazonaws.com', 'sqs:SendMessage') && svc('events.amazonaws.com', 'lambda:InvokeFunction') && svc('apigateway.amazonaws.com', 'lambda:InvokeFunction')).toBe(true);
+    expect(svc(`logs.${w.primaryRegion}.amazonaws.com`, 'kms:GenerateDataKey')).toBe(true);
+  });
+
   test('every call in the table is allowed: identity policy, the boundary the role carries, and the policy on the other side', async () => {
     // given the table of every payments stack
     const denied: string[] = [];

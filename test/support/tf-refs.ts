@@ -105,8 +105,17 @@ export class TfIndex {
       case 'aws_kms_alias.arn':
         return `arn:aws:kms:${region}:${a}:${lit('name')}`;
       case 'data.aws_kms_alias.target_key_arn':
-      case 'data.aws_kms_alias.arn':
-        return attr === 'arn' ? `arn:aws:kms:${region}:${a}:${lit('name')}` : this.kmsKeyArn(`arn:aws:kms:${region}:${a}:${lit('name')}`);
+      case 'data.aws_kms_alias.arn': {
+        const alias = lit('name').startsWith('arn:') ? lit('name') : `arn:aws:kms:${region}:${a}:${lit('name')}`;
+        return attr === 'arn' ? alias : this.kmsKeyArn(alias);
+      }
+      case 'data.aws_kms_key.arn':
+      case 'data.aws_kms_key.id': {
+        // key_id may be a key id, key ARN, alias name or alias ARN (resolved in the account and region it names).
+        const id = lit('key_id');
+        if (id.startsWith('arn:')) return this.kmsKeyArn(id);
+        return this.kmsKeyArn(`arn:aws:kms:${region}:${a}:${id.startsWith('alias/') ? id : `key/${id}`}`);
+      }
       case 'aws_secretsmanager_secret.arn':
       case 'aws_secretsmanager_secret.id':
         return `arn:aws:secretsmanager:${region}:${a}:secret:${lit('name')}-${hex(`${a}${lit('name')}`, 6)}`;
