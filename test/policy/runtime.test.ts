@@ -10,6 +10,9 @@
  * calls outside its table on the resources the table names, and no service gets in from another
  * source than its own.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Manifest } from '../../accounts/schema';
 import { HANDLERS } from '../../modules/lambda-bundle';
 import { otherOrganisation } from '../support/manifests';
@@ -17,7 +20,7 @@ import { exampleManifest, parseManifest, synthManifest } from '../support/synth'
 import { TfIndex } from '../support/tf-refs';
 import { runtimeCalls, type RuntimeCall } from './runtime/calls';
 import { describeVerdict, RuntimeEvaluator } from './runtime/evaluate';
-import { HANDLER_CALLS, sentCommands } from './runtime/handler-calls';
+import { commandsSentFrom, HANDLER_CALLS, sentCommands } from './runtime/handler-calls';
 
 describe('handler calls: the table and the source agree', () => {
   test.each([...HANDLERS])('%s: every SDK command its code sends is in the table, with an IAM action, and the table lists nothing the code does not send', (handler) => {
@@ -154,5 +157,39 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     }
     // then it is denied
     expect(allowed).toEqual([]);
+  });
+});
+
+describe('the source scanner sees every way a handler reaches AWS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scanner-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (files: Record<string, string>) => {
+    const root = mkdtempSync(join(dir, 'h-'));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      writeFileSync(join(root, name), text);
+    }
+    return join(root, 'index.ts');
+  };
+
+  test('commands sent from the entry and from a file it imports, and a calling library, are all found', () => {
+    // given a handler that queries, and imports a helper that deletes, and an idempotency persistence layer
+    const entry = write({
+      'index.ts': "import { QueryCommand } from '@aws-sdk/lib-dynamodb';\nimport { remove } from './helper';\nimport { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';\nexport const h = async (doc: any) => { await doc.send(new QueryCommand({})); await remove(doc); return new DynamoDBPersistenceLayer({ tableName: 't' }); };\n",
+      'helper.ts': "import { DeleteCommand } from '@aws-sdk/lib-dynamodb';\nexport const remove = (doc: any) => doc.send(new DeleteCommand({}));\n",
+    });
+    // when scanned
+    const found = commandsSentFrom(entry).map((c) => `${c.sdk} ${c.command}`).sort();
+    // then every one is reported
+    expect(found).toEqual(['@aws-lambda-powertools/idempotency/dynamodb DynamoDBPersistenceLayer', '@aws-sdk/lib-dynamodb DeleteCommand', '@aws-sdk/lib-dynamodb QueryCommand']);
+  });
+
+  test('an aggregated client or an unknown AWS-calling package stops the scan by name', () => {
+    // given handlers that reach AWS without a command the scanner can read
+    const aggregated = write({ 'index.ts': "import { DynamoDB } from '@aws-sdk/client-dynamodb';\nexport const h = () => new DynamoDB({}).getItem({} as any);\n" });
+    const unknown = write({ 'index.ts': "import { getSecret } from '@aws-lambda-powertools/parameters/secrets';\nexport const h = () => getSecret('s');\n" });
+    // when scanned, then the scan refuses with the import's name
+    expect(() => commandsSentFrom(aggregated)).toThrow(/DynamoDB from @aws-sdk\/client-dynamodb/);
+    expect(() => commandsSentFrom(unknown)).toThrow(/@aws-lambda-powertools\/parameters\/secrets/);
   });
 });

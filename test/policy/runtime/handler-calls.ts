@@ -5,12 +5,14 @@
  * - `sentCommands`, read from the source: every `new <X>Command(…)` of an `@aws-sdk/*`
  *   import in the handler's `index.ts` and everything it imports from the repository.
  * Adding a handler or a command is one entry here; a command in the source that the table
- * lacks (or the other way round) fails the run-time permission test by name.
+ * lacks (or the other way round) fails the run-time permission test by name. Libraries that
+ * send AWS calls themselves (Powertools' idempotency persistence layer) are listed with the
+ * calls they send; an AWS-calling package the scanner does not know stops it, by name.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
-import { HANDLERS, LAMBDAS_DIR, type HandlerName } from '../../../modules/lambda-bundle';
+import { LAMBDAS_DIR, type HandlerName } from '../../../modules/lambda-bundle';
 
 /** The kind of resource an environment variable names, and how its ARN is formed. */
 export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine';
@@ -32,10 +34,43 @@ export interface HandlerCall {
   readonly onlyWhenSet?: true;
 }
 
-const ddb = (command: 'GetCommand' | 'PutCommand' | 'UpdateCommand' | 'DeleteCommand', env: string, onlyWhenSet?: true): HandlerCall => ({
+/**
+ * Classes outside the AWS SDK that send AWS calls of their own, with the IAM actions of the
+ * calls they send (read from the library's source). A handler that constructs one lists each
+ * action, e.g. `...libraryCalls('@aws-lambda-powertools/idempotency/dynamodb', 'DynamoDBPersistenceLayer', 'IDEMPOTENCY_TABLE')`.
+ */
+export const CALLING_LIBRARIES: Record<string, Record<string, { kind: ResourceKind; actions: string[] }>> = {
+  '@aws-lambda-powertools/idempotency/dynamodb': {
+    DynamoDBPersistenceLayer: { kind: 'dynamodb-table', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+  },
+};
+
+/** Every call a calling library's class sends, on the resource named by `env`. */
+export function libraryCalls(sdk: string, command: string, env: string): HandlerCall[] {
+  const lib = CALLING_LIBRARIES[sdk]?.[command];
+  if (!lib) throw new Error(`${sdk} ${command} is not a known calling library`);
+  return lib.actions.map((action) => ({ sdk, command, action, env, kind: lib.kind }));
+}
+
+/** Packages handlers import that make no AWS call of their own. */
+const QUIET_PACKAGES = [/^@aws-lambda-powertools\/(logger|metrics|commons)(\/|$)/, /^@aws-lambda-powertools\/idempotency(\/(cache|middleware|types|persistence))?$/, /^aws-lambda$/, /^node:/];
+
+/** Document-client commands and the action each is authorised as (a transaction: one entry per item action it holds). */
+const DOCUMENT_COMMANDS = {
+  GetCommand: 'dynamodb:GetItem',
+  PutCommand: 'dynamodb:PutItem',
+  UpdateCommand: 'dynamodb:UpdateItem',
+  DeleteCommand: 'dynamodb:DeleteItem',
+  QueryCommand: 'dynamodb:Query',
+  ScanCommand: 'dynamodb:Scan',
+  BatchGetCommand: 'dynamodb:BatchGetItem',
+  BatchWriteCommand: 'dynamodb:BatchWriteItem',
+} as const;
+
+const ddb = (command: keyof typeof DOCUMENT_COMMANDS, env: string, onlyWhenSet?: true): HandlerCall => ({
   sdk: '@aws-sdk/lib-dynamodb',
   command,
-  action: `dynamodb:${command.replace(/Command$/, '')}Item`,
+  action: DOCUMENT_COMMANDS[command],
   env,
   kind: 'dynamodb-table',
   ...(onlyWhenSet ? { onlyWhenSet } : {}),
@@ -69,6 +104,11 @@ export interface SentCommand {
 
 /** Every SDK command constructed in the handler's source and the repository files it imports. */
 export function sentCommands(handler: HandlerName): SentCommand[] {
+  return commandsSentFrom(join(LAMBDAS_DIR, handler, 'index.ts'));
+}
+
+/** Every AWS-calling construction in `entry` and the files it imports by relative path. */
+export function commandsSentFrom(entry: string): SentCommand[] {
   const out: SentCommand[] = [];
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -86,21 +126,33 @@ export function sentCommands(handler: HandlerName): SentCommand[] {
         visit(target);
       } else if (from.startsWith('@aws-sdk/')) {
         const named = st.importClause?.namedBindings;
-        if (named && ts.isNamedImports(named)) for (const el of named.elements) sdkImports.set(el.name.text, from);
+        if (named && ts.isNamedImports(named)) {
+          for (const el of named.elements) {
+            const typeOnly = st.importClause?.isTypeOnly || el.isTypeOnly;
+            // Commands are what is sent; clients send only commands; exceptions are thrown. An aggregated
+            // client (`new DynamoDB().getItem()`) would call AWS without a command: the scanner cannot see it.
+            if (!typeOnly && !/(Command|Client|Exception)$/.test(el.name.text)) throw new Error(`${file}: cannot tell which AWS calls ${el.name.text} from ${from} makes; send commands instead`);
+            sdkImports.set(el.name.text, from);
+          }
+        }
+      } else if (CALLING_LIBRARIES[from]) {
+        const named = st.importClause?.namedBindings;
+        if (named && ts.isNamedImports(named)) for (const el of named.elements) if (CALLING_LIBRARIES[from]![el.name.text]) sdkImports.set(el.name.text, from);
+      } else if (!QUIET_PACKAGES.some((re) => re.test(from)) && !st.importClause?.isTypeOnly && /aws/i.test(from)) {
+        throw new Error(`${file}: cannot tell which AWS calls ${from} makes; add it to CALLING_LIBRARIES or, if it makes none, to QUIET_PACKAGES`);
       }
     }
     const walk = (node: ts.Node) => {
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) {
         const name = node.expression.text;
         const sdk = sdkImports.get(name);
-        if (sdk && name.endsWith('Command')) out.push({ sdk, command: name, file: relative(resolve(LAMBDAS_DIR, '..'), file) });
+        if (sdk && (name.endsWith('Command') || CALLING_LIBRARIES[sdk]?.[name])) out.push({ sdk, command: name, file: relative(resolve(LAMBDAS_DIR, '..'), file) });
       }
       ts.forEachChild(node, walk);
     };
     walk(source);
   };
-  visit(join(LAMBDAS_DIR, handler, 'index.ts'));
+  visit(entry);
   return out;
 }
 
-export { HANDLERS };
