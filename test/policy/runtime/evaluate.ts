@@ -26,6 +26,8 @@ export interface Verdict extends Explained {
 
 export class RuntimeEvaluator {
   private readonly roles = new Map<string, RoleDocuments>();
+  private readonly resourcePolicies = new Map<string, { label: string; document?: PolicyDocument }>();
+  private readonly aliases = new Map<string, string[]>();
 
   constructor(
     private readonly ix: TfIndex,
@@ -79,6 +81,14 @@ export class RuntimeEvaluator {
 
   /** The resource-based policy on the other side of a call, if that resource has one; with a label for messages. */
   resourcePolicy(arn: string): { label: string; document?: PolicyDocument } {
+    const hit = this.resourcePolicies.get(arn);
+    if (hit) return hit;
+    const found = this.findResourcePolicy(arn);
+    this.resourcePolicies.set(arn, found);
+    return found;
+  }
+
+  private findResourcePolicy(arn: string): { label: string; document?: PolicyDocument } {
     const ix = this.ix;
     const service = arn.split(':')[2];
     switch (service) {
@@ -141,7 +151,10 @@ export class RuntimeEvaluator {
     const resourceAccount = call.resource === '*' ? (call.principal.kind === 'role' ? call.principal.account : '') : this.resourceAccount(call.resource);
     const rp = call.resource === '*' ? { label: 'none' } : this.resourcePolicy(call.resource);
     const context: Record<string, string | string[]> = { ...this.principalContext(call.principal), ...call.context };
-    if (call.action.startsWith('kms:') && call.resource !== '*') context['kms:ResourceAliases'] = this.ix.aliasesOf(call.resource);
+    if (call.action.startsWith('kms:') && call.resource !== '*') {
+      if (!this.aliases.has(call.resource)) this.aliases.set(call.resource, this.ix.aliasesOf(call.resource));
+      context['kms:ResourceAliases'] = this.aliases.get(call.resource)!;
+    }
     let identityPolicies: PolicyDocument[] = [];
     let permissionBoundary: PolicyDocument | undefined;
     let principal: string;
