@@ -143,6 +143,28 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(allowed).toEqual([]);
   });
 
+  test('a key use bound to an encryption context is denied under another context (another bucket, another account\'s log group)', async () => {
+    // given the allowed key uses whose grants bind the encryption context: the replication role's own
+    // policy (bucket ARNs) and the data key's grant to CloudWatch Logs (this account's log groups)
+    const bound = all.filter((c) => c.action.startsWith('kms:') && (c.origin.startsWith('S3 replication') || (c.principal.kind === 'service' && c.principal.service.startsWith('logs.'))));
+    expect(bound.length).toBeGreaterThan(0);
+    const allowed: string[] = [];
+    let checked = 0;
+    for (const call of bound) {
+      if ((await ev.evaluate(call)).decision !== 'Allowed') continue;
+      checked++;
+      // when the same call carries another resource's context
+      const context = { ...call.context };
+      if (context['kms:EncryptionContext:aws:s3:arn']) context['kms:EncryptionContext:aws:s3:arn'] = 'arn:aws:s3:::someone-elses-bucket';
+      if (context['kms:EncryptionContext:aws:logs:arn']) context['kms:EncryptionContext:aws:logs:arn'] = String(context['kms:EncryptionContext:aws:logs:arn']).replace(/:\d{12}:/, ':999999999999:');
+      const v = await ev.evaluate({ ...call, context });
+      if (v.decision === 'Allowed') allowed.push(describeVerdict(v));
+    }
+    // then it is denied
+    expect(checked).toBeGreaterThan(0);
+    expect(allowed).toEqual([]);
+  });
+
   test('a service gets in only from its own source: the same call from another account is denied', async () => {
     // given every service call of the table whose policy checks where it comes from
     const allowed: string[] = [];

@@ -128,8 +128,18 @@ function encryptionContextMatches(op: string, expected: string[], actual: string
     case 'ArnEquals':
       return actual !== undefined && expected.includes(actual);
     case 'StringLike':
-    case 'ArnLike':
       return actual !== undefined && expected.some((p) => glob(p).test(actual));
+    case 'ArnLike': {
+      // Each of an ARN's six colon-separated parts is matched on its own: a wildcard never spans a colon.
+      const parts = (arn: string) => {
+        const p = arn.split(':');
+        return [...p.slice(0, 5), p.slice(5).join(':')];
+      };
+      return actual !== undefined && expected.some((p) => {
+        const [want, have] = [parts(p), parts(actual)];
+        return want.length === have.length && want.every((w, i) => glob(w).test(have[i]!));
+      });
+    }
     default:
       throw new Error(`condition operator ${op} on an encryption-context key is not supported here`);
   }
