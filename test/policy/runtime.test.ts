@@ -61,7 +61,8 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
   const ix = new TfIndex(s);
   const ev = new RuntimeEvaluator(ix, m);
   const stacks = s.specs.filter((spec) => spec.name.startsWith('payments-')).map((spec) => spec.name);
-  const table = new Map<string, RuntimeCall[]>(stacks.map((st) => [st, runtimeCalls(ix, st)]));
+  // Every stack's run-time calls: the payments stacks', and the services' in the shared accounts (log archive).
+  const table = new Map<string, RuntimeCall[]>(s.specs.map((spec) => [spec.name, runtimeCalls(ix, spec.name)]));
   const all = [...table.values()].flat();
 
   test('every role a payments stack creates is a principal of the run-time table (a new role cannot slip past)', () => {
@@ -74,10 +75,11 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(roles.length).toBeGreaterThan(0);
   });
 
-  test('the table holds every kind of run-time call: each function, the state machine, replication into both destinations, alarms, events, the API and log encryption', () => {
+  test('the table holds every kind of run-time call: each function, the state machine, replication into both destinations, alarms, events, the API, log encryption and access logs', () => {
     // given the primary stack of a workload with replica regions
     const w = m.workloads.find((x) => x.replicaRegions.length > 0)!;
     const calls = table.get(`payments-${w.name}-${w.primaryRegion}`)!;
+    const laCalls = table.get(`log-archive-${m.logArchive.region}`)!;
     const has = (pred: (c: RuntimeCall) => boolean) => calls.some(pred);
     const svc = (name: string, action: string) => has((c) => c.principal.kind === 'service' && c.principal.service === name && c.action === action);
     // then each source of calls contributed its rows
@@ -88,6 +90,7 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(has((c) => c.action === 's3:ObjectOwnerOverrideToBucketOwner' && c.resource.includes(`-${m.logArchive.accountId}-${m.logArchive.region}/`))).toBe(true);
     expect(svc('cloudwatch.amazonaws.com', 'sns:Publish') && svc('events.amazonaws.com', 'sqs:SendMessage') && svc('events.amazonaws.com', 'lambda:InvokeFunction') && svc('apigateway.amazonaws.com', 'lambda:InvokeFunction')).toBe(true);
     expect(svc(`logs.${w.primaryRegion}.amazonaws.com`, 'kms:GenerateDataKey')).toBe(true);
+    expect(svc('logging.s3.amazonaws.com', 's3:PutObject') && laCalls.some((c) => c.action === 's3:PutObject')).toBe(true);
   });
 
   test('every call in the table is allowed: identity policy, the boundary the role carries, and the policy on the other side', async () => {

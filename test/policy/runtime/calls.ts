@@ -10,7 +10,8 @@
  *   of the synthesized replication configuration, into each destination's account;
  * - the services: CloudWatch alarms publishing to their topics, EventBridge delivering to its
  *   targets (and their dead-letter queue), API Gateway invoking its integrations and writing its
- *   logs through the account's CloudWatch role, CloudWatch Logs encrypting each log group.
+ *   logs through the account's CloudWatch role, CloudWatch Logs encrypting each log group, S3
+ *   delivering server access logs.
  *
  * Where AWS documentation leaves a detail open (which context keys a service sends to KMS),
  * the entry says so in `note`.
@@ -378,9 +379,25 @@ function logEncryptionCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   return out;
 }
 
-/** Every run-time call of one payments stack. */
+/** S3 server access logging delivers each bucket's access logs into its target bucket (S3 guide, "Permissions for log delivery"). */
+function accessLogCalls(ix: TfIndex, stack: string): RuntimeCall[] {
+  return ix.find('aws_s3_bucket_logging', stack).map((l) => {
+    const source = ix.value(stack, l.cfg.bucket);
+    const target = ix.value(stack, l.cfg.target_bucket);
+    return {
+      principal: service('logging.s3.amazonaws.com'),
+      action: 's3:PutObject',
+      resource: `arn:aws:s3:::${target}/${l.cfg.target_prefix ?? ''}2026-01-01-00-00-00-0123456789ABCDEF`,
+      context: { 'aws:SourceArn': `arn:aws:s3:::${source}`, 'aws:SourceAccount': l.account },
+      origin: `S3 server access logs of ${source}`,
+    };
+  });
+}
+
+/** Every run-time call of one stack. */
 export function runtimeCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   return [
+    ...accessLogCalls(ix, stack),
     ...functionCalls(ix, stack),
     ...stateMachineCalls(ix, stack),
     ...replicationCalls(ix, stack),
