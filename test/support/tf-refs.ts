@@ -24,6 +24,7 @@ export interface Located {
 }
 
 const hex = (seed: string, n: number) => createHash('sha256').update(seed).digest('hex').slice(0, n);
+const REMOTE_OUTPUT = /\$\{data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_]+)\}/g;
 const REF = /\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
 
 export class TfIndex {
@@ -72,7 +73,7 @@ export class TfIndex {
 
   /** Replaces every reference in `text` (a policy, a definition, an attribute) with its value. */
   resolve(stack: string, text: string): string {
-    return text.replace(REF, (_all, type: string, id: string, attr: string) => {
+    return text.replace(REMOTE_OUTPUT, (_all, id: string, output: string) => this.remoteOutput(stack, id, output)).replace(REF, (_all, type: string, id: string, attr: string) => {
       const loc = this.byRef.get(`${stack}|${type}.${id}`);
       if (!loc) throw new Error(`${stack}: unknown reference \${${type}.${id}.${attr}}`);
       return this.attribute(loc, attr);
@@ -87,6 +88,24 @@ export class TfIndex {
   value(stack: string, v: unknown): string {
     if (typeof v !== 'string') throw new Error(`${stack}: expected a string, got ${JSON.stringify(v)}`);
     return this.resolve(stack, v);
+  }
+
+  /**
+   * An output of another stack read through `terraform_remote_state`: the stack whose S3
+   * backend is the state the data source names, and the output's value there.
+   */
+  private remoteOutput(stack: string, id: string, output: string): string {
+    const state = this.byRef.get(`${stack}|data.terraform_remote_state.${id}`);
+    if (!state) throw new Error(`${stack}: unknown remote state ${id}`);
+    const config = state.cfg.config as Cfg;
+    const source = [...this.synth.stacks].find(([, tf]) => {
+      const backend = ((tf.terraform?.backend ?? {}) as Cfg).s3 as Cfg | undefined;
+      return backend?.bucket === config.bucket && backend?.key === config.key;
+    });
+    if (!source) throw new Error(`${stack}: no stack keeps its state at s3://${config.bucket}/${config.key}`);
+    const value = source[1].output?.[output]?.value;
+    if (typeof value !== 'string') throw new Error(`${stack}: stack ${source[0]} has no output ${output}`);
+    return this.resolve(source[0], value);
   }
 
   /** The value an attribute of a resource will have. */

@@ -3,7 +3,8 @@
  * derived from what the stack synthesizes, never typed by hand per stack:
  * - each function: the calls of its handler's code (`HANDLER_CALLS`, checked against the
  *   source), on the resources its synthesized environment names, the KMS call each one implies
- *   through the service that holds the data, its own logs and its X-Ray traces;
+ *   through the service that holds the data, its own logs, its X-Ray traces, and what Lambda
+ *   sends with its role to its asynchronous-invocation destinations;
  * - the state machine: one call per Task of its synthesized definition (`TASK_INTEGRATIONS`),
  *   plus X-Ray when tracing is on;
  * - S3 replication: the calls the S3 guide lists for replicating SSE-KMS objects, per rule
@@ -394,11 +395,53 @@ function accessLogCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   });
 }
 
+/**
+ * A function's asynchronous-invocation destinations and dead-letter queue: Lambda sends there
+ * with the function's execution role (Lambda guide, "Capturing records of asynchronous
+ * invocations"); an SSE-KMS queue also needs the role's use of its key through SQS.
+ */
+function functionDestinationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
+  const out: RuntimeCall[] = [];
+  const targets: [Located, string, string][] = [];
+  for (const cfg of ix.find('aws_lambda_function_event_invoke_config', stack)) {
+    const fn = ix.located(stack, cfg.cfg.function_name);
+    for (const kind of ['on_failure', 'on_success']) {
+      const dest = cfg.cfg.destination_config?.[kind]?.destination;
+      if (dest) targets.push([fn, ix.value(stack, dest), `${kind.replace('_', '-')} destination`]);
+    }
+  }
+  for (const fn of ix.find('aws_lambda_function', stack)) {
+    if (fn.cfg.dead_letter_config?.target_arn) targets.push([fn, ix.value(stack, fn.cfg.dead_letter_config.target_arn), 'dead-letter queue']);
+  }
+  for (const [fn, dest, what] of targets) {
+    const p = role(ix, ix.located(fn.stack, fn.cfg.role));
+    const origin = `function ${fn.cfg.function_name}: ${what} ${dest}`;
+    if (dest.startsWith('arn:aws:sqs:')) {
+      out.push({ principal: p, action: 'sqs:SendMessage', resource: dest, context: {}, origin });
+      const queue = ix.find('aws_sqs_queue').find((q) => ix.attribute(q, 'arn') === dest);
+      if (queue?.cfg.kms_master_key_id) {
+        const key = ix.kmsKeyArn(ix.value(queue.stack, queue.cfg.kms_master_key_id));
+        for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+          out.push({ principal: p, action, resource: key, context: { 'kms:ViaService': `sqs.${queue.region}.amazonaws.com`, 'kms:CallerAccount': fn.account, 'kms:EncryptionContext:aws:sqs:arn': dest }, origin: `${origin} (queue key)` });
+        }
+      }
+    } else if (dest.startsWith('arn:aws:sns:')) {
+      out.push({ principal: p, action: 'sns:Publish', resource: dest, context: {}, origin });
+    } else if (dest.startsWith('arn:aws:lambda:')) {
+      out.push({ principal: p, action: 'lambda:InvokeFunction', resource: dest, context: {}, origin });
+    } else {
+      throw new Error(`${stack}: ${origin}: the run-time table has no row for this destination`);
+    }
+  }
+  return out;
+}
+
 /** Every run-time call of one stack. */
 export function runtimeCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   return [
     ...accessLogCalls(ix, stack),
     ...functionCalls(ix, stack),
+    ...functionDestinationCalls(ix, stack),
     ...stateMachineCalls(ix, stack),
     ...replicationCalls(ix, stack),
     ...alarmCalls(ix, stack),

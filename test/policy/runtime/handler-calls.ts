@@ -29,7 +29,7 @@ export interface HandlerCall {
   /**
    * Set when the code sends the command only in some configurations: the call is made by a
    * deployed function only if its environment sets `env` (the sandbox captures table exists
-   * only where the gateway runs in sandbox mode).
+   * only where the gateway runs in sandbox mode, the gateway secret only where it is live).
    */
   readonly onlyWhenSet?: true;
 }
@@ -81,7 +81,8 @@ export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
   validate: [],
   fraud: [ddb('GetCommand', 'PAYMENTS_TABLE'), ddb('PutCommand', 'PAYMENTS_TABLE')],
   charge: [
-    { sdk: '@aws-sdk/client-secrets-manager', command: 'GetSecretValueCommand', action: 'secretsmanager:GetSecretValue', env: 'GATEWAY_SECRET_ARN', kind: 'secret' },
+    // Live mode only: the gateway credential (sandbox stacks have no secret).
+    { sdk: '@aws-sdk/client-secrets-manager', command: 'GetSecretValueCommand', action: 'secretsmanager:GetSecretValue', env: 'GATEWAY_SECRET_ARN', kind: 'secret', onlyWhenSet: true },
     ddb('GetCommand', 'SANDBOX_TABLE', true),
     ddb('UpdateCommand', 'SANDBOX_TABLE', true),
   ],
