@@ -232,7 +232,7 @@ function replicationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
           principal: p,
           action: 'kms:Decrypt',
           resource: srcEnc.key,
-          context: { 'kms:ViaService': `s3.${srcBucket.region}.amazonaws.com`, 'kms:CallerAccount': p.kind === 'role' ? p.account : '', 'kms:EncryptionContext:aws:s3:arn': s3Context(src, object, srcEnc.bucketKey) },
+          context: { 'kms:ViaService': `s3.${srcBucket.region}.amazonaws.com`, 'kms:CallerAccount': rc.account, 'kms:EncryptionContext:aws:s3:arn': s3Context(src, object, srcEnc.bucketKey) },
           origin: `${origin} (source key)`,
         });
       }
@@ -250,7 +250,7 @@ function replicationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
             principal: p,
             action,
             resource: key,
-            context: { 'kms:ViaService': `s3.${dstBucket.region}.amazonaws.com`, 'kms:CallerAccount': p.kind === 'role' ? p.account : '', 'kms:EncryptionContext:aws:s3:arn': s3Context(dst, object, dstEnc.bucketKey) },
+            context: { 'kms:ViaService': `s3.${dstBucket.region}.amazonaws.com`, 'kms:CallerAccount': rc.account, 'kms:EncryptionContext:aws:s3:arn': s3Context(dst, object, dstEnc.bucketKey) },
             origin: `${origin} → ${dst} (replica key${dstEnc.bucketKey ? ', S3 Bucket Key on' : ''})`,
           });
         }
