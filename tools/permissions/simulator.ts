@@ -1,0 +1,141 @@
+/**
+ * Policy evaluation with @cloud-copilot/iam-simulate (a devDependency: this tool runs on a
+ * developer's machine or in CI, and is never bundled into anything deployed), with a cache.
+ *
+ * Many evaluations are the same question asked in another account: the same role policies
+ * (they differ only by account id), the same action, a resource that matches exactly the
+ * same policy patterns. The cache key is therefore built from the inputs with the caller's
+ * account id replaced by a marker, and from the resource ARN reduced to what can change the
+ * answer: the set of `Resource`/`NotResource` patterns of the policies it matches, and its
+ * shape (service, resource type), which the simulator uses to check the action applies.
+ */
+import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { Context } from './actions';
+import type { PolicyDocument } from './model';
+
+export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+export interface Request {
+  readonly principal: string;
+  readonly principalAccount: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: Context;
+  readonly identity: readonly PolicyDocument[];
+  readonly boundary?: PolicyDocument;
+  readonly resourcePolicy?: PolicyDocument;
+}
+
+interface Interned {
+  readonly id: number;
+  readonly patterns: RegExp[];
+}
+
+const ACCOUNT_MARK = '000000000000';
+
+export class PolicySimulator {
+  /** Evaluations asked for, and how many of them ran the simulator (cache misses). */
+  evaluations = 0;
+  simulations = 0;
+  private readonly cache = new Map<string, Promise<Decision>>();
+  private readonly docs = new Map<string, WeakMap<object, Interned>>();
+  private readonly ids = new Map<string, number>();
+
+  async decide(req: Request): Promise<Decision> {
+    this.evaluations++;
+    const acct = req.principalAccount;
+    const norm = (s: string) => s.split(acct).join(ACCOUNT_MARK);
+    const docs = [...req.identity.map((d) => this.intern(d, acct)), req.boundary ? this.intern(req.boundary, acct) : undefined, req.resourcePolicy ? this.intern(req.resourcePolicy, acct) : undefined];
+    const arn = norm(req.resource);
+    const matched = docs.map((d) => (d ? d.patterns.map((p) => (p.test(arn) ? '1' : '0')).join('') : '-')).join('|');
+    const key = [
+      docs.map((d) => (d ? d.id : '-')).join(','),
+      norm(req.principal),
+      req.action,
+      shape(arn),
+      matched,
+      norm(JSON.stringify(Object.entries(req.context).sort(([a], [b]) => a.localeCompare(b)))),
+    ].join('\n');
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    this.simulations++;
+    const pending = this.run(req);
+    this.cache.set(key, pending);
+    return pending;
+  }
+
+  private intern(doc: PolicyDocument, account: string): Interned {
+    let perAccount = this.docs.get(account);
+    if (!perAccount) this.docs.set(account, (perAccount = new WeakMap()));
+    const hit = perAccount.get(doc);
+    if (hit) return hit;
+    const text = JSON.stringify(doc).split(account).join(ACCOUNT_MARK);
+    let id = this.ids.get(text);
+    if (id === undefined) this.ids.set(text, (id = this.ids.size));
+    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]);
+    const patterns = statements
+      .flatMap((st) => [st.Resource, st.NotResource])
+      .flatMap((r) => (r === undefined ? [] : ([] as string[]).concat(r as string | string[])))
+      .map((p) => globToRegExp(p.split(account).join(ACCOUNT_MARK)));
+    const interned = { id, patterns };
+    perAccount.set(doc, interned);
+    return interned;
+  }
+
+  private async run(req: Request): Promise<Decision> {
+    const simulation: Simulation = {
+      request: {
+        principal: req.principal,
+        action: req.action,
+        resource: { resource: req.resource, accountId: req.principalAccount },
+        contextVariables: { ...req.context },
+      },
+      identityPolicies: req.identity.map((policy, i) => ({ name: `identity-${i}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: req.resourcePolicy,
+      permissionBoundaryPolicies: req.boundary ? [{ name: 'boundary', policy: req.boundary }] : undefined,
+    };
+    const result = await runSimulation(simulation, {});
+    if (result.resultType === 'error' && isRestApiCollection(req, result.errors)) return runUnsafeSimulation(simulation, {});
+    if (result.resultType === 'error') throw new Error(`the simulator rejected ${req.action} on ${req.resource}: ${JSON.stringify(result.errors)}`);
+    // `*` on an action that has resource types asks "is it allowed on some resource?", which is not what IAM
+    // evaluates for a real request: the action table must name the ARN.
+    if (result.resultType === 'wildcard') throw new Error(`${req.action} has resource types: the action table must give its ARN, not "*"`);
+    return result.overallResult as Decision;
+  }
+}
+
+/**
+ * The Service Authorization Reference gives API Gateway's collection resource types
+ * (`Deployments`, `Models`, `Stages`) two ARN formats in one field, one for HTTP APIs and one
+ * for REST APIs; the simulator's data matches neither, so it cannot type a create call on
+ * `/restapis/<id>/deployments`, `/models` or `/stages`. Those calls, and only those, are
+ * evaluated without the resource-type check (the policies are still evaluated in full).
+ */
+function isRestApiCollection(req: Request, errors: unknown): boolean {
+  return (errors as { message?: string }).message === 'no.resource.types'
+    && req.action === 'apigateway:POST'
+    && /^arn:aws:apigateway:[a-z0-9-]+::\/restapis\/[^/]+\/(deployments|models|stages)$/.test(req.resource);
+}
+
+/** IAM ARN matching: `*` any run of characters, `?` one character, case-sensitive. */
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}
+
+/**
+ * What of an ARN the simulator uses beyond pattern matching: its service and resource type.
+ * API Gateway's resource types are paths, kept whole (their ids are the same stand-ins in
+ * every stack); for other services the first segment of the resource and the number of
+ * separators tell a table from a stream, a function from a version, a bucket from an object.
+ */
+function shape(arn: string): string {
+  if (arn === '*') return '*';
+  const parts = arn.split(':');
+  const service = parts[2] ?? '';
+  const resource = parts.slice(5).join(':');
+  if (service === 'apigateway') return `${service}:${resource}`;
+  const first = resource.split(/[/:]/)[0] ?? '';
+  return `${service}:${service === 's3' ? '' : first}#${(resource.match(/\//g) ?? []).length}#${(resource.match(/:/g) ?? []).length}`;
+}
