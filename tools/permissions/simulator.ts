@@ -29,6 +29,8 @@ export interface Request {
 interface Interned {
   readonly id: number;
   readonly patterns: RegExp[];
+  /** Condition keys the document's statements test, lower-cased (IAM compares them case-insensitively). */
+  readonly conditionKeys: Set<string>;
 }
 
 const ACCOUNT_MARK = '000000000000';
@@ -45,23 +47,63 @@ export class PolicySimulator {
     this.evaluations++;
     const acct = req.principalAccount;
     const norm = (s: string) => s.split(acct).join(ACCOUNT_MARK);
-    const docs = [...req.identity.map((d) => this.intern(d, acct)), req.boundary ? this.intern(req.boundary, acct) : undefined, req.resourcePolicy ? this.intern(req.resourcePolicy, acct) : undefined];
+    // Each document cut down to the statements that can apply to this request: the same answer, a smaller and more often equal question.
+    const identity = req.identity.map((d) => this.forAction(d, req.action)).filter((d): d is PolicyDocument => d !== undefined);
+    const boundary = req.boundary ? (this.forAction(req.boundary, req.action) ?? req.boundary) : undefined;
+    const forRoles = req.resourcePolicy ? this.forRoles(req.resourcePolicy) : undefined;
+    const resourcePolicy = forRoles ? this.forAction(forRoles, req.action) : undefined;
+    const docs = [...identity.map((d) => this.intern(d, acct)), boundary ? this.intern(boundary, acct) : undefined, resourcePolicy ? this.intern(resourcePolicy, acct) : undefined];
     const arn = norm(req.resource);
     const matched = docs.map((d) => (d ? d.patterns.map((p) => (p.test(arn) ? '1' : '0')).join('') : '-')).join('|');
-    const key = [
-      docs.map((d) => (d ? d.id : '-')).join(','),
-      norm(req.principal),
-      req.action,
-      shape(arn),
-      matched,
-      norm(JSON.stringify(Object.entries(req.context).sort(([a], [b]) => a.localeCompare(b)))),
-    ].join('\n');
+    // Only the context keys some statement tests can change the answer (aws:RequestedRegion, say, when no policy names it).
+    const tested = (k: string) => docs.some((d) => d?.conditionKeys.has(k.toLowerCase()));
+    const context = Object.entries(req.context).filter(([k]) => tested(k)).sort(([a], [b]) => a.localeCompare(b));
+    const key = [docs.map((d) => (d ? d.id : '-')).join(','), norm(req.principal), req.action, shape(arn), matched, norm(JSON.stringify(context))].join('\n');
     const hit = this.cache.get(key);
     if (hit) return hit;
     this.simulations++;
-    const pending = this.run(req);
+    const pending = this.run({ ...req, identity, ...(boundary ? { boundary } : {}), resourcePolicy });
     this.cache.set(key, pending);
     return pending;
+  }
+
+  private readonly pruned = new WeakMap<object, { doc?: PolicyDocument }>();
+
+  /**
+   * A resource policy without the statements that can never apply to a role: those whose
+   * only principals are services (`cloudwatch.amazonaws.com`…). Undefined when nothing is left,
+   * which IAM treats as no resource policy (and KMS, like no key policy, as no grant).
+   */
+  private forRoles(doc: PolicyDocument): PolicyDocument | undefined {
+    const hit = this.pruned.get(doc);
+    if (hit) return hit.doc;
+    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]).filter((st) => {
+      const principal = st.Principal ?? st.NotPrincipal;
+      return principal === '*' || (typeof principal === 'object' && principal !== null && 'AWS' in principal) || st.NotPrincipal !== undefined;
+    });
+    const kept = statements.length > 0 ? { ...doc, Statement: statements } : undefined;
+    this.pruned.set(doc, { doc: kept });
+    return kept;
+  }
+
+  private readonly sliced = new WeakMap<object, Map<string, { doc?: PolicyDocument }>>();
+
+  /**
+   * The statements of a document whose `Action` covers the action (and every `NotAction`
+   * statement); undefined when none does. A statement that does not name the action plays
+   * no part in its evaluation, so the cut changes no answer.
+   */
+  private forAction(doc: PolicyDocument, action: string): PolicyDocument | undefined {
+    let perDoc = this.sliced.get(doc);
+    if (!perDoc) this.sliced.set(doc, (perDoc = new Map()));
+    const hit = perDoc.get(action);
+    if (hit) return hit.doc;
+    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]).filter(
+      (st) => st.NotAction !== undefined || ([] as string[]).concat((st.Action ?? []) as string | string[]).some((a) => actionPattern(a).test(action)),
+    );
+    const kept = statements.length > 0 ? { ...doc, Statement: statements } : undefined;
+    perDoc.set(action, { doc: kept });
+    return kept;
   }
 
   private intern(doc: PolicyDocument, account: string): Interned {
@@ -69,15 +111,21 @@ export class PolicySimulator {
     if (!perAccount) this.docs.set(account, (perAccount = new WeakMap()));
     const hit = perAccount.get(doc);
     if (hit) return hit;
-    const text = JSON.stringify(doc).split(account).join(ACCOUNT_MARK);
+    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]);
+    const list = (r: unknown): string[] => (r === undefined ? [] : ([] as string[]).concat(r as string | string[]));
+    const literal = statements.flatMap((st) => [...list(st.Resource), ...list(st.NotResource)]);
+    const patterns = literal.map((p) => globToRegExp(p.split(account).join(ACCOUNT_MARK)));
+    // The id ignores what the resource patterns say (which of them match is part of the cache key), unless a
+    // pattern holds a policy variable, whose value depends on the request.
+    let slot = 0;
+    const slots = (r: unknown) => (r === undefined ? undefined : list(r).map((p) => (p.includes('${') ? p : `#${slot++}`)));
+    const text = JSON.stringify({ ...doc, Statement: statements.map((st) => ({ ...st, Resource: slots(st.Resource), NotResource: slots(st.NotResource) })) }).split(account).join(ACCOUNT_MARK);
     let id = this.ids.get(text);
     if (id === undefined) this.ids.set(text, (id = this.ids.size));
-    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]);
-    const patterns = statements
-      .flatMap((st) => [st.Resource, st.NotResource])
-      .flatMap((r) => (r === undefined ? [] : ([] as string[]).concat(r as string | string[])))
-      .map((p) => globToRegExp(p.split(account).join(ACCOUNT_MARK)));
-    const interned = { id, patterns };
+    const conditionKeys = new Set(
+      statements.flatMap((st) => Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((keys) => Object.keys(keys).map((k) => k.toLowerCase()))),
+    );
+    const interned = { id, patterns, conditionKeys };
     perAccount.set(doc, interned);
     return interned;
   }
@@ -119,6 +167,14 @@ function isRestApiCollection(req: Request, errors: unknown): boolean {
     && /^arn:aws:apigateway:[a-z0-9-]+::\/restapis\/[^/]+\/(deployments|models|stages)$/.test(req.resource);
 }
 
+const actionPatterns = new Map<string, RegExp>();
+/** IAM action matching: `*` and `?` wildcards, case-insensitive. */
+function actionPattern(pattern: string): RegExp {
+  let re = actionPatterns.get(pattern);
+  if (!re) actionPatterns.set(pattern, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i')));
+  return re;
+}
+
 /** IAM ARN matching: `*` any run of characters, `?` one character, case-sensitive. */
 function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -126,16 +182,18 @@ function globToRegExp(pattern: string): RegExp {
 
 /**
  * What of an ARN the simulator uses beyond pattern matching: its service and resource type.
- * API Gateway's resource types are paths, kept whole (their ids are the same stand-ins in
- * every stack); for other services the first segment of the resource and the number of
- * separators tell a table from a stream, a function from a version, a bucket from an object.
+ * API Gateway's resource types are paths, kept whole but for the ARN inside a `/tags/` path
+ * (API ids are the same stand-ins in every stack); for other services the first segment of a
+ * resource that has one (`table/…`, `function:…`; a topic, queue or bucket name has none)
+ * and the number of separators tell a table from a stream, a function from a version, a
+ * bucket from an object.
  */
 function shape(arn: string): string {
   if (arn === '*') return '*';
   const parts = arn.split(':');
   const service = parts[2] ?? '';
   const resource = parts.slice(5).join(':');
-  if (service === 'apigateway') return `${service}:${resource}`;
-  const first = resource.split(/[/:]/)[0] ?? '';
-  return `${service}:${service === 's3' ? '' : first}#${(resource.match(/\//g) ?? []).length}#${(resource.match(/:/g) ?? []).length}`;
+  if (service === 'apigateway') return `${service}:${resource.replace(/^\/tags\/.*$/, '/tags/*')}`;
+  const first = /[/:]/.test(resource) ? resource.split(/[/:]/)[0]! : '';
+  return `${service}:${first}#${(resource.match(/\//g) ?? []).length}#${(resource.match(/:/g) ?? []).length}`;
 }
