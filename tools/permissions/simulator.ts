@@ -43,8 +43,15 @@ export class PolicySimulator {
   private readonly docs = new Map<string, WeakMap<object, Interned>>();
   private readonly ids = new Map<string, number>();
 
+  /** `cache: false` runs the simulator for every evaluation (to show the cache changes no answer). */
+  constructor(private readonly options: { readonly cache?: boolean } = {}) {}
+
   async decide(req: Request): Promise<Decision> {
     this.evaluations++;
+    if (this.options.cache === false) {
+      this.simulations++;
+      return this.run(req);
+    }
     const acct = req.principalAccount;
     const norm = (s: string) => s.split(acct).join(ACCOUNT_MARK);
     // Each document cut down to the statements that can apply to this request: the same answer, a smaller and more often equal question.
