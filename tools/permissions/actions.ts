@@ -287,14 +287,14 @@ const kmsRows: ActionRow[] = [
   {
     type: 'aws_kms_alias',
     kind: 'data',
-    certainty: 'uncertain',
-    uncertain: 'whether the data source calls DescribeKey on the target key (to report target_key_arn) in every provider version; listed, since it is what the 5.x/6.x data source does',
-    basis: 'provider internal/service/kms/alias_data_source.go (ListAliases, then DescribeKey of the target key)',
+    certainty: 'provider-source',
+    basis: 'provider internal/service/kms/alias_data_source.go (ListAliases to find the alias, then DescribeKey with the alias name, which KMS authorises on the target key)',
     taggable: false,
     attributes: (r) => ({ arn: arn('kms', r.region, r.accountId, r.need('name')), id: r.need('name'), name: r.need('name'), target_key_arn: r.aliasTarget(r.need('name')) ?? '' }),
     calls: (r) => {
       const key = r.aliasTarget(r.need('name'));
-      return { read: [call('kms:ListAliases', '*'), ...(key ? [call('kms:DescribeKey', key, undefined, 'DescribeKey of the target key')] : [])] };
+      if (!key) throw new Error(`${r.address}: no synthesized stack creates ${r.need('name')} in ${r.region}, so the key it names is unknown`);
+      return { read: [call('kms:ListAliases', '*'), call('kms:DescribeKey', key)] };
     },
   },
 ];
@@ -377,8 +377,8 @@ const dynamodbRows: ActionRow[] = [
     type: 'aws_dynamodb_table',
     kind: 'resource',
     certainty: 'uncertain',
-    uncertain: 'replica creation: which of the replica-region item actions DynamoDB checks against the caller (the developer guide lists them all; listed all); whether the read of a replica also calls DescribeTimeToLive in the replica region',
-    basis: 'provider internal/service/dynamodb/table.go (CreateTable with SSE, streams, tags; waiters DescribeTable; UpdateContinuousBackups; UpdateTimeToLive; replicas added by UpdateTable in the table\'s region, then per replica DescribeTable, UpdateContinuousBackups, TagResource, UpdateTable for deletion protection; read DescribeTable, DescribeContinuousBackups, DescribeTimeToLive, ListTagsOfResource and, per replica, DescribeTable, DescribeContinuousBackups, ListTagsOfResource); DynamoDB Developer Guide "DynamoDB global tables security" (UpdateTable in the source region; CreateTable, CreateTableReplica and item actions in the replica regions; the replication service-linked role) and "Encryption at rest" (kms:DescribeKey and kms:CreateGrant through DynamoDB for a customer managed key)',
+    uncertain: 'replica creation: which of the replica-region item actions DynamoDB checks against the caller (the developer guide lists them all; listed all)',
+    basis: 'provider internal/service/dynamodb/table.go (CreateTable with SSE, streams, tags; waiters DescribeTable; UpdateContinuousBackups; UpdateTimeToLive; replicas added by UpdateTable in the table\'s region, then per replica DescribeTable, UpdateContinuousBackups, TagResource, UpdateTable for deletion protection; read DescribeTable, DescribeContinuousBackups, DescribeTimeToLive, ListTagsOfResource and, per replica (enrichReplicas, addReplicaPITRs), DescribeTable and DescribeContinuousBackups in its region; the read also looks up alias/aws/dynamodb with DescribeKey in each region and ignores a failure, so that call is not listed); DynamoDB Developer Guide "DynamoDB global tables security" (UpdateTable in the source region; CreateTable, CreateTableReplica and item actions in the replica regions; the replication service-linked role) and "Encryption at rest" (kms:DescribeKey and kms:CreateGrant through DynamoDB for a customer managed key)',
     taggable: true,
     attributes: (r) => {
       const a = arn('dynamodb', r.region, r.accountId, `table/${r.need('name')}`);
@@ -392,7 +392,7 @@ const dynamodbRows: ActionRow[] = [
       const replicas = ((r.value('replica') as Replica[] | undefined) ?? []);
       const tableKey = sse?.enabled && sse.kms_key_arn ? [call('kms:DescribeKey', sse.kms_key_arn, viaDynamo(r.region)), call('kms:CreateGrant', sse.kms_key_arn, viaDynamo(r.region))] : [];
       const reads = ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource'];
-      const replicaReads = (rep: Replica): Call[] => calls(['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource'], arn('dynamodb', rep.region_name, r.accountId, `table/${name}`));
+      const replicaReads = (rep: Replica): Call[] => calls(['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups'], arn('dynamodb', rep.region_name, r.accountId, `table/${name}`));
       const createReplica = (rep: Replica): Call[] => {
         const replica = arn('dynamodb', rep.region_name, r.accountId, `table/${name}`);
         return [
@@ -442,9 +442,8 @@ const lambdaRows: ActionRow[] = [
   {
     type: 'aws_lambda_function',
     kind: 'resource',
-    certainty: 'uncertain',
-    uncertain: 'read: whether ListVersionsByFunction is called when publish is false (listed); tags are read from GetFunction in 6.x, lambda:ListTags listed in case',
-    basis: 'provider internal/service/lambda/function.go (CreateFunction with Role and Tags, waiter GetFunction; read GetFunction, GetFunctionCodeSigningConfig, ListVersionsByFunction; update UpdateFunctionCode, UpdateFunctionConfiguration; delete DeleteFunction); Lambda Developer Guide: CreateFunction needs iam:PassRole of the execution role, and lambda:TagResource when tags are given',
+    certainty: 'provider-source',
+    basis: 'provider internal/service/lambda/function.go (CreateFunction with Role and Tags, waiter GetFunction; read GetFunction (configuration, concurrency and tags), ListVersionsByFunction for the latest version, GetFunctionCodeSigningConfig for zip packages where the signer service exists; update UpdateFunctionConfiguration, UpdateFunctionCode, each followed by the GetFunction waiter; delete DeleteFunction); Lambda Developer Guide: CreateFunction needs iam:PassRole of the execution role, and lambda:TagResource when tags are given',
     taggable: true,
     attributes: (r) => {
       const a = arn('lambda', r.region, r.accountId, `function:${r.need('function_name')}`);
@@ -462,7 +461,7 @@ const lambdaRows: ActionRow[] = [
         read: calls(reads, a),
         update: [...calls(['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunction'], a), role],
         delete: calls(['lambda:DeleteFunction'], a),
-        tag: calls(['lambda:TagResource', 'lambda:UntagResource', 'lambda:ListTags'], a),
+        tag: calls(['lambda:TagResource', 'lambda:UntagResource'], a),
       };
     },
   },
@@ -477,6 +476,25 @@ const lambdaRows: ActionRow[] = [
       const fn = r.need('function_name');
       const a = fn.startsWith('arn:') ? fn : arn('lambda', r.region, r.accountId, `function:${fn}`);
       return { create: calls(['lambda:AddPermission', 'lambda:GetPolicy'], a), read: calls(['lambda:GetPolicy'], a), delete: calls(['lambda:RemovePermission'], a) };
+    },
+  },
+  {
+    type: 'aws_lambda_function_event_invoke_config',
+    kind: 'resource',
+    certainty: 'uncertain',
+    uncertain: 'Lambda checks, when the configuration is put, that the function\'s execution role may use the destinations (sqs:SendMessage, sns:Publish, lambda:InvokeFunction); that is the execution role\'s policy, not the caller\'s, and is not evaluated here',
+    basis: 'provider internal/service/lambda/function_event_invoke_config.go (PutFunctionEventInvokeConfig on create and update, GetFunctionEventInvokeConfig, DeleteFunctionEventInvokeConfig, all on the function)',
+    taggable: false,
+    attributes: (r) => ({ id: r.need('function_name') }),
+    calls: (r) => {
+      const fn = r.need('function_name');
+      const a = fn.startsWith('arn:') ? fn : arn('lambda', r.region, r.accountId, `function:${fn}`);
+      return {
+        create: calls(['lambda:PutFunctionEventInvokeConfig', 'lambda:GetFunctionEventInvokeConfig'], a),
+        read: calls(['lambda:GetFunctionEventInvokeConfig'], a),
+        update: calls(['lambda:PutFunctionEventInvokeConfig'], a),
+        delete: calls(['lambda:DeleteFunctionEventInvokeConfig'], a),
+      };
     },
   },
   {
