@@ -137,9 +137,10 @@ describe('what the check catches', () => {
   });
 
   it('gives the same answers with and without the simulator cache', async () => {
-    // given one workload's stacks, when checked once with the cache and once simulating every call
-    const cached = await checkPermissions(subset, { all: true });
-    const uncached = await checkPermissions(subset, { all: true, simulator: new PolicySimulator({ cache: false }) });
+    // given one workload's bootstrap and primary payments stack, when checked once with the cache and once simulating every call
+    const stacks = new Map([...subset].filter(([n]) => n === primary || n.startsWith('bootstrap-')));
+    const cached = await checkPermissions(stacks, { all: true });
+    const uncached = await checkPermissions(stacks, { all: true, simulator: new PolicySimulator({ cache: false }) });
     // then every decision is the same, and the cache ran the simulator fewer times
     const decisions = (r: CheckResult) => r.all!.map((e) => `${e.stack} ${e.address} ${e.phase} ${e.action} ${e.resource} ${e.role} ${e.decision}`);
     expect(decisions(cached)).toEqual(decisions(uncached));

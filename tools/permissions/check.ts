@@ -98,7 +98,7 @@ function baseContext(role: RolePolicies, provider: PinnedProvider, orgId: string
 }
 
 /** The organisation id an access role's trust policy requires of its callers (the role's own organisation). */
-function organisationOf(index: OrgIndex, stack: StackModel, roleArn: string): string | undefined {
+function organisationOf(index: OrgIndex, roleArn: string): string | undefined {
   for (const s of index.stacks) {
     for (const n of s.nodes) {
       if (n.type !== 'aws_iam_role' || n.kind !== 'resource' || s.attributes(n).arn !== roleArn) continue;
@@ -106,7 +106,6 @@ function organisationOf(index: OrgIndex, stack: StackModel, roleArn: string): st
       if (m) return m[1];
     }
   }
-  void stack;
   return undefined;
 }
 
@@ -186,17 +185,19 @@ export async function checkPermissions(stacks: ReadonlyMap<string, StackJson>, o
       const tagged = Object.keys(tags).length > 0;
       const plan = roleOf('plan', node.provider);
       if (plan) {
-        const orgId = organisationOf(index, stack, plan.roleArn);
+        const orgId = organisationOf(index, plan.roleArn);
         for (const c of byPhase.read ?? []) evaluate(node, 'read', c, 'plan', plan, baseContext(plan, node.provider, orgId));
       }
       if (administrator) continue;
       const deploy = roleOf('deploy', node.provider);
       if (!deploy) continue;
-      if (!deploy.boundary) problems.push({ stack: stack.name, message: `the deploy role ${deploy.roleArn} carries no permissions boundary` });
-      const orgId = organisationOf(index, stack, deploy.roleArn);
+      if (!deploy.boundaryArn) problems.push({ stack: stack.name, message: `the deploy role ${deploy.roleArn} carries no permissions boundary` });
+      else if (!deploy.boundary) problems.push({ stack: stack.name, message: `the deploy role's boundary ${deploy.boundaryArn} is created by no synthesized stack, so it cannot be evaluated` });
+      const orgId = organisationOf(index, deploy.roleArn);
       for (const phase of PHASES) {
         if (phase === 'tag' && !tagged) continue;
-        const context = { ...baseContext(deploy, node.provider, orgId), ...(phase === 'tag' ? tagContext(tags) : {}) };
+        // Tags travel with the create call (tag-on-create) and with the tag calls.
+        const context = { ...baseContext(deploy, node.provider, orgId), ...((phase === 'tag' || phase === 'create') && tagged ? tagContext(tags) : {}) };
         for (const c of byPhase[phase] ?? []) evaluate(node, phase, c, 'deploy', deploy, context);
       }
     }

@@ -196,6 +196,8 @@ function placeholder(node: Node, kind: 'key' | 'mrk' | 'apigw' | 'secret-suffix'
 export interface RolePolicies {
   readonly roleArn: string;
   readonly identity: PolicyDocument[];
+  /** The boundary the role names, and its document when a synthesized stack creates it. */
+  readonly boundaryArn?: string;
   readonly boundary?: PolicyDocument;
   /** The stack that creates the role. */
   readonly stack: string;
@@ -238,8 +240,7 @@ export class OrgIndex {
           .map(([ps, pn]) => parsePolicy(ps.input(pn).need('policy'), `${ps.name} ${pn.address}`));
         const boundaryArn = s.input(n).str('permissions_boundary');
         const boundary = boundaryArn ? policies.get(boundaryArn) : undefined;
-        if (boundaryArn && !boundary) throw new Error(`${s.name}: role ${name} names boundary ${boundaryArn}, which no stack creates`);
-        this.roles.set(arn, { roleArn: arn, identity, ...(boundary ? { boundary } : {}), stack: s.name });
+        this.roles.set(arn, { roleArn: arn, identity, ...(boundaryArn ? { boundaryArn } : {}), ...(boundary ? { boundary } : {}), stack: s.name });
       }
     }
     return this.roles.get(roleArn);
