@@ -33,7 +33,8 @@ interface Interned {
   readonly conditionKeys: Set<string>;
 }
 
-const ACCOUNT_MARK = '000000000000';
+/** Stands for the caller's account id in cache keys. */
+const ACCOUNT_MARK = '<account>';
 
 export class PolicySimulator {
   /** Evaluations asked for, and how many of them ran the simulator (cache misses). */
