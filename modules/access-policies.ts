@@ -74,7 +74,8 @@ const RESOURCELESS_READS = [
 
 /** Describe/get/list actions, per service, that read configuration and never data. */
 const READ_ACTIONS: Record<string, string[]> = {
-  s3: ['s3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetReplicationConfiguration', 's3:GetEncryptionConfiguration', 's3:GetIntelligentTieringConfiguration', 's3:GetInventoryConfiguration', 's3:GetMetricsConfiguration', 's3:GetAnalyticsConfiguration'],
+  // s3:ListBucket authorises HeadBucket, with which the provider finds a bucket on every refresh (it lists keys, never reads objects).
+  s3: ['s3:ListBucket', 's3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetReplicationConfiguration', 's3:GetEncryptionConfiguration', 's3:GetIntelligentTieringConfiguration', 's3:GetInventoryConfiguration', 's3:GetMetricsConfiguration', 's3:GetAnalyticsConfiguration'],
   dynamodb: ['dynamodb:Describe*', 'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy'],
   lambda: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionCodeSigningConfig', 'lambda:GetFunctionConcurrency', 'lambda:GetPolicy', 'lambda:GetAlias', 'lambda:GetFunctionUrlConfig', 'lambda:GetFunctionEventInvokeConfig', 'lambda:GetRuntimeManagementConfig', 'lambda:GetFunctionRecursionConfig', 'lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:ListTags'],
   states: ['states:DescribeStateMachine', 'states:DescribeStateMachineAlias', 'states:ListStateMachineVersions', 'states:ListStateMachineAliases', 'states:ListTagsForResource'],
