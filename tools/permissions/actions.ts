@@ -861,8 +861,23 @@ const messagingRows: ActionRow[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------------------------
+// Terraform's own data sources
+
+const terraformRows: ActionRow[] = [
+  {
+    type: 'terraform_remote_state',
+    kind: 'data',
+    certainty: 'documented',
+    basis: 'Terraform "terraform_remote_state" with the s3 backend: reads another stack\'s state object from the state bucket with the credentials the backend itself uses (the CI role or the administrator, in the deployment account), never through the AWS provider; so it asks nothing of the access role in the target account',
+    taggable: false,
+    attributes: () => ({}),
+    calls: () => ({}),
+  },
+];
+
 /** Every row, one per (kind, type). */
-export const ACTION_TABLE: readonly ActionRow[] = [...iamRows, ...kmsRows, ...s3Rows, ...dynamodbRows, ...lambdaRows, ...apigatewayRows, ...monitoringRows, ...messagingRows];
+export const ACTION_TABLE: readonly ActionRow[] = [...iamRows, ...kmsRows, ...s3Rows, ...dynamodbRows, ...lambdaRows, ...apigatewayRows, ...monitoringRows, ...messagingRows, ...terraformRows];
 
 const byKey = new Map(ACTION_TABLE.map((row) => [`${row.kind}:${row.type}`, row] as const));
 if (byKey.size !== ACTION_TABLE.length) throw new Error('two rows of the action table describe the same type');
