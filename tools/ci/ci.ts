@@ -4,7 +4,7 @@
  * role, in which wave, and why, comes from here (tools/ci/engine.ts), so `dry-run` shows what
  * they will do without GitHub or AWS.
  *
- *   role --job <job>                       JSON {"region","role"}: the role the job assumes (no ARN in any workflow)
+ *   role --job <job>                       JSON {"region","role","stateBucket"}: the role the job assumes (no ARN in any workflow)
  *   context --out <ctx.json> [--base <ref>] [--state-keys <keys.json>] [--synth <dir>]
  *                                          fixes a deploy run's inputs: the base commit's manifest (removed
  *                                          stacks), the stacks with state (keys from `aws s3api list-objects-v2`;
@@ -40,7 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Manifest } from '../../accounts/schema';
-import { DEPLOY_STAGES, type DeployStage } from '../../modules/naming';
+import { DEPLOY_STAGES, Naming, type DeployStage } from '../../modules/naming';
 import { buildReport } from '../review/report';
 import { repoRoot } from '../review/synth';
 import type { Side, TfJson } from '../review/types';
@@ -202,7 +202,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'role': {
       const { region, role } = jobRole(manifest, need(values, 'job'));
-      process.stdout.write(`${JSON.stringify({ region, role })}\n`);
+      process.stdout.write(`${JSON.stringify({ region, role, stateBucket: new Naming(manifest).stateBucket })}\n`);
       return 0;
     }
     case 'context': {
