@@ -270,11 +270,12 @@ export function previewSteps(world: PushWorld, wave: number, event: CiEvent = 'p
   const decided = new Map(decide(world).map((d) => [d.stack.name, d]));
   const steps: Step[] = [];
   for (const s of ciStacks(world.manifest).filter((x) => x.wave === wave).sort(byWave)) {
-    const ready = s.rolesStack === s.name ? world.state.has(s.name) : world.state.has(s.rolesStack);
-    const deps = s.dependsOn.map((n) => decided.get(n)!);
-    const pending = deps.filter((x) => x.kind === 'apply' || (STOPPING.has(x.kind) && !world.state.has(x.stack.name)));
     const mine = decided.get(s.name)!;
-    if (!ready || pending.length > 0) steps.push({ ...base, stack: s.name, action: 'skip', wave, reason: mine.reason });
+    // Not planned now: a stack that waits (roles missing, a blocking dependency), one never applied whose first
+    // apply is an administrator's, and one whose dependency changes in this run (its stage job plans it later).
+    const blocked = mine.kind === 'waits' || (mine.kind === 'admin' && !world.state.has(s.name));
+    const pending = s.dependsOn.some((n) => decided.get(n)!.kind === 'apply');
+    if (blocked || pending) steps.push({ ...base, stack: s.name, action: 'skip', wave, reason: mine.reason });
     else steps.push({ ...base, stack: s.name, action: 'plan', wave, reason: s.adminOnly ? 'read-only plan (administrator applies it)' : 'read-only preview' });
   }
   for (const s of removedStacks(world).filter((x) => x.wave === wave)) {

@@ -141,11 +141,13 @@ export function readBase(repo: string, ref: string, options: { outdir?: string; 
 
 /**
  * The dry run's stand-in for `terraform plan`: what the synthesized configuration changes
- * against what was applied (the base commit's synth for a stack with state, nothing for a
- * stack without). It cannot see drift, and it does not know values only AWS knows.
+ * against what was applied. A stack without state was never applied (everything is created);
+ * one with state was applied from the base commit's synth, or, when the base does not have it,
+ * from this tree (an administrator applied it from this commit). It cannot see drift, and it
+ * does not know values only AWS knows.
  */
 export function predictPlan(stack: string, state: ReadonlySet<string>, base: ReadonlyMap<string, TfJson>, head: ReadonlyMap<string, TfJson>): PlanResult {
-  const before = state.has(stack) ? base.get(stack) : undefined;
+  const before = !state.has(stack) ? undefined : base.has(stack) ? base.get(stack) : head.get(stack);
   const addresses = diffResources(stack, before, head.get(stack)).map((c) => c.address);
   return { stack, outcome: addresses.length > 0 ? 'changes' : 'unchanged', addresses };
 }
