@@ -215,7 +215,7 @@ export function decide(world: PushWorld): Decision[] {
     } else if (blocking) {
       d('waits', `waits for ${blocking.stack.name} (${blocking.kind === 'admin' ? 'administrator apply required' : blocking.kind === 'failed' ? 'failed to plan' : 'waiting'})`);
     } else if (r === undefined) {
-      const changing = deps.filter((x) => x.kind === 'apply').map((x) => x.stack.name);
+      const changing = sameAccountChanges(s, deps);
       if (changing.length > 0) d('apply', `planned in wave ${s.wave} after ${changing.join(', ')} ${changing.length > 1 ? 'are' : 'is'} applied`);
       else d('failed', 'not planned by the preview');
     } else if (r.outcome === 'failed') {
@@ -226,13 +226,23 @@ export function decide(world: PushWorld): Decision[] {
       if (adminChanges.length > 0) d('admin', `administrator apply required: ${adminChanges.length} change(s) CI never applies (${adminChanges.slice(0, 3).join(', ')}${adminChanges.length > 3 ? ', …' : ''}): ${adminCommand(s)}`);
       else d('apply', `${r.addresses.length} change(s) in the preview`);
     } else {
-      const changing = deps.filter((x) => x.kind === 'apply' && !x.removed).map((x) => x.stack.name);
+      const changing = sameAccountChanges(s, deps);
       if (changing.length > 0 && !s.adminOnly) d('apply', `no change in the preview, re-planned after ${changing.join(', ')} (changes in this run)`);
       else d('unchanged', 'no changes');
     }
   }
   for (const s of removedStacks(world)) out.set(s.name, decideRemoved(world, s, head));
   return [...out.values()];
+}
+
+/**
+ * The dependencies whose changes in this run a stack's plan can see: those in its own account. A
+ * stack's providers are pinned to its one account, so its data sources read only that account (a
+ * replica region reads the key its primary creates); a dependency in another account (the log
+ * archive, the deployment account) only has to be applied first, which the stage order ensures.
+ */
+function sameAccountChanges(s: CiStack, deps: readonly Decision[]): string[] {
+  return deps.filter((x) => x.kind === 'apply' && !x.removed && x.stack.accountId === s.accountId).map((x) => x.stack.name);
 }
 
 /** Stacks of the base manifest that this manifest no longer has. */
@@ -274,7 +284,7 @@ export function previewSteps(world: PushWorld, wave: number, event: CiEvent = 'p
     // Not planned now: a stack that waits (roles missing, a blocking dependency), one never applied whose first
     // apply is an administrator's, and one whose dependency changes in this run (its stage job plans it later).
     const blocked = mine.kind === 'waits' || (mine.kind === 'admin' && !world.state.has(s.name));
-    const pending = s.dependsOn.some((n) => decided.get(n)!.kind === 'apply');
+    const pending = sameAccountChanges(s, s.dependsOn.map((n) => decided.get(n)!)).length > 0;
     if (blocked || pending) steps.push({ ...base, stack: s.name, action: 'skip', wave, reason: mine.reason });
     else steps.push({ ...base, stack: s.name, action: 'plan', wave, reason: s.adminOnly ? 'read-only plan (administrator applies it)' : 'read-only preview' });
   }
@@ -325,8 +335,16 @@ export function pushSteps(world: PushWorld, previewResult: (stack: string, world
   }
   const final: PushWorld = { ...world, preview };
   const decisions = decide(final);
+  const previewJob = { job: 'preview', role: jobRole(world.manifest, 'preview').role, sub: jobSub(world.manifest, 'preview', 'push') };
   for (const stage of DEPLOY_STAGES) {
-    if (!stageHasChanges(decisions, stage)) continue;
+    if (!stageHasChanges(decisions, stage)) {
+      // The stage job does not run; what needs a person is reported by the preview's gate (and fails `result`).
+      const planned = new Set(steps.filter((x) => x.action === 'plan').map((x) => x.stack));
+      for (const d of decisions.filter((x) => x.stack.stage === stage && STOPPING.has(x.kind) && planned.has(x.stack.name))) {
+        steps.push({ ...previewJob, stack: d.stack.name, action: 'skip', wave: d.stack.wave, reason: d.reason });
+      }
+      continue;
+    }
     for (const wave of waves(all.filter((s) => s.stage === stage))) steps.push(...stageSteps(final, stage, wave));
     steps.push(...stageSteps(final, stage, 'destroy'));
   }

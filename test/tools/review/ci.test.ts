@@ -154,6 +154,8 @@ describe('npm run ci -- dry-run', () => {
       for (const n of newStacks.filter((x) => x.startsWith('payments-'))) expect(stepOf(steps, 'preview', n)?.reason).toMatch(/^plannable after bootstrap/);
       expect(act(steps, 'apply').filter((x) => newStacks.some((n) => x.endsWith(` ${n}`)))).toEqual([]);
       expect(act(steps, 'apply').some((x) => x.includes('bootstrap-') || x.includes('deployment-'))).toBe(false);
+      // A change in the shared accounts does not re-plan the other workloads: their plans read only their own account.
+      expect(steps.filter((x) => x.job === 'deploy-prod')).toEqual([]);
     });
 
     test('given the administrator applied them, when the deploy is re-run, then the new payments stacks are applied in the nonprod stage', () => {
@@ -194,6 +196,18 @@ describe('npm run ci -- dry-run', () => {
     expect(bootstrap.reason).toContain('git worktree add ../before-removal base-commit');
     expect(bootstrap.reason).toContain('cd cdktf.out/stacks/bootstrap-staging && terraform init && terraform destroy -var access_role=bootstrap');
     for (const n of gone) expect(steps.some((x) => x.stack === n && x.job.startsWith('deploy-'))).toBe(true);
+  });
+
+  test("given a workload moved from staging to prod, then its stacks wait for the administrator to re-apply its bootstrap (its deploy role's trust changes stage), and nothing else runs", () => {
+    const moved = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'staging' ? { ...w, environment: 'prod' as const } : w)) });
+    const s: Scenario = { event: 'push', base: E, head: moved };
+    const steps = run(s);
+    checkSteps(s, steps);
+    const reasons = (stack: string) => steps.filter((x) => x.stack === stack && x.action === 'skip').map((x) => x.reason);
+    expect(reasons('bootstrap-staging')).toEqual([expect.stringMatching(/^administrator apply required: \d+ change\(s\) CI never applies/)]);
+    for (const n of [...names(moved)].filter((x) => x.startsWith('payments-staging'))) expect(reasons(n)[0]).toMatch(/^waits for (bootstrap|payments)-staging/);
+    expect(act(steps, 'apply')).toEqual([]);
+    expect(steps.every((x) => x.job === 'preview')).toBe(true);
   });
 
   test('given a push that changes nothing, then the preview plans every stack read-only and no stage job runs', () => {
