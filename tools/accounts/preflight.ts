@@ -1,6 +1,6 @@
 /**
  * `accounts preflight <workload>`: before a workload's first deploy, checks that the deploy
- * role can be assumed (bootstrap applied, caller is ci-apply), that every region of the
+ * role can be assumed (bootstrap applied, caller is its stage's apply role), that every region of the
  * workload is enabled in its account (opt-in regions are off by default) and that the state
  * bucket exists. Clients are injected; the account client is built from the assumed role.
  */
