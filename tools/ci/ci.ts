@@ -177,7 +177,7 @@ export function gateMarkdown(decisions: readonly Decision[], results: ReadonlyMa
     out.push('');
   }
   const planned = [...results.values()].filter((r) => r.outcome !== 'unchanged');
-  if (planned.length) out.push(`Plans with changes or failures: ${planned.map((r) => `\`${r.stack}\` (${r.outcome})`).join(', ')}. Each plan's \`terraform show\` is in this job's summary below.`);
+  if (planned.length) out.push(`Plans with changes or failures: ${planned.map((r) => `\`${r.stack}\` (${r.outcome})`).join(', ')}. Each plan's \`terraform show\` is in this job's summary above.`);
   return `${out.join('\n')}\n`;
 }
 
