@@ -86,7 +86,7 @@ const USAGE = `usage: npm run ci -- <command> [options]
   drift-report --results <dir> --state-keys <keys.json>
   dry-run --event push|pull_request|schedule [--base <ref>] [--state-keys <keys.json>] [--ledger <file|dir>]`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const OPTIONS = {
   job: { type: 'string' },
@@ -181,7 +181,8 @@ export function gateMarkdown(decisions: readonly Decision[], results: ReadonlyMa
   return `${out.join('\n')}\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; `out` gets the data, `err` the summary line. Returns the exit code (usage errors throw `UsageError`). */
+export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'> = process.stdout, err: Pick<NodeJS.WriteStream, 'write'> = process.stderr): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -191,7 +192,7 @@ async function main(argv: string[]): Promise<number> {
   const values = parsed.values as Values;
   const [command, ...rest] = parsed.positionals;
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    out.write(`${USAGE}\n`);
     return 0;
   }
   if (!command || rest.length > 0) throw new UsageError(command ? `unexpected ${rest.join(' ')}` : 'a command is required');
@@ -202,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'role': {
       const { region, role } = jobRole(manifest, need(values, 'job'));
-      process.stdout.write(`${JSON.stringify({ region, role, stateBucket: new Naming(manifest).stateBucket })}\n`);
+      out.write(`${JSON.stringify({ region, role, stateBucket: new Naming(manifest).stateBucket })}\n`);
       return 0;
     }
     case 'context': {
@@ -220,22 +221,22 @@ async function main(argv: string[]): Promise<number> {
         ...(base ? { baseSynthesized: [...base.stacks.keys()] } : {}),
       };
       writeJson(out, ctx);
-      process.stderr.write(`ci context: ${state.size} stacks with state, ${base ? `base ${base.commit.slice(0, 12)}` : 'no base'}\n`);
+      err.write(`ci context: ${state.size} stacks with state, ${base ? `base ${base.commit.slice(0, 12)}` : 'no base'}\n`);
       return 0;
     }
     case 'waves': {
       const w = world();
       const all = [...ciStacks(manifest), ...removedStacks(w)].filter((s) => values.stage === undefined || s.stage === stageOf(values.stage));
-      process.stdout.write(waves(all).map((n) => `${n}\n`).join(''));
+      out.write(waves(all).map((n) => `${n}\n`).join(''));
       return 0;
     }
     case 'preview-steps': {
-      process.stdout.write(lines(previewSteps(world(), Number(need(values, 'wave')))));
+      out.write(lines(previewSteps(world(), Number(need(values, 'wave')))));
       return 0;
     }
     case 'stage-steps': {
       const wave = need(values, 'wave');
-      process.stdout.write(lines(stageSteps(world(), stageOf(values.stage), wave === 'destroy' ? 'destroy' : Number(wave))));
+      out.write(lines(stageSteps(world(), stageOf(values.stage), wave === 'destroy' ? 'destroy' : Number(wave))));
       return 0;
     }
     case 'record': {
@@ -244,35 +245,35 @@ async function main(argv: string[]): Promise<number> {
       mkdirSync(dir, { recursive: true });
       const result: PlanResult = values.failed ? { stack, outcome: 'failed', addresses: [] } : planResultFromShow(stack, readJson(need(values, 'show')));
       writeJson(join(dir, `${stack}.json`), result);
-      process.stderr.write(`ci record: ${stack} ${result.outcome}\n`);
+      err.write(`ci record: ${stack} ${result.outcome}\n`);
       return 0;
     }
     case 'gate': {
       const w = world();
       const decisions = decide(w);
       if (values.summary) writeFileSync(values.summary, gateMarkdown(decisions, w.preview));
-      process.stdout.write(DEPLOY_STAGES.map((s) => `${s}=${stageHasChanges(decisions, s)}\n`).join(''));
+      out.write(DEPLOY_STAGES.map((s) => `${s}=${stageHasChanges(decisions, s)}\n`).join(''));
       return 0;
     }
     case 'result': {
       const stops = decide(world()).filter((d) => STOPPING.has(d.kind));
-      for (const d of stops) process.stdout.write(`${d.stack.name}: ${d.reason}\n`);
-      process.stderr.write(stops.length ? `ci result: ${stops.length} stack(s) need a person\n` : 'ci result: nothing left to do by hand\n');
+      for (const d of stops) out.write(`${d.stack.name}: ${d.reason}\n`);
+      err.write(stops.length ? `ci result: ${stops.length} stack(s) need a person\n` : 'ci result: nothing left to do by hand\n');
       return stops.length ? 1 : 0;
     }
     case 'synth-base': {
       const base = readBase(repoRoot(process.cwd()), need(values, 'base'), { outdir: need(values, 'out') });
-      process.stderr.write(`ci synth-base: ${base.stacks.size} stacks of ${base.commit.slice(0, 12)}\n`);
+      err.write(`ci synth-base: ${base.stacks.size} stacks of ${base.commit.slice(0, 12)}\n`);
       return 0;
     }
     case 'pr-steps': {
       const report = readJson<{ stacks: { name: string; status: StackStatus }[] }>(need(values, 'review'));
       const base = values.base ? readBase(repoRoot(process.cwd()), values.base) : undefined;
-      process.stdout.write(lines(pullRequestSteps(manifest, base?.manifest, new Map(report.stacks.map((s) => [s.name, s.status])))));
+      out.write(lines(pullRequestSteps(manifest, base?.manifest, new Map(report.stacks.map((s) => [s.name, s.status])))));
       return 0;
     }
     case 'drift-steps': {
-      process.stdout.write(lines(driftSteps(manifest, stateFrom(need(values, 'state-keys'))!)));
+      out.write(lines(driftSteps(manifest, stateFrom(need(values, 'state-keys'))!)));
       return 0;
     }
     case 'drift-report': {
@@ -297,8 +298,8 @@ async function main(argv: string[]): Promise<number> {
         ...orphaned.map((s) => `- \`${s.stack}\`: ${s.reason}`),
         '',
       ].join('\n');
-      process.stdout.write(`${md}\n`);
-      process.stderr.write(`ci drift: ${drifted.length} would change, ${failed.length + missing.length} failed, ${orphaned.length} orphaned\n`);
+      out.write(`${md}\n`);
+      err.write(`ci drift: ${drifted.length} would change, ${failed.length + missing.length} failed, ${orphaned.length} orphaned\n`);
       return failed.length + missing.length > 0 ? 1 : drifted.length + orphaned.length > 0 ? 2 : 0;
     }
     case 'dry-run': {
@@ -322,8 +323,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values.ledger ? { ledger: readLedger(values.ledger) } : {}),
       });
       rmSync(outdir, { recursive: true, force: true });
-      process.stdout.write(`${JSON.stringify({ steps }, null, 2)}\n`);
-      process.stderr.write(`ci dry-run (${event}): ${steps.length} steps, ${steps.filter((s) => s.action !== 'skip').length} not skipped\n`);
+      out.write(`${JSON.stringify({ steps }, null, 2)}\n`);
+      err.write(`ci dry-run (${event}): ${steps.length} steps, ${steps.filter((s) => s.action !== 'skip').length} not skipped\n`);
       return 0;
     }
     default:

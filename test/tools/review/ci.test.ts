@@ -24,6 +24,7 @@ import { parseManifest, synthManifest } from '../../support/synth';
 import { MANIFEST_FILE, TestRepo } from './git-repo';
 
 const example = (): ManifestInput => structuredClone(exampleInput) as ManifestInput;
+const loadExample = (): Manifest => parseManifest(example());
 const E = parseManifest(example());
 const withoutStaging = parseManifest({ ...example(), workloads: example().workloads.filter((w) => w.name !== 'staging') });
 const withReplica = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'prod' ? { ...w, replicaRegions: [...(w.replicaRegions ?? []), 'eu-north-1'] } : w)) });
@@ -252,4 +253,84 @@ describe('npm run ci (the command line)', () => {
       repo.dispose();
     }
   }, 180_000);
+});
+
+describe('the command sequence the deploy and drift workflows run', () => {
+  const { main } = require('../../../tools/ci/ci') as typeof import('../../../tools/ci/ci');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const { synthesize } = require('../../../main') as typeof import('../../../main');
+  const { manifestPath } = require('../../../accounts/load') as typeof import('../../../accounts/load');
+  const dir = fs.mkdtempSync(join(os.tmpdir(), 'ci-sequence-'));
+  const synthDir = join(dir, 'cdktf.out');
+  const ci = join(dir, 'ci');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function ciRun(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { write: (s: string) => ((out += s), true) } as never, { write: (s: string) => ((err += s), true) } as never);
+    return { code, out, err };
+  }
+  const jsonl = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Step);
+  const showOf = (addresses: string[]) => ({ resource_changes: addresses.map((address) => ({ address, change: { actions: ['create'] } })) });
+
+  test('given the roles stacks and one workload applied, when the preview records its plans, then the gate opens the stages with changes, each stage job applies wave by wave, a re-run skips what the ledger holds, and result passes', async () => {
+    const m = loadExample();
+    expect(synthesize(manifestPath(), synthDir).ok).toBe(true);
+    const applied = ciStacks(m).filter((s) => s.rolesStack === s.name || s.workload === 'dev').map((s) => s.name);
+    fs.writeFileSync(join(dir, 'keys.json'), JSON.stringify(applied.map((n) => new Naming(m).stateKey(n))));
+    const ctx = join(ci, 'context.json');
+    fs.mkdirSync(ci, { recursive: true });
+    expect((await ciRun('context', '--out', ctx, '--state-keys', join(dir, 'keys.json'), '--synth', synthDir)).code).toBe(0);
+
+    // Preview: a stack with state has no changes; one without state creates everything.
+    const waves = (await ciRun('waves', '--context', ctx)).out.trim().split('\n');
+    expect(waves).toEqual(['0', '1', '2', '3']);
+    for (const wave of waves) {
+      for (const step of jsonl((await ciRun('preview-steps', '--context', ctx, '--results', join(ci, 'results'), '--wave', wave)).out)) {
+        if (step.action !== 'plan') continue;
+        const show = join(dir, `${step.stack}.show.json`);
+        fs.writeFileSync(show, JSON.stringify(applied.includes(step.stack) ? showOf([]) : showOf([`aws_s3_bucket.${step.stack}`])));
+        expect((await ciRun('record', '--results', join(ci, 'results'), '--stack', step.stack, '--show', show)).code).toBe(0);
+      }
+    }
+    const gate = await ciRun('gate', '--context', ctx, '--results', join(ci, 'results'), '--summary', join(ci, 'gate.md'));
+    expect(gate.out).toBe('shared=false\nnonprod=true\nprod=true\n');
+    expect(fs.readFileSync(join(ci, 'gate.md'), 'utf8')).toMatch(/### prod: has changes \(its job runs\)/);
+
+    // The nonprod stage job: staging's primary is applied; dev has nothing to do.
+    const nonprod = async (ledger: string) => (await Promise.all(['1', '2'].map(async (w) => jsonl((await ciRun('stage-steps', '--context', ctx, '--results', join(ci, 'results'), '--ledger', ledger, '--stage', 'nonprod', '--wave', w)).out)))).flat();
+    const first = await nonprod(join(ci, 'ledger'));
+    const staging = ciStacks(m).find((s) => s.workload === 'staging' && s.kind === 'payments')!.name;
+    const dev = ciStacks(m).find((s) => s.workload === 'dev' && s.kind === 'payments')!.name;
+    expect(first.find((s) => s.stack === staging)?.action).toBe('apply');
+    expect(first.find((s) => s.stack === dev)).toMatchObject({ action: 'skip', reason: 'no changes' });
+    fs.mkdirSync(join(ci, 'ledger'), { recursive: true });
+    fs.writeFileSync(join(ci, 'ledger', staging), '');
+    expect((await nonprod(join(ci, 'ledger'))).find((s) => s.stack === staging)).toMatchObject({ action: 'skip', reason: 'already applied by an earlier attempt of this run' });
+    expect(await ciRun('result', '--context', ctx, '--results', join(ci, 'results'))).toMatchObject({ code: 0, out: '' });
+
+    // A preview plan that failed stops the run, and what depends on it in its account waits.
+    expect((await ciRun('record', '--results', join(ci, 'results'), '--stack', staging, '--failed')).code).toBe(0);
+    const result = await ciRun('result', '--context', ctx, '--results', join(ci, 'results'));
+    expect(result.code).toBe(1);
+    expect(result.out).toContain(`${staging}: failed to plan`);
+  }, 120_000);
+
+  test('given drift results, then the report separates "would change" from "failed to plan" and exits 1 on a failure, 2 on drift alone', async () => {
+    const m = loadExample();
+    const [a, b] = ciStacks(m).filter((s) => s.kind === 'payments').map((s) => s.name);
+    fs.writeFileSync(join(dir, 'drift-keys.json'), JSON.stringify([a, b].map((n) => new Naming(m).stateKey(n!))));
+    const results = join(dir, 'drift-results');
+    fs.writeFileSync(join(dir, 'drift.show.json'), JSON.stringify(showOf(['aws_lambda_function.charge'])));
+    await ciRun('record', '--results', results, '--stack', a!, '--show', join(dir, 'drift.show.json'));
+    const driftOnly = await ciRun('drift-report', '--results', results, '--state-keys', join(dir, 'drift-keys.json'));
+    expect(driftOnly.code).toBe(1); // b has no result: the run stopped before it, which counts as failed
+    expect(driftOnly.out).toContain(`### Would change (1)\n- \`${a}\``);
+    expect(driftOnly.out).toContain(`- \`${b}\`: no result recorded`);
+    fs.writeFileSync(join(dir, 'clean.show.json'), JSON.stringify(showOf([])));
+    await ciRun('record', '--results', results, '--stack', b!, '--show', join(dir, 'clean.show.json'));
+    expect((await ciRun('drift-report', '--results', results, '--state-keys', join(dir, 'drift-keys.json'))).code).toBe(2);
+  });
 });
