@@ -19,7 +19,7 @@
  * it was never applied: its first apply creates the roles CI would use). `payments-*` are CI's.
  */
 import type { Manifest } from '../../accounts/schema';
-import { CI_WORKFLOWS, ciTrusts, STAGE_ENVIRONMENTS } from '../../modules/github-oidc';
+import { CI_WORKFLOWS, STAGE_ENVIRONMENTS } from '../../modules/github-oidc';
 import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, Naming, type CiRolePurpose, type DeployStage } from '../../modules/naming';
 import { planStacks, type StackKind, type StackSpec } from '../../stacks/topology';
 
@@ -77,13 +77,6 @@ export function jobRole(manifest: Manifest, job: string): { region: string; role
   const j = CI_JOBS[job];
   if (!j) throw new Error(`no CI job ${job}; known: ${Object.keys(CI_JOBS).join(', ')}`);
   return { region: manifest.deployment.region, role: new Naming(manifest).ciRoleArn(j.role), purpose: j.role };
-}
-
-/** Whether the trust of the job's role names exactly the sub the job's token carries (the workflow test proves it on the synthesized trust). */
-export function roleTrustsSub(manifest: Manifest, role: string, sub: string): boolean {
-  const naming = new Naming(manifest);
-  const trusts = ciTrusts(manifest);
-  return Object.entries(trusts).some(([purpose, t]) => naming.ciRoleArn(purpose as CiRolePurpose) === role && t.subject === sub);
 }
 
 // ---------------------------------------------------------------------------------------------
