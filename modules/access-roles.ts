@@ -2,9 +2,9 @@
  * The access roles of one target account (F-14, F-19): the roles every stack's provider
  * assumes there (`AccountStack.accessRoles()`), and the boundary that caps the deploy role.
  *
- *   <project>-deploy  trusted only by the deployment account's ci-apply role; deployPolicy,
- *                     capped by the boundary
- *   <project>-plan    trusted only by ci-plan; read-only
+ *   <project>-deploy  trusted only by the apply role of this account's deploy stage
+ *                     (ci-apply-shared | ci-apply-nonprod | ci-apply-prod); deployPolicy, capped by the boundary
+ *   <project>-plan    trusted only by the read-only CI roles (ci-plan, ci-preview, ci-drift); read-only
  *   <project>-audit   trusted only by the audit account (root + aws:PrincipalOrgID + external id); read-only
  *
  * Used by `bootstrap-<workload>` for workload accounts, by `deployment-<region>` for the
@@ -18,7 +18,7 @@ import type { ITerraformDependable } from 'cdktf';
 import type { Manifest } from '../accounts/schema';
 import { deployPolicy, readOnlyPolicy } from './access-policies';
 import { CrossAccountRole } from './cross-account-role';
-import { Naming } from './naming';
+import { ciApplyPurpose, deployStageOf, Naming } from './naming';
 import { PermissionsBoundary } from './permissions-boundary';
 
 export interface AccessRolesProps {
@@ -49,7 +49,7 @@ export class AccessRoles extends Construct {
     this.deploy = new CrossAccountRole(this, 'deploy', {
       roleName: naming.accessRoleName('deploy'),
       description: 'Assumed by CI apply (deployment account) to deploy this account; capped by the permissions boundary.',
-      trustedPrincipals: [naming.ciRoleArn('ci-apply')],
+      trustedPrincipals: [naming.ciRoleArn(ciApplyPurpose(deployStageOf(props.manifest, account)))],
       organizationId: org,
       policies: { deploy: deployPolicy(naming, account) },
       permissionsBoundary: this.boundary,
@@ -58,8 +58,8 @@ export class AccessRoles extends Construct {
     });
     this.plan = new CrossAccountRole(this, 'plan', {
       roleName: naming.accessRoleName('plan'),
-      description: 'Assumed by CI plan (pull requests) to read this account; read-only.',
-      trustedPrincipals: [naming.ciRoleArn('ci-plan')],
+      description: 'Assumed by the read-only CI roles (pull requests, deploy preview, drift) to read this account; read-only.',
+      trustedPrincipals: [naming.ciRoleArn('ci-plan'), naming.ciRoleArn('ci-preview'), naming.ciRoleArn('ci-drift')],
       organizationId: org,
       policies: { 'read-only': readOnlyPolicy(naming, account) },
       dependsOn,

@@ -68,9 +68,30 @@ export const stackNames = {
 export const ACCESS_ROLE_PURPOSES = ['deploy', 'plan', 'audit'] as const;
 export type AccessRolePurpose = (typeof ACCESS_ROLE_PURPOSES)[number];
 
-/** Roles in the deployment account that CI assumes through GitHub OIDC. */
-export const CI_ROLE_PURPOSES = ['ci-plan', 'ci-apply'] as const;
+/**
+ * Roles in the deployment account that CI assumes through GitHub OIDC: read-only ones for
+ * pull requests (`ci-plan`), the deploy preview (`ci-preview`) and the drift check
+ * (`ci-drift`), and one apply role per deploy stage (modules/github-oidc.ts says why).
+ */
+export const CI_ROLE_PURPOSES = ['ci-plan', 'ci-preview', 'ci-drift', 'ci-apply-shared', 'ci-apply-nonprod', 'ci-apply-prod'] as const;
 export type CiRolePurpose = (typeof CI_ROLE_PURPOSES)[number];
+
+/** Deploy stages, in order: the shared accounts, then non-prod workloads, then prod workloads. */
+export const DEPLOY_STAGES = ['shared', 'nonprod', 'prod'] as const;
+export type DeployStage = (typeof DEPLOY_STAGES)[number];
+
+/** The CI role that applies a stage (it may assume only the deploy roles of that stage's accounts). */
+export function ciApplyPurpose(stage: DeployStage): CiRolePurpose {
+  return `ci-apply-${stage}`;
+}
+
+/** The stage an account belongs to: deployment and log archive are shared; a workload account is prod or nonprod by its environment. */
+export function deployStageOf(manifest: Manifest, accountId: string): DeployStage {
+  if (accountId === manifest.deployment.accountId || accountId === manifest.logArchive.accountId) return 'shared';
+  const w = manifest.workloads.find((x) => x.accountId === accountId);
+  if (!w) throw new Error(`account ${accountId} is not a deploy target of the manifest`);
+  return w.environment === 'prod' ? 'prod' : 'nonprod';
+}
 
 /** Buckets, each per account and region. */
 export const BUCKET_PURPOSES = ['tfstate', 'archive', 'access-logs', 'log-archive'] as const;

@@ -45,6 +45,7 @@ export abstract class AccountStack extends TerraformStack {
     });
     // S3-native state locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend has no typed prop for it yet.
     backend.addOverride('use_lockfile', true);
+    this.addOverride('terraform.required_version', '~> 1.12.0'); // the workflows pin a 1.12 release (test/github/workflows.test.ts checks they agree)
 
     const roles = this.accessRoles();
     this.accessRole = new TerraformVariable(this, 'access_role', {

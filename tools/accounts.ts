@@ -4,7 +4,7 @@
  * clients and prints; the logic lives in tools/accounts/*, tested with mocked clients.
  *
  *   verify      credentials: the management account (or an Organizations delegated administrator)
- *   preflight   credentials: ci-apply in the deployment account (it is the only principal the deploy role trusts)
+ *   preflight   credentials: the workload's stage's apply role (ci-apply-nonprod or ci-apply-prod) in the deployment account (the only principal its deploy role trusts)
  *   import      credentials: as verify
  *
  * stdout carries only the result; logs and errors go to stderr. Exit 0 when everything

@@ -8,11 +8,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { exampleManifest, synthManifest } from '../support/synth';
 
 const DIR = join(__dirname, '../../.github/workflows');
 const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Step = { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
 type Job = { permissions?: Record<string, string> | string; steps?: Step[]; environment?: string; needs?: string | string[]; if?: string };
 type Workflow = { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
 
@@ -44,7 +45,8 @@ describe('GitHub workflows', () => {
       const usesOidc = (job.steps ?? []).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
       expect([name, perms['id-token'] === 'write']).toEqual([name, usesOidc]);
       const writes = Object.entries(perms).filter(([k, v]) => v === 'write' && k !== 'id-token').map(([k]) => k);
-      expect([name, writes]).toEqual([name, name === 'review' ? ['pull-requests'] : []]);
+      const allowed: Record<string, string[]> = { review: ['pull-requests'], drift: ['issues'] };
+      expect([name, writes]).toEqual([name, allowed[name] ?? []]);
     }
   });
 
@@ -63,44 +65,173 @@ describe('GitHub workflows', () => {
     }
   });
 
-  test('the pull-request workflow installs with npm ci, tests, posts one sticky comment, and plans affected stacks with the plan role', () => {
+});
+
+const runsOf = (wf: Workflow, job: string) => (wf.jobs[job]!.steps ?? []).map((s) => s.run ?? '').join('\n');
+const STACK_SH = readFileSync(join(__dirname, '../../.github/scripts/stack.sh'), 'utf8');
+
+describe('the workflows run what `npm run ci` decides', () => {
+  test('given the pull-request workflow, then plans come from `ci pr-steps`, run read-only through stack.sh, and the security approval waits on its environment', () => {
     const { wf } = load('pull-request.yml');
-    const runs = (job: string) => (wf.jobs[job]!.steps ?? []).map((s) => s.run ?? '').join('\n');
-    expect(runs('test')).toMatch(/npm ci[\s\S]*npm test/);
-    expect(runs('review')).toContain('npm run -s review -- --base');
+    expect(runsOf(wf, 'test')).toMatch(/npm ci[\s\S]*npm test/);
+    expect(runsOf(wf, 'review')).toContain('npm run -s review -- --base "$BASE_SHA"');
+    expect(runsOf(wf, 'review')).toContain('npm run -s ci -- pr-steps --review review.json --base "$BASE_SHA"');
     const script = String(wf.jobs.review!.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
     expect(script).toContain("'<!-- payments-infra-review -->'");
     expect(script).toMatch(/updateComment[\s\S]*createComment/);
     expect(wf.jobs.plan!.needs).toBe('review');
     expect(JSON.stringify(wf.jobs.plan)).toContain('"TF_VAR_access_role":"plan"');
-    expect(runs('plan')).toContain('npx cdktf plan "$STACK"');
-    expect(runs('plan')).toContain('jq -r .plan roles.json');
+    expect(runsOf(wf, 'plan')).toContain('.github/scripts/stack.sh plan-readonly "$STACK" ci');
     expect(wf.jobs['security-approval']).toMatchObject({ environment: 'security-review', if: "needs.review.outputs.broadening != '0'" });
   });
 
-  test('the deploy workflow plans with the apply role, hashes the plans, verifies them and applies stage by stage, prod behind an environment', () => {
+  test('given a review that fails or is skipped, then the pull request gate fails: it always runs, needs every job and accepts only success (or nothing to do)', () => {
+    const { wf } = load('pull-request.yml');
+    const gate = wf.jobs.gate!;
+    expect(gate.if).toBe('always()');
+    expect([...(gate.needs as string[])].sort()).toEqual(Object.keys(wf.jobs).filter((j) => j !== 'gate').sort());
+    const run = runsOf(wf, 'gate');
+    expect(run).toContain('.review.result == "success"');
+    expect(run).toContain('.test.result == "success"');
+    expect(run).toMatch(/"\$broadening" != 0 \] && \[ "\$approval" != success \][\s\S]*exit 1/);
+    expect(run).toMatch(/"\$plan" != success \][\s\S]*exit 1/);
+  });
+
+  test('given the deploy workflow, then a preview plans read-only wave by wave, each stage job runs only when its stage has changes, and a final result job always runs', () => {
     const { wf } = load('deploy.yml');
-    const runs = (job: string) => (wf.jobs[job]!.steps ?? []).map((s) => s.run ?? '').join('\n');
-    expect(runs('plan')).toContain('jq -r .apply roles.json');
-    expect(runs('plan')).toMatch(/plan -input=false -no-color -detailed-exitcode -out=tfplan/);
-    expect(runs('plan')).toContain('sha256sum');
-    expect(wf.jobs['apply-shared']!.needs).toBe('plan');
-    expect(wf.jobs['apply-nonprod']!.needs).toEqual(['plan', 'apply-shared']);
-    expect(wf.jobs['apply-prod']!.needs).toEqual(['plan', 'apply-nonprod']);
-    expect(wf.jobs['apply-prod']!.environment).toBe('production');
-    for (const job of ['apply-shared', 'apply-nonprod', 'apply-prod']) {
-      expect(runs(job)).toContain('sha256sum -c');
-      expect(runs(job)).toContain('npm run -s ci -- apply-order --stage "$STAGE"');
-      expect(runs(job)).toMatch(/apply -input=false -no-color tfplan/);
+    expect(runsOf(wf, 'preview')).toContain('npm run -s ci -- waves --context ci/context.json');
+    expect(runsOf(wf, 'preview')).toContain('npm run -s ci -- preview-steps --context ci/context.json --results ci/results --wave "$wave"');
+    expect(runsOf(wf, 'preview')).toContain('.github/scripts/stack.sh plan-readonly');
+    expect(runsOf(wf, 'preview')).toContain('npm run -s ci -- gate --context ci/context.json --results ci/results --summary ci/gate.md >> "$GITHUB_OUTPUT"');
+    expect(JSON.stringify(wf.jobs.preview)).toContain('"TF_VAR_access_role":"plan"');
+    const stages = [['shared', 'shared-infrastructure', []], ['nonprod', 'nonprod', ['deploy-shared']], ['prod', 'production', ['deploy-shared', 'deploy-nonprod']]] as const;
+    for (const [stage, environment, before] of stages) {
+      const job = wf.jobs[`deploy-${stage}`]!;
+      expect(job.environment).toBe(environment);
+      expect(job.needs).toEqual(['preview', ...before]);
+      expect(job.if).toContain(`needs.preview.outputs.${stage} == 'true'`);
+      expect(job.if).toContain("needs.preview.result == 'success'");
+      for (const b of before) expect(job.if).toContain(`needs.${b}.result`);
+      const run = runsOf(wf, `deploy-${stage}`);
+      expect(run).toContain('npm run -s ci -- stage-steps --context ci/context.json --results ci/results --ledger ci/ledger --stage "$STAGE" --wave "$wave"');
+      expect(run).toContain('.github/scripts/stack.sh apply "$stack" ci');
+      expect(run).toContain('--wave destroy');
+      expect(run).toContain('.github/scripts/stack.sh destroy "$stack" ci base.out');
+      expect(JSON.stringify(job)).toContain(`"STAGE":"${stage}"`);
+    }
+    expect(wf.jobs.result!.if).toBe('always()');
+    expect(wf.jobs.result!.needs).toEqual(['preview', 'deploy-shared', 'deploy-nonprod', 'deploy-prod']);
+    expect(runsOf(wf, 'result')).toContain('npm run -s ci -- result --context ci/context.json --results ci/results');
+  });
+
+  test('given a re-run of failed jobs, then each stage job reads the ledgers of earlier attempts and writes its own, and uploads errored.tfstate on failure', () => {
+    const { wf } = load('deploy.yml');
+    for (const stage of ['shared', 'nonprod', 'prod']) {
+      const steps = wf.jobs[`deploy-${stage}`]!.steps!;
+      const downloads = steps.filter((s) => s.uses?.startsWith('actions/download-artifact@')).map((s) => s.with);
+      expect(downloads).toContainEqual({ pattern: `ledger-${stage}-*`, 'merge-multiple': true, path: 'ci/ledger' });
+      const uploads = steps.filter((s) => s.uses?.startsWith('actions/upload-artifact@'));
+      const ledger = uploads.find((s) => String(s.with?.name).startsWith('ledger-'))!;
+      expect(ledger).toMatchObject({ if: 'always()', with: { name: `ledger-${stage}-\${{ github.run_attempt }}`, path: 'ci/ledger/' } });
+      const errored = uploads.find((s) => String(s.with?.name).startsWith('errored-state-'))!;
+      expect(errored.if).toBe('failure()');
+      expect(String(errored.with?.path)).toContain('errored.tfstate');
+      expect(errored.with?.['retention-days']).toBe(1);
     }
   });
 
-  test('the drift workflow plans every stack read-only with -detailed-exitcode and reports those that would change', () => {
+  test('given the drift workflow, then it plans every applied stack read-only, reports "would change" apart from "failed to plan" and keeps one issue', () => {
     const { wf } = load('drift.yml');
-    const text = JSON.stringify(wf.jobs.drift);
-    expect(text).toContain('"TF_VAR_access_role":"plan"');
-    expect(text).toContain('-detailed-exitcode');
-    expect(text).toContain('jq -r .plan roles.json');
-    expect(text).toContain('GITHUB_STEP_SUMMARY');
+    const run = runsOf(wf, 'drift');
+    expect(JSON.stringify(wf.jobs.drift)).toContain('"TF_VAR_access_role":"plan"');
+    expect(run).toContain('npm run -s ci -- drift-steps --state-keys state-keys.json');
+    expect(run).toContain('.github/scripts/stack.sh plan-readonly');
+    expect(run).toContain('npm run -s ci -- drift-report --results ci/results --state-keys state-keys.json');
+    const script = String(wf.jobs.drift!.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
+    expect(script).toContain("'<!-- payments-drift -->'");
+    expect(script).toMatch(/issues\.update[\s\S]*issues\.create/);
+  });
+});
+
+describe('Terraform and Node run the same way in every job', () => {
+  const synth = synthManifest(exampleManifest());
+
+  test.each(files)('%s pins Terraform to the release the synthesized stacks require, and Node 22', (f) => {
+    const { wf } = load(f);
+    const required = new Set([...synth.stacks.values()].map((tf) => String((tf.terraform as Record<string, unknown>).required_version)));
+    expect(required.size).toBe(1);
+    const m = /^~> (\d+)\.(\d+)\.(\d+)$/.exec([...required][0]!)!;
+    expect(m).not.toBeNull();
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      for (const s of job.steps ?? []) {
+        if (s.uses?.startsWith('hashicorp/setup-terraform@')) {
+          const v = String(s.with?.terraform_version).split('.').map(Number);
+          expect([name, v[0], v[1], v[2]! >= Number(m[3])]).toEqual([name, Number(m[1]), Number(m[2]), true]);
+          expect(s.with?.terraform_wrapper).toBe(false);
+        }
+        if (s.uses?.startsWith('actions/setup-node@')) expect([name, s.with?.['node-version']]).toEqual([name, 22]);
+      }
+      const runsTerraform = (job.steps ?? []).some((s) => (s.run ?? '').includes('stack.sh'));
+      if (runsTerraform) expect([name, (job.steps ?? []).some((s) => s.uses?.startsWith('hashicorp/setup-terraform@'))]).toEqual([name, true]);
+    }
+  });
+
+  test('given stack.sh, then read-only plans never take the state lock and deploys wait for it, with a plugin cache set in every job that runs Terraform', () => {
+    expect(STACK_SH).toMatch(/plan-readonly\)[\s\S]*plan -input=false -no-color -lock=false/);
+    expect(STACK_SH).toMatch(/apply\)[\s\S]*plan -input=false -no-color -lock-timeout="\$lock_timeout"/);
+    expect(STACK_SH).toMatch(/apply -input=false -no-color -lock-timeout="\$lock_timeout" tfplan/);
+    for (const f of files) {
+      const { wf } = load(f);
+      for (const [name, job] of Object.entries(wf.jobs)) {
+        if (!(job.steps ?? []).some((s) => (s.run ?? '').includes('stack.sh')) || name === 'plan') continue;
+        expect([f, name, runsOf(wf, name)]).toEqual([f, name, expect.stringContaining('TF_PLUGIN_CACHE_DIR=')]);
+      }
+    }
+  });
+
+  test.each(files)('%s runs Terraform only through stack.sh and decides nothing in shell: every stack list comes from `npm run -s ci --`', (f) => {
+    const { wf } = load(f);
+    for (const name of Object.keys(wf.jobs)) {
+      const run = runsOf(wf, name);
+      expect([name, /(^|\s)terraform\s/m.test(run)]).toEqual([name, false]);
+      expect([name, run.includes('npm run -s stacks')]).toEqual([name, false]);
+      if (!run.includes('stack.sh')) continue;
+      const matrix = (wf.jobs[name] as { strategy?: { matrix?: Record<string, unknown> } }).strategy?.matrix;
+      if (matrix) {
+        // One stack per matrix job: the list is the review job's output, computed by `ci pr-steps`.
+        expect(matrix.stack).toBe('${{ fromJSON(needs.review.outputs.plans) }}');
+        expect(runsOf(wf, 'review')).toMatch(/npm run -s ci -- pr-steps[\s\S]*plans=\$\(jq[^\n]*select\(\.action == "plan"\)/);
+      } else expect([name, run]).toEqual([name, expect.stringMatching(/npm run -s ci -- (preview-steps|stage-steps|drift-steps)/)]);
+    }
+  });
+
+  test.each(files)('%s passes values into shell only through env: no ${{ }} inside any run block', (f) => {
+    const { wf } = load(f);
+    for (const [name, job] of Object.entries(wf.jobs)) for (const s of job.steps ?? []) expect([name, s.run ?? '']).toEqual([name, expect.not.stringContaining('${{')]);
+  });
+
+  test.each(files)('%s keeps artifacts briefly and never uploads plan files (they hold state in cleartext)', (f) => {
+    const { wf } = load(f);
+    for (const job of Object.values(wf.jobs)) {
+      for (const s of (job.steps ?? []).filter((x) => x.uses?.startsWith('actions/upload-artifact@'))) {
+        expect(Number(s.with?.['retention-days'])).toBeLessThanOrEqual(7);
+        expect(String(s.with?.path)).not.toMatch(/tfplan|cdktf\.out\s*$|cdktf\.out\/\s*$/m);
+      }
+    }
+  });
+});
+
+describe('CODEOWNERS', () => {
+  const text = readFileSync(join(__dirname, '../../.github/CODEOWNERS'), 'utf8');
+  const rules = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
+
+  test('given the CI, the review tool and the CI trust, then each path has an owner in the organisation that owns the deploying repository', () => {
+    const owner = exampleManifest().deployment.repository.split('/')[0]!;
+    const paths = rules.map((r) => r[0]);
+    for (const p of ['/.github/', '/tools/ci/', '/tools/review/', '/tools/review.ts', '/modules/github-oidc.ts']) expect(paths).toContain(p);
+    for (const r of rules) {
+      expect(r.length).toBeGreaterThan(1);
+      for (const o of r.slice(1)) expect(o.startsWith(`@${owner}/`)).toBe(true);
+    }
   });
 });

@@ -49,7 +49,7 @@ describe.each([['example', exampleManifest], ['another organisation', otherOrgMa
     const key = `arn:aws:s3:::${naming.stateBucket}/${naming.stateKey(synth.specs[0]!.name)}`;
     const req = (tls: string) =>
       simulate({
-        principal: `arn:aws:iam::${m.deployment.accountId}:role/${naming.ciRoleName('ci-apply')}`,
+        principal: `arn:aws:iam::${m.deployment.accountId}:role/${naming.ciRoleName('ci-apply-shared')}`,
         action: 's3:GetObject',
         resource: key,
         resourceAccount: m.deployment.accountId,

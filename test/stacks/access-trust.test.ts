@@ -4,7 +4,8 @@
  * example manifest and for a manifest of another organisation with five workloads.
  */
 import type { Manifest } from '../../accounts/schema';
-import { GITHUB_OIDC_HOST, Naming } from '../../modules/naming';
+import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../modules/naming';
+import { STAGE_ENVIRONMENTS } from '../../modules/github-oidc';
 import { simulate, type Decision, type PolicyDocument } from '../support/iam-sim';
 import { exampleManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { otherOrgManifest } from './other-org';
@@ -62,7 +63,8 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
   };
   const targets = naming.targetAccountIds();
   const workloads = m.workloads.map((w) => w.accountId);
-  const ciApply = role(naming.ciRoleName('ci-apply'), m.deployment.accountId);
+  const ciApplyOf = (stage: (typeof DEPLOY_STAGES)[number]) => role(naming.ciRoleName(ciApplyPurpose(stage)), m.deployment.accountId);
+  const ciApply = ciApplyOf('shared');
   const ciPlan = role(naming.ciRoleName('ci-plan'), m.deployment.accountId);
   const access = (p: 'deploy' | 'plan' | 'audit', a: string) => role(naming.accessRoleName(p), a);
   const org = m.organization.id;
@@ -74,8 +76,13 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
     expect(all.filter((r) => r.accountId === m.audit.accountId)).toEqual([]);
   });
 
-  test('given ci-apply, when it assumes each deploy role, then every one is allowed (F-14)', async () => {
-    for (const a of targets) expect(await assume(ciApply, access('deploy', a))).toBe('Allowed');
+  test("given each stage's apply role, when it assumes each deploy role, then exactly the deploy roles of its stage's accounts are allowed", async () => {
+    for (const stage of DEPLOY_STAGES) {
+      for (const a of targets) {
+        const expected = deployStageOf(m, a) === stage ? 'Allowed' : 'not allowed';
+        expect(`${stage} → ${a}: ${(await assume(ciApplyOf(stage), access('deploy', a))) === 'Allowed' ? 'Allowed' : 'not allowed'}`).toBe(`${stage} → ${a}: ${expected}`);
+      }
+    }
   });
 
   test('given ci-plan, then it assumes every plan role but no deploy role (F-14)', async () => {
@@ -100,14 +107,19 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
       for (const s of copy.Statement) for (const k of [`${host}:sub`, `${host}:aud`]) delete s.Condition.StringEquals[k];
       return copy as PolicyDocument;
     };
-    const oidc = (target: SynthRole, claims: { repository: string; ref: string }) =>
+    const oidc = (target: SynthRole, claims: { repository: string; ref: string; environment?: string; workflow?: string }) =>
       simulate({
         principal: naming.githubOidcProviderArn(),
         action: 'sts:AssumeRoleWithWebIdentity',
         resource: target.arn,
         resourceAccount: target.accountId,
         resourcePolicy: simulable(target.trust),
-        context: { [`${host}:repository`]: claims.repository, [`${host}:ref`]: claims.ref },
+        context: {
+          [`${host}:repository`]: claims.repository,
+          [`${host}:ref`]: claims.ref,
+          [`${host}:job_workflow_ref`]: `${claims.repository}/.github/workflows/${claims.workflow ?? 'deploy.yml'}@${claims.ref}`,
+          ...(claims.environment !== undefined ? { [`${host}:environment`]: claims.environment } : {}),
+        },
       });
     const pr = { repository: repo, ref: 'refs/pull/42/merge' };
 
@@ -120,19 +132,27 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
         expect(Object.keys(s.Condition)).toEqual(['StringEquals']);
         return s.Condition.StringEquals as Record<string, string>;
       };
-      expect(only(ciApply)).toEqual({ [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: `repo:${repo}:ref:${mainRef}`, [`${host}:repository`]: repo, [`${host}:ref`]: mainRef });
+      expect(only(ciApply)).toEqual({
+        [`${host}:aud`]: 'sts.amazonaws.com',
+        [`${host}:sub`]: `repo:${repo}:environment:${STAGE_ENVIRONMENTS.shared}`,
+        [`${host}:repository`]: repo,
+        [`${host}:ref`]: mainRef,
+        [`${host}:environment`]: STAGE_ENVIRONMENTS.shared,
+        [`${host}:job_workflow_ref`]: `${repo}/.github/workflows/deploy.yml@${mainRef}`,
+      });
       expect(only(ciPlan)).toEqual({ [`${host}:aud`]: 'sts.amazonaws.com', [`${host}:sub`]: `repo:${repo}:pull_request`, [`${host}:repository`]: repo });
     });
-    test('given a workflow on the default branch, then it may assume ci-apply', async () => {
-      expect(await oidc(ciApply, { repository: repo, ref: mainRef })).toBe('Allowed');
+    test("given the deploy workflow's job in the stage's environment on the default branch, then it may assume that stage's apply role", async () => {
+      expect(await oidc(ciApply, { repository: repo, ref: mainRef, environment: STAGE_ENVIRONMENTS.shared })).toBe('Allowed');
+      expect(await oidc(ciApply, { repository: repo, ref: mainRef })).not.toBe('Allowed');
     });
     test("given a pull request's identity, when it assumes ci-apply, then it is denied; ci-plan is allowed", async () => {
       expect(await oidc(ciApply, pr)).not.toBe('Allowed');
       expect(await oidc(ciPlan, pr)).toBe('Allowed');
     });
     test('given another branch or another repository, then ci-apply and ci-plan are denied', async () => {
-      expect(await oidc(ciApply, { repository: repo, ref: 'refs/heads/feature' })).not.toBe('Allowed');
-      expect(await oidc(ciApply, { repository: 'someone/fork', ref: mainRef })).not.toBe('Allowed');
+      expect(await oidc(ciApply, { repository: repo, ref: 'refs/heads/feature', environment: STAGE_ENVIRONMENTS.shared })).not.toBe('Allowed');
+      expect(await oidc(ciApply, { repository: 'someone/fork', ref: mainRef, environment: STAGE_ENVIRONMENTS.shared })).not.toBe('Allowed');
       expect(await oidc(ciPlan, { repository: 'someone/fork', ref: 'refs/pull/42/merge' })).not.toBe('Allowed');
     });
   });
@@ -189,7 +209,7 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
     test('given an identity outside the organisation, even one named like a CI role, then no role can be assumed', async () => {
       const outsiders = [
         { arn: 'arn:aws:iam::999999999999:role/attacker', org: 'o-zzzzzzzzzz99' },
-        { arn: `arn:aws:iam::999999999999:role/${naming.ciRoleName('ci-apply')}`, org: 'o-zzzzzzzzzz99' },
+        { arn: `arn:aws:iam::999999999999:role/${naming.ciRoleName('ci-apply-prod')}`, org: 'o-zzzzzzzzzz99' },
         { arn: 'arn:aws:iam::999999999999:root', org: 'o-zzzzzzzzzz99' },
       ];
       for (const o of outsiders) {

@@ -62,9 +62,15 @@ describe.each(cases)('adding a workload — %s', (_label, before, after) => {
     }
   });
 
-  test('given the deployment stack, then the new account appears in exactly the two CI assume grants', () => {
+  test("given the deployment stack, then the new account appears in exactly the read-only CI roles' plan grants and its stage's apply grant", () => {
     const dep = b.specs.find((s) => s.kind === 'deployment')!;
-    const policies = Object.entries(b.stacks.get(dep.name)!.resource?.aws_iam_role_policy ?? {}).filter(([, v]) => String(v.policy).includes(NEW_ACCOUNT));
-    expect(policies.map(([, v]) => v.name).sort()).toEqual(['assume-deploy-roles', 'assume-plan-roles']);
+    const tf = b.stacks.get(dep.name)!;
+    const roleName = (ref: unknown) => String(tf.resource!.aws_iam_role![/^\$\{aws_iam_role\.(.+)\.name\}$/.exec(String(ref))![1]!]!.name);
+    const policies = Object.entries(tf.resource?.aws_iam_role_policy ?? {}).filter(([, v]) => String(v.policy).includes(NEW_ACCOUNT));
+    const stage = newcomer.environment === 'prod' ? 'prod' : 'nonprod';
+    const p = b.manifest.project;
+    expect(policies.map(([, v]) => `${roleName(v.role)} ${String(v.name)}`).sort()).toEqual(
+      [`${p}-ci-apply-${stage} assume-deploy-roles`, `${p}-ci-drift assume-plan-roles`, `${p}-ci-plan assume-plan-roles`, `${p}-ci-preview assume-plan-roles`].sort(),
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `accounts preflight <workload>`: before a workload's first deploy, checks that the deploy
- * role can be assumed (bootstrap applied, caller is ci-apply), that every region of the
+ * role can be assumed (bootstrap applied, caller is its stage's apply role), that every region of the
  * workload is enabled in its account (opt-in regions are off by default) and that the state
  * bucket exists. Clients are injected; the account client is built from the assumed role.
  */
@@ -8,7 +8,7 @@ import { AccountClient, GetRegionOptStatusCommand } from '@aws-sdk/client-accoun
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { Manifest } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { ciApplyPurpose, deployStageOf, Naming } from '../../modules/naming';
 import { AccountsToolError, awsCall, type RetryOptions } from './aws';
 
 /** Temporary credentials of an assumed role (the shape every SDK v3 client accepts). */
@@ -52,7 +52,7 @@ export async function preflight(manifest: Manifest, workloadName: string, client
     checks.push({ check: 'deploy role', ok: true, detail: `assumed ${roleArn}` });
   } catch (err) {
     if (!(err instanceof AccountsToolError)) throw err;
-    checks.push({ check: 'deploy role', ok: false, detail: `${err.message} Apply bootstrap-${w.name} first and run this with ci-apply's credentials (${naming.ciRoleArn('ci-apply')}).` });
+    checks.push({ check: 'deploy role', ok: false, detail: `${err.message} Apply bootstrap-${w.name} first and run this with the credentials of its stage's apply role (${naming.ciRoleArn(ciApplyPurpose(deployStageOf(manifest, w.accountId)))}).` });
   }
 
   const regions = [{ path: `workloads[${index}].primaryRegion`, region: w.primaryRegion }, ...w.replicaRegions.map((region, j) => ({ path: `workloads[${index}].replicaRegions[${j}]`, region }))];

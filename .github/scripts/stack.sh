@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs Terraform for ONE stack, as `npm run ci` decided; decides nothing itself.
+#
+#   stack.sh plan-readonly <stack> <ci-dir>   read-only plan (-lock=false: pull requests, preview, drift);
+#                                             records the result with `npm run ci -- record`
+#   stack.sh apply <stack> <ci-dir>           plan with the deploy role (waits for the state lock), shows
+#                                             it in the job summary, applies exactly that plan
+#   stack.sh destroy <stack> <ci-dir> <out>   the same for a destroy, from the synthesized directory <out>
+#
+# Plan files hold state in cleartext: they never leave the job (no artifact carries them). The
+# readable `terraform show` goes to the job summary (capped) and to <ci-dir>/show/<stack>.md.
+set -euo pipefail
+
+cmd=${1:?command}
+stack=${2:?stack}
+ci=${3:?ci directory}
+out=${4:-cdktf.out}
+dir="$out/stacks/$stack"
+lock_timeout=10m
+# The job summary holds at most 1 MiB per step; each plan gets a share, the full text stays in <ci-dir>/show.
+summary_cap=60000
+
+mkdir -p "$ci/show" "$ci/results"
+
+show() {
+  local title=$1 file="$ci/show/$stack.md"
+  {
+    echo "<details><summary>$title</summary>"
+    echo
+    echo '```'
+    terraform -chdir="$dir" show -no-color tfplan
+    echo '```'
+    echo '</details>'
+  } > "$file"
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    if [ "$(wc -c < "$file")" -gt "$summary_cap" ]; then
+      { head -c "$summary_cap" "$file"; printf '\n```\n(cut: the whole plan is in the run log)\n</details>\n'; } >> "$GITHUB_STEP_SUMMARY"
+    else
+      cat "$file" >> "$GITHUB_STEP_SUMMARY"
+    fi
+  fi
+}
+
+terraform -chdir="$dir" init -input=false -no-color
+
+case "$cmd" in
+  plan-readonly)
+    if terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=tfplan; then
+      terraform -chdir="$dir" show -json tfplan > "$dir/plan.json"
+      npm run -s ci -- record --results "$ci/results" --stack "$stack" --show "$dir/plan.json"
+      show "$stack (read-only plan)"
+    else
+      npm run -s ci -- record --results "$ci/results" --stack "$stack" --failed
+    fi
+    ;;
+  apply)
+    code=0
+    terraform -chdir="$dir" plan -input=false -no-color -lock-timeout="$lock_timeout" -detailed-exitcode -out=tfplan || code=$?
+    case "$code" in
+      0) echo "$stack: no changes" ;;
+      2)
+        show "$stack (applied)"
+        terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan
+        ;;
+      *) exit "$code" ;;
+    esac
+    ;;
+  destroy)
+    terraform -chdir="$dir" plan -destroy -input=false -no-color -lock-timeout="$lock_timeout" -out=tfplan
+    show "$stack (destroyed)"
+    terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan
+    ;;
+  *)
+    echo "usage: stack.sh plan-readonly|apply|destroy <stack> <ci-dir> [<synth-dir>]" >&2
+    exit 2
+    ;;
+esac
