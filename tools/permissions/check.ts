@@ -74,7 +74,17 @@ export interface CheckOptions {
   readonly all?: boolean;
   /** Reuse a simulator (and its cache) across checks. */
   readonly simulator?: PolicySimulator;
+  /**
+   * Which resources of a stack the deploy role applies, given whether an administrator
+   * applies the stack (its provider can assume the account-access role): a predicate on
+   * resource addresses, or undefined for none. CI's own rule (tools/ci) passes the resources
+   * it applies in stacks an administrator owns.
+   * @default every resource of a stack no administrator applies; none of one an administrator applies
+   */
+  readonly deployScope?: (stack: string, administrator: boolean) => ((address: string) => boolean) | undefined;
 }
+
+const defaultDeployScope = (_stack: string, administrator: boolean) => (administrator ? undefined : () => true);
 
 /** Tags the provider sends with a resource: the provider's default_tags merged with the resource's own. */
 function tagsOf(stack: StackModel, node: Node): Record<string, string> {
@@ -127,6 +137,7 @@ export async function checkPermissions(stacks: ReadonlyMap<string, StackJson>, o
       continue;
     }
     const administrator = main.roles.bootstrap !== undefined;
+    const deployApplies = (options.deployScope ?? defaultDeployScope)(stack.name, administrator);
     const roleOf = (use: RoleUse, provider: PinnedProvider): RolePolicies | undefined => {
       const arn = provider.roles[use];
       if (!arn) {
@@ -188,13 +199,15 @@ export async function checkPermissions(stacks: ReadonlyMap<string, StackJson>, o
         const orgId = organisationOf(index, plan.roleArn);
         for (const c of byPhase.read ?? []) evaluate(node, 'read', c, 'plan', plan, baseContext(plan, node.provider, orgId));
       }
-      if (administrator) continue;
+      if (!deployApplies) continue;
       const deploy = roleOf('deploy', node.provider);
       if (!deploy) continue;
       if (!deploy.boundaryArn) problems.push({ stack: stack.name, message: `the deploy role ${deploy.roleArn} carries no permissions boundary` });
       else if (!deploy.boundary) problems.push({ stack: stack.name, message: `the deploy role's boundary ${deploy.boundaryArn} is created by no synthesized stack, so it cannot be evaluated` });
       const orgId = organisationOf(index, deploy.roleArn);
-      for (const phase of PHASES) {
+      // Resources outside the deploy role's scope are only refreshed by it (a no-op apply reads them).
+      const phases: readonly Phase[] = deployApplies(node.address) ? PHASES : ['read'];
+      for (const phase of phases) {
         if (phase === 'tag' && !tagged) continue;
         // Tags travel with the create call (tag-on-create) and with the tag calls.
         const context = { ...baseContext(deploy, node.provider, orgId), ...((phase === 'tag' || phase === 'create') && tagged ? tagContext(tags) : {}) };

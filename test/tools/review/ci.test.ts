@@ -17,7 +17,7 @@ import { manifest as exampleInput } from '../../../accounts/manifest';
 import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../../modules/naming';
 import { dryRun } from '../../../tools/ci/ci';
 import { ciStacks, type CiEvent, type Step } from '../../../tools/ci/engine';
-import { STEP_PERMISSION_CHECK, stepPermissionProblems } from '../../../tools/ci/permissions-hook';
+import { checkForCi, STEP_PERMISSION_CHECK, stepPermissionProblems } from '../../../tools/ci/permissions-hook';
 import { ciRolesOf } from '../../github/oidc';
 import { otherOrgManifest } from '../../stacks/other-org';
 import { parseManifest, synthManifest } from '../../support/synth';
@@ -55,9 +55,11 @@ const act = (steps: Step[], action: Step['action']) => steps.filter((s) => s.act
 const stepOf = (steps: Step[], job: string, stack: string) => steps.find((s) => s.job === job && s.stack === stack);
 
 /** The checks every scenario's steps pass. */
-function checkSteps(s: Scenario, steps: Step[]): void {
+async function checkSteps(s: Scenario, steps: Step[]): Promise<void> {
   const naming = new Naming(s.head);
   const synth = synthManifest(s.head);
+  // The apply-permission check of the head's stacks, and of the base's for destroys.
+  const permissions = [await checkForCi(s.head, synth.stacks), ...(s.base ? [await checkForCi(s.base, synthManifest(s.base).stacks)] : [])];
   const roles = ciRolesOf(synth.stacks.get(synth.specs.find((x) => x.kind === 'deployment')!.name)!, s.head.deployment.accountId);
   const all = [...ciStacks(s.head), ...(s.base ? ciStacks(s.base).filter((x) => !names(s.head).has(x.name)) : [])];
   const spec = (name: string) => all.find((x) => x.name === name)!;
@@ -68,7 +70,7 @@ function checkSteps(s: Scenario, steps: Step[]): void {
     // The role trusts the sub (the synthesized trust names exactly this sub).
     const role = roles.find((r) => r.arn === step.role);
     expect([step.job, role?.trust.Statement[0]?.Condition?.StringEquals?.[`${GITHUB_OIDC_HOST}:sub`]]).toEqual([step.job, step.sub]);
-    expect([step.job, step.stack, stepPermissionProblems(s.head, step)]).toEqual([step.job, step.stack, []]);
+    expect([step.job, step.stack, stepPermissionProblems(permissions, step)]).toEqual([step.job, step.stack, []]);
     if (step.action === 'skip') return expect(step.reason.length).toBeGreaterThan(0);
     if (step.action === 'plan') return expect([step.job, readOnly.has(step.role)]).toEqual([step.job, true]);
     const st = spec(step.stack);
@@ -90,7 +92,7 @@ function checkSteps(s: Scenario, steps: Step[]): void {
 }
 
 describe('npm run ci -- dry-run', () => {
-  test('the permission hook the apply-permission check plugs into is named and reports whether it is active', () => {
+  test('the permission hook the apply-permission check plugs into is named and reports whether it is active', async () => {
     expect(STEP_PERMISSION_CHECK.by).toContain('tools/permissions');
     expect(typeof STEP_PERMISSION_CHECK.active).toBe('boolean');
   });
@@ -99,31 +101,31 @@ describe('npm run ci -- dry-run', () => {
     const O = otherOrgManifest();
     const roleStacks = ciStacks(O).filter((s) => s.rolesStack === s.name).map((s) => s.name);
 
-    test('given nothing applied yet, when it pushes, then nothing is applied: the stacks that create the roles need an administrator, the rest are plannable after bootstrap', () => {
+    test('given nothing applied yet, when it pushes, then nothing is applied: the stacks that create the roles need an administrator, the rest are plannable after bootstrap', async () => {
       const s: Scenario = { event: 'push', head: O, state: new Set() };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       expect(steps.filter((x) => x.action !== 'skip')).toEqual([]);
       for (const n of roleStacks) expect(stepOf(steps, 'preview', n)?.reason).toMatch(/^administrator apply required: never applied.*TF_VAR_access_role=bootstrap npx cdktf deploy /);
       for (const p of ciStacks(O).filter((x) => x.kind === 'payments')) expect(stepOf(steps, 'preview', p.name)?.reason).toMatch(/^plannable after bootstrap: bootstrap-/);
     });
 
-    test('given an administrator applied them, when the push is re-run, then every payments stack is applied in its stage, wave by wave, replicas after their primary', () => {
+    test('given an administrator applied them, when the push is re-run, then every payments stack is applied in its stage, wave by wave, replicas after their primary', async () => {
       const s: Scenario = { event: 'push', head: O, state: new Set(roleStacks) };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       const payments = ciStacks(O).filter((x) => x.kind === 'payments');
       expect(act(steps, 'apply').sort()).toEqual(payments.map((p) => `deploy-${p.stage} ${p.name}`).sort());
       for (const r of payments.filter((p) => p.wave === 3)) expect(stepOf(steps, 'preview', r.name)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/^planned in wave 3 after payments-/) });
       expect(act(steps, 'destroy')).toEqual([]);
     });
 
-    test('given an apply that failed half-way (the ledger lists what the first attempt applied), when the failed jobs are re-run, then those stacks are skipped and the rest still applied', () => {
+    test('given an apply that failed half-way (the ledger lists what the first attempt applied), when the failed jobs are re-run, then those stacks are skipped and the rest still applied', async () => {
       const primaries = ciStacks(O).filter((x) => x.kind === 'payments' && x.stage === 'prod' && x.wave === 2).map((x) => x.name);
       const applied = new Set([primaries[0]!]);
       const s: Scenario = { event: 'push', head: O, state: new Set(roleStacks), ledger: applied };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       expect(stepOf(steps, 'deploy-prod', primaries[0]!)).toMatchObject({ action: 'skip', reason: 'already applied by an earlier attempt of this run' });
       for (const p of primaries.slice(1)) expect(stepOf(steps, 'deploy-prod', p)?.action).toBe('apply');
       const replicaOfFirst = ciStacks(O).find((x) => x.dependsOn.includes(primaries[0]!))!;
@@ -134,10 +136,10 @@ describe('npm run ci -- dry-run', () => {
   describe('onboarding a workload', () => {
     const newStacks = [...names(E)].filter((n) => !names(withoutStaging).has(n));
 
-    test("given the pull request that adds it, then the deployment stack is planned and the new account's stacks are plannable after bootstrap, not failed", () => {
+    test("given the pull request that adds it, then the deployment stack is planned and the new account's stacks are plannable after bootstrap, not failed", async () => {
       const s: Scenario = { event: 'pull_request', base: withoutStaging, head: E };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       expect(newStacks.length).toBeGreaterThan(1);
       for (const n of newStacks) expect(stepOf(steps, 'plan', n)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/^plannable after bootstrap: bootstrap-staging is new/) });
       const deployment = ciStacks(E).find((x) => x.kind === 'deployment')!.name;
@@ -145,10 +147,10 @@ describe('npm run ci -- dry-run', () => {
       expect(steps.every((x) => x.job === 'plan')).toBe(true);
     });
 
-    test('given its merge, then CI stops at "administrator apply required" for the grants and the bootstrap, and applies none of the new stacks', () => {
+    test('given its merge, then CI stops at "administrator apply required" for the grants and the bootstrap, and applies none of the new stacks', async () => {
       const s: Scenario = { event: 'push', base: withoutStaging, head: E };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       const deployment = ciStacks(E).find((x) => x.kind === 'deployment')!.name;
       expect(stepOf(steps, 'preview', deployment)?.action).toBe('plan');
       expect(stepOf(steps, 'preview', 'bootstrap-staging')?.reason).toMatch(/^administrator apply required: never applied/);
@@ -159,18 +161,18 @@ describe('npm run ci -- dry-run', () => {
       expect(steps.filter((x) => x.job === 'deploy-prod')).toEqual([]);
     });
 
-    test('given the administrator applied them, when the deploy is re-run, then the new payments stacks are applied in the nonprod stage', () => {
+    test('given the administrator applied them, when the deploy is re-run, then the new payments stacks are applied in the nonprod stage', async () => {
       const s: Scenario = { event: 'push', base: E, head: E, state: new Set([...names(E)].filter((n) => !n.startsWith('payments-staging'))) };
       const steps = run(s);
-      checkSteps(s, steps);
+      await checkSteps(s, steps);
       expect(act(steps, 'apply')).toEqual(newStacks.filter((n) => n.startsWith('payments-')).map((n) => `deploy-nonprod ${n}`));
     });
   });
 
-  test('given a new replica region, then the primary is applied first and the new region is planned only after it, in the prod stage; the pull request marks it plannable after the primary', () => {
+  test('given a new replica region, then the primary is applied first and the new region is planned only after it, in the prod stage; the pull request marks it plannable after the primary', async () => {
     const push: Scenario = { event: 'push', base: E, head: withReplica };
     const steps = run(push);
-    checkSteps(push, steps);
+    await checkSteps(push, steps);
     const primary = ciStacks(E).find((x) => x.workload === 'prod' && x.kind === 'payments' && x.wave === 2)!.name;
     const replica = [...names(withReplica)].find((n) => !names(E).has(n))!;
     expect(stepOf(steps, 'preview', replica)).toMatchObject({ action: 'skip', reason: `planned in wave 3 after ${primary} is applied` });
@@ -180,15 +182,15 @@ describe('npm run ci -- dry-run', () => {
     expect(applies.every((a) => a.startsWith('deploy-prod '))).toBe(true);
     const pr: Scenario = { event: 'pull_request', base: E, head: withReplica };
     const prSteps = run(pr);
-    checkSteps(pr, prSteps);
+    await checkSteps(pr, prSteps);
     expect(stepOf(prSteps, 'plan', primary)?.action).toBe('plan');
     expect(stepOf(prSteps, 'plan', replica)).toMatchObject({ action: 'skip', reason: expect.stringMatching(new RegExp(`^plannable after ${primary} is applied`)) });
   });
 
-  test("given an offboarding, then its payments stacks are destroyed from the base commit's synth in their stage, replicas first, and its bootstrap is handed to an administrator with the exact steps", () => {
+  test("given an offboarding, then its payments stacks are destroyed from the base commit's synth in their stage, replicas first, and its bootstrap is handed to an administrator with the exact steps", async () => {
     const s: Scenario = { event: 'push', base: E, head: withoutStaging };
     const steps = run(s);
-    checkSteps(s, steps);
+    await checkSteps(s, steps);
     const gone = [...names(E)].filter((n) => !names(withoutStaging).has(n));
     expect(act(steps, 'destroy').sort()).toEqual(gone.filter((n) => n.startsWith('payments-')).map((n) => `deploy-nonprod ${n}`).sort());
     const bootstrap = stepOf(steps, 'deploy-nonprod', 'bootstrap-staging')!;
@@ -199,11 +201,11 @@ describe('npm run ci -- dry-run', () => {
     for (const n of gone) expect(steps.some((x) => x.stack === n && x.job.startsWith('deploy-'))).toBe(true);
   });
 
-  test("given a workload moved from staging to prod, then its stacks wait for the administrator to re-apply its bootstrap (its deploy role's trust changes stage), and nothing else runs", () => {
+  test("given a workload moved from staging to prod, then its stacks wait for the administrator to re-apply its bootstrap (its deploy role's trust changes stage), and nothing else runs", async () => {
     const moved = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'staging' ? { ...w, environment: 'prod' as const } : w)) });
     const s: Scenario = { event: 'push', base: E, head: moved };
     const steps = run(s);
-    checkSteps(s, steps);
+    await checkSteps(s, steps);
     const reasons = (stack: string) => steps.filter((x) => x.stack === stack && x.action === 'skip').map((x) => x.reason);
     expect(reasons('bootstrap-staging')).toEqual([expect.stringMatching(/^administrator apply required: \d+ change\(s\) CI never applies/)]);
     for (const n of [...names(moved)].filter((x) => x.startsWith('payments-staging'))) expect(reasons(n)[0]).toMatch(/^waits for (bootstrap|payments)-staging/);
@@ -211,18 +213,18 @@ describe('npm run ci -- dry-run', () => {
     expect(steps.every((x) => x.job === 'preview')).toBe(true);
   });
 
-  test('given a push that changes nothing, then the preview plans every stack read-only and no stage job runs', () => {
+  test('given a push that changes nothing, then the preview plans every stack read-only and no stage job runs', async () => {
     const s: Scenario = { event: 'push', base: E, head: E };
     const steps = run(s);
-    checkSteps(s, steps);
+    await checkSteps(s, steps);
     expect(steps.map((x) => `${x.job} ${x.action}`)).toEqual([...names(E)].map(() => 'preview plan'));
   });
 
-  test('given the schedule, then the drift check plans every stack that has state and skips the rest', () => {
+  test('given the schedule, then the drift check plans every stack that has state and skips the rest', async () => {
     const applied = new Set([...names(E)].filter((n) => !n.startsWith('payments-prod')));
     const s: Scenario = { event: 'schedule', head: E, state: applied };
     const steps = run(s);
-    checkSteps(s, steps);
+    await checkSteps(s, steps);
     expect(steps.filter((x) => x.action === 'plan').map((x) => x.stack).sort()).toEqual([...applied].sort());
     expect(steps.every((x) => x.job === 'drift')).toBe(true);
   });
@@ -232,13 +234,13 @@ describe('npm run ci (the command line)', () => {
   const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
     spawnSync(process.execPath, [require.resolve('tsx/cli'), join(cwd, 'tools/ci/ci.ts'), ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
 
-  test('given an unknown flag, then it prints the usage and exits 2', () => {
+  test('given an unknown flag, then it prints the usage and exits 2', async () => {
     const r = cli(['dry-run', '--event', 'push', '--no-such-flag'], join(__dirname, '../../..'));
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('usage: npm run ci -- <command>');
   });
 
-  test('given a repository whose last commit removes a workload, when dry-run --base HEAD~1 runs, then it prints the destroys as JSON on stdout and one line on stderr', () => {
+  test('given a repository whose last commit removes a workload, when dry-run --base HEAD~1 runs, then it prints the destroys as JSON on stdout and one line on stderr', async () => {
     const repo = new TestRepo(example(), {});
     try {
       repo.writeJson(MANIFEST_FILE, { ...example(), workloads: example().workloads.filter((w) => w.name !== 'staging') });
