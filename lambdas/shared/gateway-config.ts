@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { documentClient } from './clients';
 import { optionalIntEnv, requireEnv } from './config';
 import { ConfigurationError } from './errors';
-import { liveTransport, PaymentGateway, SandboxGateway } from './gateway';
+import { liveLookupTransport, liveTransport, PaymentGateway, SandboxGateway } from './gateway';
 
 export function gatewayFromEnv(): PaymentGateway {
   const mode = requireEnv('GATEWAY_MODE');
@@ -29,8 +29,11 @@ export function gatewayFromEnv(): PaymentGateway {
   };
   if (mode === 'sandbox') {
     const sandbox = new SandboxGateway(documentClient(), requireEnv('SANDBOX_TABLE'));
-    return new PaymentGateway({ transport: sandbox.transport, credential, timeoutMs });
+    return new PaymentGateway({ transport: sandbox.transport, lookupTransport: sandbox.lookupTransport, credential, timeoutMs });
   }
-  if (mode === 'live') return new PaymentGateway({ transport: liveTransport(requireEnv('GATEWAY_ENDPOINT')), credential, timeoutMs });
+  if (mode === 'live') {
+    const endpoint = requireEnv('GATEWAY_ENDPOINT');
+    return new PaymentGateway({ transport: liveTransport(endpoint), lookupTransport: liveLookupTransport(endpoint), credential, timeoutMs });
+  }
   throw new ConfigurationError(`environment variable GATEWAY_MODE must be sandbox or live, got ${JSON.stringify(mode)}`);
 }
