@@ -31,7 +31,8 @@ export const manifest = {
         fraudReviewThresholdMinor: 50_000,
         // Who may call the API (IAM, SigV4); without this field, one client `default` for the account itself.
         clients: [
-          { name: 'checkout', principals: ['arn:aws:iam::200000000001:role/checkout-service'] },
+          { name: 'default', principals: ['200000000001'] },
+          { name: 'checkout', principals: ['arn:aws:iam::200000000006:role/checkout-service'] },
           { name: 'invoicing', principals: ['200000000005'], rateLimitPerSecond: 10, burst: 20 },
         ],
       },

@@ -245,7 +245,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     ),
     RecordPending: recordTask(
       props,
-      { status: Sv('PENDING'), reason: Sv('outcome_unknown'), errorName: S('$.error.Error'), updatedAt: S('$$.State.EnteredTime'), ...paymentFields('$.screen.validation.payment') },
+      { status: Sv('PENDING'), reason: Sv('outcome_unknown'), errorName: S('$.error.Error'), updatedAt: S('$$.Execution.StartTime'), ...paymentFields('$.screen.validation.payment') },
       { End: true },
       'The charge may have happened (no answer, 409/429 through every retry, a timeout or a crash): reconciliation asks the gateway.',
     ),

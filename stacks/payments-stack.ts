@@ -51,7 +51,7 @@ export class PaymentsStack extends AccountStack {
       functions,
       stateMachine: this.workflow.stateMachine,
       apiStage: this.workflow.api.stage.stageName,
-      tables: ['payments', 'idempotency'],
+      tables: ['payments'],
       receivingRegions: wn.regions.filter((r) => r !== region),
       // S3 publishes replication metrics per rule (each rule enables them); watched where the source is.
       replications: (this.data?.replication.destinations ?? []).map((d) => ({

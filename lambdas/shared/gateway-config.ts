@@ -2,7 +2,9 @@
  * The gateway adapter as configured by the environment (read at cold start):
  * - GATEWAY_MODE `sandbox` (non-prod) or `live`;
  * - GATEWAY_ENDPOINT (live only), GATEWAY_SECRET_ARN (Secrets Manager: the credential,
- *   a plain string or JSON `{ "apiKey": "…" }`), GATEWAY_TIMEOUT_MS (default 5000);
+ *   a plain string or JSON `{ "apiKey": "…" }`; read by the live gateway only — the sandbox
+ *   runs inside the function and needs none, so a non-prod deploy works before anyone sets
+ *   the secret's value), GATEWAY_TIMEOUT_MS (default 5000);
  * - SANDBOX_TABLE (sandbox only): the captures table.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -29,7 +31,7 @@ export function gatewayFromEnv(): PaymentGateway {
   };
   if (mode === 'sandbox') {
     const sandbox = new SandboxGateway(documentClient(), requireEnv('SANDBOX_TABLE'));
-    return new PaymentGateway({ transport: sandbox.transport, lookupTransport: sandbox.lookupTransport, credential, timeoutMs });
+    return new PaymentGateway({ transport: sandbox.transport, lookupTransport: sandbox.lookupTransport, credential: async () => 'sandbox', timeoutMs });
   }
   if (mode === 'live') {
     const endpoint = requireEnv('GATEWAY_ENDPOINT');
