@@ -489,7 +489,16 @@ function conditionsHold(condition: Record<string, Record<string, string | string
   );
 }
 
-export function summarize(results: readonly SimulationResult[], durationMs: number): Record<string, unknown> {
+export interface SimulationSummary {
+  readonly requests: number;
+  readonly payments: number;
+  readonly byStatus: Record<string, number>;
+  readonly charges: number;
+  readonly durationMs: number;
+  readonly paymentsPerSecond: number;
+}
+
+export function summarize(results: readonly SimulationResult[], durationMs: number): SimulationSummary {
   const byStatus: Record<string, number> = {};
   for (const r of results) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
   const payments = new Set(results.map((r) => r.paymentId).filter((p) => p !== null)).size;
