@@ -80,6 +80,8 @@ export interface ExecutionRecord {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   transitions: number;
   lambdaInvocations: number;
+  /** The states entered, in order (Parallel branches interleaved). */
+  readonly path: string[];
   error?: string;
   done: Promise<void>;
 }
@@ -140,7 +142,8 @@ export class LocalWorkflow {
   /** Task states that invoke a Lambda function (counted per execution). */
   private readonly lambdaStates = new Set<string>();
   private machine!: StateMachine;
-  private stateMachineArn!: string;
+  stateMachineArn!: string;
+  private readonly aborters = new Map<string, () => void>();
   private paymentsTable!: string;
   private sandboxTable?: string;
   private topicArn?: string;
@@ -320,14 +323,16 @@ export class LocalWorkflow {
       return { executionArn: existing.executionArn, startDate: Date.now() / 1000 };
     }
     const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${req.name}`;
-    const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, done: Promise.resolve() };
+    const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, path: [], done: Promise.resolve() };
     this.executions.set(req.name, record);
     const run = this.machine.run(JSON.parse(req.input), {
       overrides: { taskResourceLocalHandlers: this.localTaskHandlers as never, retryIntervalOverrides: this.retryOverrides },
       context: { Execution: { Id: executionArn, Name: req.name } },
     });
+    this.aborters.set(req.name, () => run.abort());
     const counting = (async () => {
       for await (const ev of run.eventLogs) {
+        if (ev.type === 'StateEntered') record.path.push(ev.state.name);
         if (ev.type === 'StateEntered' || ev.type === 'StateRetried') record.transitions++;
         if ((ev.type === 'StateEntered' || ev.type === 'StateRetried') && this.lambdaStates.has(ev.state.name)) record.lambdaInvocations++;
       }
@@ -366,6 +371,14 @@ export class LocalWorkflow {
     const allowed = this.apiPolicy.some((st) => st.Effect === 'Allow' && [(st.Principal as { AWS?: string[] })?.AWS ?? []].flat().some((p) => p === principalArn || p === `arn:aws:iam::${identity.accountId}:root`));
     const denied = this.apiPolicy.some((st) => st.Effect === 'Deny' && conditionsHold(st.Condition ?? {}, values));
     return allowed && !denied ? { identity } : refused;
+  }
+
+  /** Stops a running execution as StopExecution would: it ends ABORTED and the EventBridge rule takes it to the failure function. */
+  async abort(name: string): Promise<void> {
+    const execution = this.executions.get(name);
+    if (!execution || execution.status !== 'RUNNING') throw new Error(`no running execution ${name}`);
+    this.aborters.get(name)!();
+    await execution.done;
   }
 
   /** Calls the submit function as API Gateway's Lambda proxy integration would, for a request signed as `client`. */
@@ -418,6 +431,13 @@ export class LocalWorkflow {
     if (!this.sandboxTable) return 0;
     const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey: paymentId }, ConsistentRead: true }))).Item;
     return Number(item?.captures ?? 0);
+  }
+
+  /** How many requests the sandbox gateway has seen for a payment's key (charges and retries alike). */
+  async gatewayAttempts(paymentId: string): Promise<number> {
+    if (!this.sandboxTable) return 0;
+    const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey: paymentId }, ConsistentRead: true }))).Item;
+    return Number(item?.attempts ?? 0);
   }
 
   /**
