@@ -126,7 +126,7 @@ describe('alarm metrics and dimensions (F-24)', () => {
   });
 
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
-    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 2 + 1 + 1);
+    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1);
     for (const config of prod.byName.values()) {
       expect(config).toMatchObject({ alarm_actions: [topicRef(prod.tf)], ok_actions: [topicRef(prod.tf)], treat_missing_data: 'notBreaching', evaluation_periods: 1 });
       expect(config.actions_enabled).toBeUndefined();
