@@ -32,7 +32,7 @@ export const manifest = {
         // Who may call the API (IAM, SigV4); without this field, one client `default` for the account itself.
         clients: [
           { name: 'default', principals: ['200000000001'] },
-          { name: 'checkout', principals: ['arn:aws:iam::200000000006:role/checkout-service'] },
+          { name: 'checkout', principals: ['arn:aws:iam::200000000006:role/services/checkout-service'] },
           { name: 'invoicing', principals: ['200000000005'], rateLimitPerSecond: 10, burst: 20 },
         ],
       },

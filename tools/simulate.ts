@@ -87,6 +87,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const local = await LocalWorkflow.start({ manifest, workload: values.workload, region: values.region });
+  const strangers = [...new Set(requests.map((r) => r.client ?? 'default'))].filter((c) => !local.clientNames.includes(c));
+  for (const c of strangers) process.stderr.write(`${local.stackName}: "${c}" is no API client (clients: ${local.clientNames.join(', ')}); its requests stand for a principal the API refuses (403)\n`);
   try {
     const started = performance.now();
     const results = await local.simulate(requests);

@@ -134,7 +134,8 @@ export class LocalWorkflow {
   private ownsAws = true;
   /** State machines by ARN, shared by the regions that share one local AWS. */
   private routes = new Map<string, LocalWorkflow>();
-  private clients = new Map<string, LocalIdentity>();
+  /** Per client: the signer API Gateway reports, and the `aws:PrincipalArn` the resource policy sees. */
+  private clients = new Map<string, { identity: LocalIdentity; principalArn: string }>();
   private apiPolicy: { Effect: string; Principal?: unknown; Condition?: Record<string, Record<string, string[]>> }[] = [];
   private handlers = new Map<string, Handler>();
   private localTaskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -193,7 +194,7 @@ export class LocalWorkflow {
 
     // The API's clients (manifest) and the resource policy the stack gives the API.
     const workload = options.manifest.workloads.find((w) => this.stackName === `payments-${w.name}-${region}`)!;
-    for (const c of apiClientsOf(workload)) this.clients.set(c.name, identityOf(c.principals[0]!));
+    for (const c of apiClientsOf(workload)) this.clients.set(c.name, signerOf(c.principals[0]!));
     this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => JSON.parse(String(p.policy)).Statement);
 
     if (options.shareWith) {
@@ -363,14 +364,19 @@ export class LocalWorkflow {
    * the 403 API Gateway answers otherwise, before any function runs.
    */
   authorize(client: string): { identity: LocalIdentity } | { refused: SubmitOutcome } {
-    const identity = this.clients.get(client);
+    const signer = this.clients.get(client);
     const refused = { refused: { statusCode: 403, headers: {}, body: { message: `User is not authorized to access this resource (${client} is no API client of ${this.stackName})` } } };
-    if (!identity) return refused;
-    const principalArn = principalArnOf(identity);
+    if (!signer) return refused;
+    const { identity, principalArn } = signer;
     const values: Record<string, string> = { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': identity.accountId };
     const allowed = this.apiPolicy.some((st) => st.Effect === 'Allow' && [(st.Principal as { AWS?: string[] })?.AWS ?? []].flat().some((p) => p === principalArn || p === `arn:aws:iam::${identity.accountId}:root`));
     const denied = this.apiPolicy.some((st) => st.Effect === 'Deny' && conditionsHold(st.Condition ?? {}, values));
     return allowed && !denied ? { identity } : refused;
+  }
+
+  /** The API's clients (manifest names). */
+  get clientNames(): string[] {
+    return [...this.clients.keys()];
   }
 
   /** Stops a running execution as StopExecution would: it ends ABORTED and the EventBridge rule takes it to the failure function. */
@@ -484,17 +490,14 @@ export class LocalWorkflow {
   }
 }
 
-/** The signer API Gateway reports for a principal: a role's session, or a role of the account for an account principal. */
-function identityOf(principal: string): LocalIdentity {
+/**
+ * The signer API Gateway reports for a principal (a session of the role; for an account
+ * principal, of a role in that account) and its `aws:PrincipalArn`: the role's ARN, path included.
+ */
+function signerOf(principal: string): { identity: LocalIdentity; principalArn: string } {
   const role = ROLE_ARN_PATTERN.exec(principal);
-  if (role) return { userArn: `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/local-session`, accountId: role[1]! };
-  return { userArn: `arn:aws:sts::${principal}:assumed-role/local-caller/local-session`, accountId: principal };
-}
-
-/** `aws:PrincipalArn` of a signer: the role of an assumed-role session. */
-function principalArnOf(identity: LocalIdentity): string {
-  const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(identity.userArn);
-  return session ? `arn:aws:iam::${session[1]}:role/${session[2]}` : identity.userArn;
+  if (role) return { identity: { userArn: `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/local-session`, accountId: role[1]! }, principalArn: principal };
+  return { identity: { userArn: `arn:aws:sts::${principal}:assumed-role/local-caller/local-session`, accountId: principal }, principalArn: `arn:aws:iam::${principal}:role/local-caller` };
 }
 
 /** Evaluates the condition operators the API's resource policy uses; any other one is an error, not a guess. */
