@@ -13,7 +13,7 @@
  * whose behaviour is chosen by token (contract, see SANDBOX_TOKENS) and which keeps its
  * captures per idempotency key in a DynamoDB table, so captures can be counted.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
 import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from './errors';
@@ -162,7 +162,7 @@ export interface SandboxCaptureItem {
   readonly idempotencyKey: string;
   /** Requests seen for this key. */
   readonly attempts: number;
-  /** Captures performed for this key: 1 at most, whatever the retries (F-08). */
+  /** Captures performed for this key: 1 at most, whatever the retries. */
   readonly captures?: number;
   readonly chargeId?: string;
   readonly capturedAt?: string;
@@ -183,30 +183,33 @@ export class SandboxGateway {
 
   readonly transport: GatewayTransport = async ({ credential, idempotencyKey, body }, signal) => {
     if (credential === '') return { status: 401, body: { error: 'missing credential' } };
-    const attempt = await this.countAttempt(idempotencyKey);
     const declined = async (reason: string) => {
-      await this.recordDecline(idempotencyKey, reason);
+      await this.attempt(idempotencyKey, { declineCode: reason });
       return { status: 402, body: { approved: false, reason, chargeId: declinedChargeId(idempotencyKey) } };
     };
     switch (body.token) {
       case 'tok_success':
-        return this.approve(await this.capture(idempotencyKey, body));
+        return this.approve(await this.attempt(idempotencyKey, { capture: body }));
       case 'tok_insufficient_funds':
         return declined('insufficient_funds');
       case 'tok_do_not_honor':
         return declined('do_not_honor');
       case 'tok_request_in_progress':
+        await this.attempt(idempotencyKey, {});
         return { status: 409, body: { error: 'a request with this idempotency key is in progress' } };
       case 'tok_capture_no_response':
-        await this.capture(idempotencyKey, body);
+        await this.attempt(idempotencyKey, { capture: body });
         return neverAnswer(signal);
-      case 'tok_flaky':
-        return attempt <= 2 ? { status: 503, body: { error: 'try again' } } : this.approve(await this.capture(idempotencyKey, body));
+      case 'tok_flaky': {
+        const { attempts } = await this.attempt(idempotencyKey, {});
+        return attempts <= 2 ? { status: 503, body: { error: 'try again' } } : this.approve(await this.attempt(idempotencyKey, { capture: body, uncounted: true }));
+      }
       case 'tok_gateway_down':
+        await this.attempt(idempotencyKey, {});
         return { status: 503, body: { error: 'down' } };
       case 'tok_lost_response': {
-        const captured = await this.capture(idempotencyKey, body);
-        if (attempt === 1) await neverAnswer(signal);
+        const captured = await this.attempt(idempotencyKey, { capture: body });
+        if (captured.attempts === 1) await neverAnswer(signal);
         return this.approve(captured);
       }
       default:
@@ -228,57 +231,49 @@ export class SandboxGateway {
     return out.Item as SandboxCaptureItem | undefined;
   }
 
-  private approve(c: { chargeId: string; capturedAt: string }): GatewayResponse {
-    return { status: 200, body: { approved: true, ...c } };
+  private approve(c: { chargeId?: string; capturedAt?: string }): GatewayResponse {
+    return { status: 200, body: { approved: true, chargeId: c.chargeId, capturedAt: c.capturedAt } };
   }
 
-  private async countAttempt(idempotencyKey: string): Promise<number> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { idempotencyKey },
-        UpdateExpression: 'ADD #attempts :one',
-        ExpressionAttributeNames: { '#attempts': 'attempts' },
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Number(out.Attributes?.attempts ?? 1);
-  }
-
-  private async recordDecline(idempotencyKey: string, code: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { idempotencyKey },
-        UpdateExpression: 'SET #declineCode = :code',
-        ExpressionAttributeNames: { '#declineCode': 'declineCode' },
-        ExpressionAttributeValues: { ':code': code },
-      }),
-    );
-  }
-
-  /** Captures once per key: the conditional write makes a second capture impossible (F-08). */
-  private async capture(idempotencyKey: string, body: ChargeRequest): Promise<{ chargeId: string; capturedAt: string }> {
-    const chargeId = `ch_${randomUUID().replace(/-/g, '')}`;
-    const capturedAt = new Date().toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { idempotencyKey },
-          UpdateExpression: 'SET #chargeId = :chargeId, #capturedAt = :capturedAt, #amount = :amount, #currency = :currency ADD #captures :one',
-          ConditionExpression: 'attribute_not_exists(#chargeId)',
-          ExpressionAttributeNames: { '#chargeId': 'chargeId', '#capturedAt': 'capturedAt', '#amount': 'amount', '#currency': 'currency', '#captures': 'captures' },
-          ExpressionAttributeValues: { ':chargeId': chargeId, ':capturedAt': capturedAt, ':amount': body.amount, ':currency': body.currency, ':one': 1 },
-        }),
-      );
-      return { chargeId, capturedAt };
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      const existing = await this.captures(idempotencyKey);
-      return { chargeId: String(existing?.chargeId), capturedAt: String(existing?.capturedAt) };
+  /**
+   * One request of a key, in one write: counts the attempt (unless `uncounted`), and captures
+   * or records the decline. A capture happens once per key whatever the retries: its
+   * fields are set only where absent, so a second request gets the first capture back.
+   */
+  private async attempt(
+    idempotencyKey: string,
+    what: { capture?: ChargeRequest; declineCode?: string; uncounted?: boolean },
+  ): Promise<{ attempts: number; chargeId?: string; capturedAt?: string }> {
+    const sets: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const setOnce = (field: string, value: unknown) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = if_not_exists(#${field}, :${field})`);
+    };
+    if (what.capture) {
+      setOnce('chargeId', `ch_${randomUUID().replace(/-/g, '')}`);
+      setOnce('capturedAt', new Date().toISOString());
+      setOnce('amount', what.capture.amount);
+      setOnce('currency', what.capture.currency);
+      setOnce('captures', 1);
     }
+    if (what.declineCode !== undefined) {
+      names['#declineCode'] = 'declineCode';
+      values[':declineCode'] = what.declineCode;
+      sets.push('#declineCode = :declineCode');
+    }
+    if (!what.uncounted) {
+      names['#attempts'] = 'attempts';
+      values[':one'] = 1;
+    }
+    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', what.uncounted ? '' : 'ADD #attempts :one'].filter((x) => x !== '').join(' ');
+    const out = await this.doc.send(
+      new UpdateCommand({ TableName: this.table, Key: { idempotencyKey }, UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW' }),
+    );
+    const item = (out.Attributes ?? {}) as SandboxCaptureItem;
+    return { attempts: Number(item.attempts ?? 0), chargeId: item.chargeId, capturedAt: item.capturedAt };
   }
 }
 
