@@ -4,7 +4,10 @@
  * API Gateway calls them, as the principal of the client a request names (example manifest,
  * dev workload: clients `default`, `checkout` and `invoicing`).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { paymentIdFor, requestFingerprint } from '../../lambdas/shared/payment';
 import { apiClientsOf } from '../../accounts/schema';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
 import { exampleManifest, parseManifest } from '../support/synth';
@@ -166,6 +169,43 @@ describe('unknown outcomes are PENDING until reconciliation, never FAILED', () =
       await slow.stop();
     }
   }, 60_000);
+});
+
+describe('reconciliation of payments left behind', () => {
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  /** Writes a payment record as the submit function writes it, as an earlier crash would have left it. */
+  async function leftBehind(status: 'RECEIVED' | 'PENDING', body: Record<string, unknown>, age: number): Promise<string> {
+    const idempotencyKey = key('behind');
+    const paymentId = paymentIdFor('default', idempotencyKey);
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const table = (local.definition.States.RecordOutcome as unknown as { Parameters: { TableName: string } }).Parameters.TableName;
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { paymentId, kind: 'payment', client: 'default', idempotencyKey, status, createdAt: minutesAgo(age), updatedAt: minutesAgo(age), requestBody: JSON.stringify(body), requestHash: requestFingerprint(body) },
+      }),
+    );
+    doc.destroy();
+    return paymentId;
+  }
+
+  test('given a RECEIVED payment whose execution never started (a crash between the write and the start), when reconciliation runs past the execution timeout, then it starts the execution and the payment settles once', async () => {
+    const paymentId = await leftBehind('RECEIVED', valid(), 20);
+    await local.reconcile();
+    await local.waitForAll();
+    expect(local.executions.get(paymentId)?.status).toBe('SUCCEEDED');
+    expect((await local.record(paymentId))?.status).toBe('SETTLED');
+    expect(await local.charges(paymentId)).toBe(1);
+  });
+
+  test('given a PENDING payment the gateway holds nothing for, then it stays PENDING while an execution could still run, and is FAILED not_charged after', async () => {
+    const recent = await leftBehind('PENDING', valid(), 1);
+    const old = await leftBehind('PENDING', valid(), 20);
+    await local.reconcile();
+    expect((await local.record(recent))?.status).toBe('PENDING');
+    expect(await local.record(old)).toMatchObject({ status: 'FAILED', reason: 'not_charged' });
+    expect(await local.charges(old)).toBe(0);
+  });
 });
 
 describe('a replay never charges again, in another region or later', () => {
