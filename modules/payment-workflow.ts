@@ -140,7 +140,8 @@ export class PaymentWorkflow extends Construct {
     const kmsUse = (sid: string) => ({ Sid: sid, Effect: 'Allow' as const, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
     fraud.addToRolePolicy({ Sid: 'VelocityWindow', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: dp.paymentsTable.arn });
     fraud.addToRolePolicy(kmsUse('TableKey'));
-    charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
+    // Only the live gateway reads its credential; the sandbox runs inside the function.
+    if (gateway.mode === 'live') charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
     charge.addToRolePolicy(kmsUse('DataKey'));
     if (this.sandboxTable) charge.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
     charge.addToRolePolicy({ Sid: 'ClaimCharge', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
@@ -153,7 +154,7 @@ export class PaymentWorkflow extends Construct {
     failure.addToRolePolicy(kmsUse('TableKey'));
     reconcile.addToRolePolicy({ Sid: 'ReconcilePayments', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: dp.paymentsTable.arn });
     reconcile.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
-    reconcile.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
+    if (gateway.mode === 'live') reconcile.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
     if (this.sandboxTable) reconcile.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: this.sandboxTable.arn });
     reconcile.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
     reconcile.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/${archivePrefix}*` });

@@ -106,6 +106,16 @@ describe('functions', () => {
     expect(staging).toEqual(dev);
   });
 
+  test('given a sandbox (dev) and a live (prod) workload, then only the live one\'s charge and reconcile roles may read the gateway credential', () => {
+    const secretReaders = (tf: TfJson) =>
+      resourcesOf(tf, 'aws_iam_role_policy')
+        .filter(([, p]) => policyJson(p.policy).Statement.some((st) => ([] as unknown[]).concat(st.Action).includes('secretsmanager:GetSecretValue')))
+        .map(([id]) => /^workflow_(charge|reconcile|[a-z]+)_/.exec(id)?.[1] ?? id)
+        .sort();
+    expect(secretReaders(stack)).toEqual([]);
+    expect(secretReaders(synth.stacks.get('payments-prod-eu-west-1') as TfJson)).toEqual(['charge', 'reconcile']);
+  });
+
   test('F-14: no role policy of the workflow grants Action * or a write on Resource *', () => {
     for (const p of all('aws_iam_role_policy')) {
       for (const s of JSON.parse(String(p.policy)).Statement as { Action: string | string[]; Resource: string | string[] }[]) {
