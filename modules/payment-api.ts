@@ -10,7 +10,7 @@
  *   currencies and maximum) and the `Idempotency-Key` header required;
  * - `GET /payments/{paymentId}` → status function;
  * - each client its own API key and usage plan (throttling and metering only: API keys are no
- *   authorization); only the keys' ids are outputs, never their values (F-12);
+ *   authorization); only the keys' ids are outputs, never their values;
  * - no unauthenticated method: CORS preflights (OPTIONS) cannot be signed, so browsers are no
  *   clients of this API; the error responses still carry CORS headers;
  * - access logs (JSON, with the calling principal) into a KMS-encrypted log group, X-Ray tracing;
@@ -312,7 +312,7 @@ export class PaymentApi extends Construct {
       });
       const key = new ApiGatewayApiKey(this, `${id}-api-key`, { name, description: `API key of client ${client.name} (metering, not authorization)`, enabled: true });
       new ApiGatewayUsagePlanKey(this, `${id}-usage-plan-key`, { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
-      // F-12: the id, named as an id; the value is read with `aws apigateway get-api-key --api-key <id> --include-value`.
+      // The id, named as an id (never the value); the value is read with `aws apigateway get-api-key --api-key <id> --include-value`.
       new TerraformOutput(this, `${id}-api-key-id`, {
         value: key.id,
         description: `Id (not the value) of the API key of client ${client.name}: aws apigateway get-api-key --api-key <id> --include-value`,

@@ -169,7 +169,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       props.functionTimeouts.charge,
       { 'paymentId.$': '$.paymentId', 'executionId.$': '$$.Execution.Id', 'payment.$': '$.screen.validation.payment' },
       {
-        Comment: 'Claims the charge for this execution, then charges with the payment id as idempotency key on every attempt; retries on transient gateway errors only (F-03).',
+        Comment: 'Claims the charge for this execution, then charges with the payment id as idempotency key on every attempt; retries on transient gateway errors only.',
         ResultPath: '$.charge',
         Retry: [
           { ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 },

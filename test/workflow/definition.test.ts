@@ -40,7 +40,7 @@ describe('synthesized payment state machine', () => {
     }
   });
 
-  test('F-03 F-08: the charge retries only transient gateway errors (409/429 among them); an unavailable gateway is FAILED, an unknown outcome PENDING, another execution\'s claim ends the run', () => {
+  test('the charge retries only transient gateway errors (409/429 among them); an unavailable gateway is FAILED, an unknown outcome PENDING, another execution\'s claim ends the run', () => {
     const charge = tasks.find(([n]) => n === 'Charge')![1];
     expect(charge.Retry[0].ErrorEquals).toEqual(['GatewayUnavailableError', 'GatewayTimeoutError', 'GatewayBusyError', 'States.Timeout']);
     expect(charge.Retry[0].MaxAttempts).toBe(3);
