@@ -177,7 +177,7 @@ describe('reconciliation of payments left behind', () => {
   async function leftBehind(status: 'RECEIVED' | 'PENDING', body: Record<string, unknown>, age: number): Promise<string> {
     const idempotencyKey = key('behind');
     const paymentId = paymentIdFor('default', idempotencyKey);
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
     const table = (local.definition.States.RecordOutcome as unknown as { Parameters: { TableName: string } }).Parameters.TableName;
     await doc.send(
       new PutCommand({

@@ -151,6 +151,21 @@ export class LocalWorkflow {
   private doc!: DynamoDBDocumentClient;
   private workdir!: string;
 
+  /** What process.env held before this run set its variables: restored on stop. */
+  private readonly envBefore = new Map<string, string | undefined>();
+
+  /**
+   * The handlers read their configuration and the SDK its endpoints from process.env, some of
+   * it on every request: a run sets what it needs and gives the previous values back on stop,
+   * so a run started and stopped inside another leaves the outer one working.
+   */
+  private setEnv(vars: Record<string, string>): void {
+    for (const [k, v] of Object.entries(vars)) {
+      if (!this.envBefore.has(k)) this.envBefore.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+  }
+
   static async start(options: LocalWorkflowOptions): Promise<LocalWorkflow> {
     const w = new LocalWorkflow();
     await w.init(options);
@@ -218,7 +233,7 @@ export class LocalWorkflow {
       });
     }
     this.routes.set(this.stateMachineArn, this);
-    Object.assign(process.env, {
+    this.setEnv({
       AWS_REGION: region,
       // s3rver's built-in credentials (the other local services take any).
       AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -251,7 +266,7 @@ export class LocalWorkflow {
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
       if (env.EVENTS_TOPIC_ARN) this.topicArn = env.EVENTS_TOPIC_ARN;
-      Object.assign(process.env, env);
+      this.setEnv(env);
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
       const dir = join(this.workdir, id);
       mkdirSync(dir, { recursive: true });
@@ -374,6 +389,11 @@ export class LocalWorkflow {
     return allowed && !denied ? { identity } : refused;
   }
 
+  /** The local DynamoDB of this run (shared with the regions that share it). */
+  get dynamodbEndpoint(): string {
+    return this.aws.dynamodbEndpoint;
+  }
+
   /** The API's clients (manifest names). */
   get clientNames(): string[] {
     return [...this.clients.keys()];
@@ -487,6 +507,10 @@ export class LocalWorkflow {
     this.s3.destroy();
     if (this.ownsAws) await this.aws.stop();
     rmSync(this.workdir, { recursive: true, force: true });
+    for (const [k, v] of this.envBefore) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
