@@ -252,6 +252,7 @@ export class LocalWorkflow {
     // Load every function's bundle from the zip the stack deploys, with the stack's environment.
     this.workdir = mkdtempSync(join(tmpdir(), 'lambda-bundles-'));
     const functionsByArn = new Map<string, string>();
+    let liveReplaced = false;
     for (const [id, cfg] of Object.entries(res.aws_lambda_function ?? {})) {
       const vars = { ...((cfg.environment as { variables?: Record<string, string> })?.variables ?? {}) };
       if (vars.GATEWAY_MODE === 'live') {
@@ -259,7 +260,8 @@ export class LocalWorkflow {
         delete vars.GATEWAY_ENDPOINT;
         vars.GATEWAY_MODE = 'sandbox';
         vars.SANDBOX_TABLE = LOCAL_SANDBOX_TABLE;
-        process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
+        if (!liveReplaced) process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
+        liveReplaced = true;
       }
       const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveAll(v)]));
       if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
