@@ -6,7 +6,8 @@
  *   extracted and `require`d as the runtime does), with the environment the stack gives them;
  * - direct service integrations run the very same call with the task's resolved
  *   Parameters through the real AWS SDK v3 clients: dynamodb:updateItem against dynalite,
- *   aws-sdk:s3:putObject against s3rver; sns:publish is recorded in memory (no local SNS);
+ *   aws-sdk:s3:putObject against s3rver; sns:publish is recorded in memory (no local SNS; a
+ *   function's Publish reaches the local endpoint and lands in the same list);
  * - requests reach the submit and status functions the way API Gateway passes them on: as the
  *   principal it authenticated (IAM). A simulated request names its API client; the client's
  *   first principal in the manifest stands for the signer, and the SYNTHESIZED resource policy
