@@ -25,7 +25,17 @@ export const manifest = {
       primaryRegion: 'eu-west-1',
       replicaRegions: [],
       alertEmails: ['payments-dev-alerts@example.com'],
-      payments: { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 },
+      payments: {
+        currencies: ['EUR', 'USD'],
+        maxAmountMinor: 100_000,
+        fraudReviewThresholdMinor: 50_000,
+        // Who may call the API (IAM, SigV4); without this field, one client `default` for the account itself.
+        clients: [
+          { name: 'default', principals: ['200000000001'] },
+          { name: 'checkout', principals: ['arn:aws:iam::200000000006:role/services/checkout-service'] },
+          { name: 'invoicing', principals: ['200000000005'], rateLimitPerSecond: 10, burst: 20 },
+        ],
+      },
     },
     {
       name: 'staging',

@@ -88,6 +88,35 @@ export const alarmsSchema = z.strictObject({
 
 export type AlarmThresholds = z.output<typeof alarmsSchema>;
 
+/** An IAM role ARN (`arn:aws:iam::<12 digits>:role/<path/>name`): what `aws:PrincipalArn` is for a role's sessions. */
+export const ROLE_ARN_PATTERN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)?([\w+=,.@-]{1,64})$/;
+export const API_CLIENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * One API client of a workload: who may call the payments API (IAM, SigV4) and under which
+ * name its payments are kept. An idempotency key is unique per client.
+ */
+export const apiClientSchema = z.strictObject({
+  /** Lowercase letters, digits and hyphens, starts with a letter, ≤ 32; unique in the workload. */
+  name: z.string({ error: 'must be a string' }).regex(API_CLIENT_NAME_PATTERN, {
+    error: (i) => `must be lowercase letters, digits and hyphens, start with a letter and be at most 32 characters, got ${JSON.stringify(i.input)}`,
+  }),
+  /** IAM role ARNs or 12-digit account ids (any principal of that account) the client signs its requests as; at least one. */
+  principals: z
+    .array(
+      z.string({ error: 'must be an IAM role ARN or a 12-digit account id' }).refine((p) => /^\d{12}$/.test(p) || ROLE_ARN_PATTERN.test(p), {
+        error: (i) => `must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) or a 12-digit account id, got ${JSON.stringify(i.input)}`,
+      }),
+      { error: 'must be a list of IAM role ARNs or account ids' },
+    )
+    .min(1, { error: 'must name at least one principal: a client nobody can sign as cannot call the API' }),
+  /** @default 50 — steady requests per second of this client's API key (its usage plan) */
+  rateLimitPerSecond: z.number({ error: 'must be a number of requests per second' }).positive({ error: 'must be > 0 requests per second' }).optional(),
+  /** @default 100 — burst of this client's API key (its usage plan) */
+  burst: z.number({ error: 'must be a whole number of requests' }).int({ error: 'must be a whole number of requests' }).positive({ error: 'must be a positive number of requests' }).optional(),
+});
+export type ApiClient = z.output<typeof apiClientSchema>;
+
 export const workloadSchema = z.strictObject({
   /** Short name used in stack and resource names: lowercase letters, digits and hyphens, starts with a letter, ≤ 16. */
   name: z
@@ -125,6 +154,11 @@ export const workloadSchema = z.strictObject({
       .int({ error: 'must be a positive integer' })
       .positive({ error: 'must be a positive integer' })
       .default(10),
+    /**
+     * The API's clients. @default one client `default` whose principal is the workload's own
+     * account (see `apiClientsOf`).
+     */
+    clients: z.array(apiClientSchema, { error: 'must be a list of API clients' }).min(1, { error: 'must name at least one client (or leave the field out)' }).optional(),
   }),
   /** @default 2555 (7 years) — days settlement archives are kept before any rule may expire them */
   archiveRetentionDays: z
@@ -175,6 +209,14 @@ export type ManifestInput = z.input<typeof manifestSchema>;
 export type Manifest = z.output<typeof manifestSchema>;
 export type Workload = Manifest['workloads'][number];
 export type WorkloadInput = ManifestInput['workloads'][number];
+
+/** The client a workload has when its manifest names none. */
+export const DEFAULT_API_CLIENT = 'default';
+
+/** A workload's API clients: the manifest's, or one `default` client for the workload's own account. */
+export function apiClientsOf(workload: Workload): readonly ApiClient[] {
+  return workload.payments.clients ?? [{ name: DEFAULT_API_CLIENT, principals: [workload.accountId] }];
+}
 export type { AwsRegion, CurrencyCode };
 
 export interface ManifestProblem {
@@ -264,6 +306,7 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
           seen.add(c);
         });
       }
+      if (Array.isArray(p.clients)) problems.push(...clientProblems(p.clients, at('payments.clients')));
       const max = p.maxAmountMinor;
       const threshold = p.fraudReviewThresholdMinor;
       if (typeof max === 'number' && typeof threshold === 'number' && Number.isFinite(max) && threshold > max) {
@@ -273,6 +316,48 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
         });
       }
     }
+  });
+  return problems;
+}
+
+/**
+ * Client names are unique, and every principal maps to exactly one client: a principal named
+ * twice, or a role in an account that another client names as a whole, would make the client
+ * of a request ambiguous.
+ */
+function clientProblems(clients: unknown[], at: string): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const names = new Map<string, number>();
+  const principals = new Map<string, number>();
+  const accounts = new Map<string, number>();
+  clients.forEach((c, i) => {
+    if (!isObject(c)) return;
+    const name = str(c.name);
+    if (name !== undefined) {
+      const first = names.get(name);
+      if (first !== undefined) problems.push({ path: `${at}[${i}].name`, message: `duplicate client name ${JSON.stringify(name)} (also ${at}[${first}].name)` });
+      else names.set(name, i);
+    }
+    if (!Array.isArray(c.principals)) return;
+    c.principals.forEach((p) => {
+      if (typeof p === 'string' && /^\d{12}$/.test(p) && !accounts.has(p)) accounts.set(p, i);
+    });
+  });
+  clients.forEach((c, i) => {
+    if (!isObject(c) || !Array.isArray(c.principals)) return;
+    c.principals.forEach((p, j) => {
+      if (typeof p !== 'string') return;
+      const path = `${at}[${i}].principals[${j}]`;
+      const first = principals.get(p);
+      if (first !== undefined) {
+        problems.push({ path, message: `${p} is already a principal of ${at}[${first}]; a principal belongs to one client` });
+        return;
+      }
+      principals.set(p, i);
+      const account = ROLE_ARN_PATTERN.exec(p)?.[1];
+      const owner = account === undefined ? undefined : accounts.get(account);
+      if (owner !== undefined && owner !== i) problems.push({ path, message: `${p} is in account ${account}, which ${at}[${owner}] names as a whole; a principal belongs to one client` });
+    });
   });
   return problems;
 }

@@ -16,7 +16,7 @@ import { createZip } from './deterministic-zip';
 export const LAMBDAS_DIR = resolve(__dirname, '..', 'lambdas');
 export const BUNDLE_DIR = resolve(__dirname, '..', '.gen', 'lambdas');
 /** Handler folders of `lambdas/` that are deployed as functions. */
-export const HANDLERS = ['validate', 'fraud', 'charge', 'submit', 'status', 'failure'] as const;
+export const HANDLERS = ['validate', 'fraud', 'charge', 'submit', 'status', 'failure', 'reconcile'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 export interface LambdaBundle {

@@ -33,6 +33,8 @@ export const NAME_RULES = {
   snsTopic: { service: 'SNS topic', max: 256, pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, - and _' },
   kmsAlias: { service: 'KMS alias', max: 256, pattern: /^alias\/(?!aws\/)[A-Za-z0-9/_-]+$/, hint: 'alias/ then letters, digits and /_-' },
   restApi: { service: 'API Gateway REST API', max: 1024, pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, - and _' },
+  usagePlan: { service: 'API Gateway usage plan or API key', max: 1024, pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, - and _' },
+  eventRule: { service: 'EventBridge rule', max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, hint: 'letters, digits and ._-' },
   alarm: { service: 'CloudWatch alarm', max: 255, pattern: /^[A-Za-z0-9_\-.]+$/, hint: 'letters, digits and _-.' },
   dashboard: { service: 'CloudWatch dashboard', max: 255, pattern: /^[A-Za-z0-9_-]+$/, hint: 'letters, digits, - and _' },
   secret: { service: 'Secrets Manager secret', max: 512, pattern: /^[A-Za-z0-9/_+=.@-]+$/, hint: 'letters, digits and /_+=.@-' },
@@ -98,19 +100,23 @@ export const BUCKET_PURPOSES = ['tfstate', 'archive', 'access-logs', 'log-archiv
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 
 /** Per-workload IAM roles (IAM is global: regional roles carry their region). */
-export const WORKLOAD_ROLE_PURPOSES = ['replication', 'api', 'states', 'validate', 'fraud', 'charge', 'record', 'notify', 'archive', 'status', 'submit', 'failure'] as const;
+export const WORKLOAD_ROLE_PURPOSES = ['replication', 'api', 'states', 'validate', 'fraud', 'charge', 'record', 'notify', 'archive', 'status', 'submit', 'failure', 'reconcile'] as const;
 export type WorkloadRolePurpose = (typeof WORKLOAD_ROLE_PURPOSES)[number];
 
-export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure'] as const;
+export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure', 'reconcile'] as const;
 export type FunctionPurpose = (typeof FUNCTION_PURPOSES)[number];
 
-export const TABLE_PURPOSES = ['payments', 'idempotency', 'sandbox'] as const;
+export const TABLE_PURPOSES = ['payments', 'sandbox'] as const;
 export type TablePurpose = (typeof TABLE_PURPOSES)[number];
 
 export const QUEUE_PURPOSES = ['dlq'] as const;
 export type QueuePurpose = (typeof QUEUE_PURPOSES)[number];
 
 export const TOPIC_PURPOSES = ['events', 'alarms'] as const;
+
+/** Scheduled EventBridge rules of a workload, per region. */
+export const SCHEDULE_PURPOSES = ['reconcile'] as const;
+export type SchedulePurpose = (typeof SCHEDULE_PURPOSES)[number];
 export type TopicPurpose = (typeof TOPIC_PURPOSES)[number];
 
 export const KEY_PURPOSES = ['data', 'archive', 'tfstate'] as const;
@@ -286,6 +292,15 @@ export class WorkloadNaming {
 
   restApi(): string {
     return checkName('restApi', `${this.prefix}-api`);
+  }
+
+  /** The usage plan and the API key of one API client (manifest `payments.clients[].name`). */
+  apiClient(client: string): string {
+    return checkName('usagePlan', `${this.restApi()}-${client}`);
+  }
+
+  scheduleRule(purpose: SchedulePurpose): string {
+    return checkName('eventRule', `${this.prefix}-${purpose}`);
   }
 
   /** Log groups follow the service's conventional prefixes so consoles find them. */

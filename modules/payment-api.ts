@@ -1,14 +1,19 @@
 /**
- * The payments REST API (contract in issue 4):
- * - `POST /payments` → submit function (Lambda proxy): API key required, request validator
- *   with a JSON-schema model of the body (additionalProperties false, the field patterns,
- *   the workload's currencies and maximum) and the `Idempotency-Key` header required;
+ * The payments REST API:
+ * - IAM authorization (SigV4) on `POST /payments` and `GET /payments/{paymentId}`; the API's
+ *   resource policy allows exactly the workload's API clients' principals (manifest
+ *   `payments.clients`: role ARNs and account ids) and denies every other principal, so a
+ *   request from a principal that is no client is refused (403) before any function runs.
+ *   The functions map the authenticated principal to its client (lambdas/shared/api-clients.ts);
+ * - `POST /payments` → submit function (Lambda proxy): request validator with a JSON-schema
+ *   model of the body (additionalProperties false, the field patterns, the workload's
+ *   currencies and maximum) and the `Idempotency-Key` header required;
  * - `GET /payments/{paymentId}` → status function;
- * - `OPTIONS` on both (MOCK) and CORS headers on the DEFAULT_4XX/5XX gateway responses, so
- *   browsers see errors too (F-18);
- * - usage plan with throttling and an API key clients obtain from the usage plan (F-18);
- *   only the key's id is an output, never its value (F-12);
- * - access logs (JSON) into a KMS-encrypted log group, X-Ray tracing;
+ * - each client its own API key and usage plan (throttling and metering only: API keys are no
+ *   authorization); only the keys' ids are outputs, never their values;
+ * - no unauthenticated method: CORS preflights (OPTIONS) cannot be signed, so browsers are no
+ *   clients of this API; the error responses still carry CORS headers;
+ * - access logs (JSON, with the calling principal) into a KMS-encrypted log group, X-Ray tracing;
  * - integration timeouts ≤ 29 s and no function behind the API that may run longer (F-17).
  */
 import { Construct } from 'constructs';
@@ -18,26 +23,26 @@ import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
 import { ApiGatewayGatewayResponse } from '@cdktf/provider-aws/lib/api-gateway-gateway-response';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
-import { ApiGatewayIntegrationResponse } from '@cdktf/provider-aws/lib/api-gateway-integration-response';
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
-import { ApiGatewayMethodResponse } from '@cdktf/provider-aws/lib/api-gateway-method-response';
 import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
 import { ApiGatewayModel } from '@cdktf/provider-aws/lib/api-gateway-model';
 import { ApiGatewayRequestValidator } from '@cdktf/provider-aws/lib/api-gateway-request-validator';
 import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
 import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayRestApiPolicy } from '@cdktf/provider-aws/lib/api-gateway-rest-api-policy';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import type { AwsRegion, Workload } from '../accounts/schema';
+import { apiClientsOf, ROLE_ARN_PATTERN, type ApiClient, type AwsRegion, type Workload } from '../accounts/schema';
 import {
   CARD_TOKEN_PATTERN,
   CUSTOMER_ID_PATTERN,
   MAX_DESCRIPTION_LENGTH,
   MERCHANT_ID_PATTERN,
 } from '../lambdas/shared/payment';
+import { policyDocument, type PolicyStatement } from './iam-document';
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from './naming';
 import { ServiceRole } from './service-role';
@@ -54,7 +59,7 @@ export interface PaymentApiProps {
   readonly logKeyArn: string;
   /** @default "v1" */
   readonly stageName?: string;
-  /** @default { rateLimit: 50, burstLimit: 100 } — requests per second per key */
+  /** @default { rateLimit: 50, burstLimit: 100 } — the stage's limits, and each client's where the manifest sets none */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** @default "*" — the Access-Control-Allow-Origin answered to browsers */
   readonly allowedOrigin?: string;
@@ -86,11 +91,35 @@ export function paymentRequestSchema(workload: Workload): Record<string, unknown
   };
 }
 
+/** The methods only clients may call, as `METHOD path` under the execution ARN's stage. */
+const CLIENT_METHODS = ['POST/payments', 'GET/payments/*'] as const;
+
+/**
+ * The API's resource policy: clients' principals may invoke the client methods; every other
+ * principal is denied them explicitly (an account's own principals with an IAM policy
+ * allowing execute-api would otherwise get in too). Role principals match by
+ * `aws:PrincipalArn` (the role, for its sessions), account principals by `aws:PrincipalAccount`.
+ */
+export function clientResourcePolicy(clients: readonly ApiClient[], executionArn: string): PolicyStatement[] {
+  const principals = clients.flatMap((c) => c.principals);
+  const roles = principals.filter((p) => ROLE_ARN_PATTERN.test(p));
+  const accounts = principals.filter((p) => !ROLE_ARN_PATTERN.test(p));
+  const resources = CLIENT_METHODS.map((m) => `${executionArn}/*/${m}`);
+  const notAClient: Record<string, Record<string, readonly string[]>> = {};
+  if (roles.length > 0) notAClient.StringNotEquals = { 'aws:PrincipalArn': roles };
+  if (accounts.length > 0) notAClient.StringNotEquals = { ...notAClient.StringNotEquals, 'aws:PrincipalAccount': accounts };
+  return [
+    { Sid: 'ApiClients', Effect: 'Allow', Principal: { AWS: [...roles, ...accounts.map((a) => `arn:aws:iam::${a}:root`)] }, Action: 'execute-api:Invoke', Resource: resources },
+    { Sid: 'NoOtherPrincipal', Effect: 'Deny', Principal: '*', Action: 'execute-api:Invoke', Resource: resources, Condition: notAClient },
+  ];
+}
+
 export class PaymentApi extends Construct {
   readonly restApi: ApiGatewayRestApi;
   readonly stage: ApiGatewayStage;
-  readonly apiKey: ApiGatewayApiKey;
-  readonly usagePlan: ApiGatewayUsagePlan;
+  /** Per client (manifest name): its API key and usage plan. */
+  readonly apiKeys: ReadonlyMap<string, ApiGatewayApiKey>;
+  readonly usagePlans: ReadonlyMap<string, ApiGatewayUsagePlan>;
   readonly accessLogs: CloudwatchLogGroup;
   readonly executionLogs: CloudwatchLogGroup;
 
@@ -157,7 +186,7 @@ export class PaymentApi extends Construct {
       restApiId: this.restApi.id,
       resourceId: payments.id,
       httpMethod: 'POST',
-      authorization: 'NONE',
+      authorization: 'AWS_IAM',
       apiKeyRequired: true,
       requestValidatorId: validator.id,
       requestModels: { 'application/json': model.name },
@@ -176,7 +205,7 @@ export class PaymentApi extends Construct {
       restApiId: this.restApi.id,
       resourceId: payment.id,
       httpMethod: 'GET',
-      authorization: 'NONE',
+      authorization: 'AWS_IAM',
       apiKeyRequired: true,
       requestValidatorId: validator.id,
       requestParameters: { 'method.request.path.paymentId': true },
@@ -195,37 +224,7 @@ export class PaymentApi extends Construct {
       'Access-Control-Allow-Headers': "'Content-Type,Idempotency-Key,X-Api-Key'",
       'Access-Control-Allow-Methods': "'GET,POST,OPTIONS'",
     };
-    const preflights = [
-      ['payments', payments],
-      ['payment', payment],
-    ] as const;
     const corsParts: Construct[] = [];
-    for (const [name, resource] of preflights) {
-      const options = new ApiGatewayMethod(this, `options-${name}`, { restApiId: this.restApi.id, resourceId: resource.id, httpMethod: 'OPTIONS', authorization: 'NONE', apiKeyRequired: false });
-      const integration = new ApiGatewayIntegration(this, `options-${name}-integration`, {
-        restApiId: this.restApi.id,
-        resourceId: resource.id,
-        httpMethod: options.httpMethod,
-        type: 'MOCK',
-        requestTemplates: { 'application/json': '{"statusCode": 200}' },
-      });
-      const response = new ApiGatewayMethodResponse(this, `options-${name}-response`, {
-        restApiId: this.restApi.id,
-        resourceId: resource.id,
-        httpMethod: options.httpMethod,
-        statusCode: '200',
-        responseParameters: Object.fromEntries(Object.keys(cors).map((h) => [`method.response.header.${h}`, true])),
-      });
-      const integrationResponse = new ApiGatewayIntegrationResponse(this, `options-${name}-integration-response`, {
-        restApiId: this.restApi.id,
-        resourceId: resource.id,
-        httpMethod: options.httpMethod,
-        statusCode: response.statusCode,
-        responseParameters: Object.fromEntries(Object.entries(cors).map(([h, v]) => [`method.response.header.${h}`, v])),
-        dependsOn: [integration],
-      });
-      corsParts.push(options, integration, response, integrationResponse);
-    }
     // Requests the API refuses before any function runs answer in the function's own shape
     // (`{ status: "REJECTED", reason, message }`), so a client reads one contract for every 400.
     const refused = (reason: string) => ({ 'application/json': `{"status":"REJECTED","reason":"${reason}","message":$context.error.messageString}` });
@@ -259,11 +258,14 @@ export class PaymentApi extends Construct {
       });
     }
 
-    const parts = [model, validator, post, postIntegration, get, getIntegration, ...corsParts];
+    const clients = apiClientsOf(props.workload);
+    const policy = new ApiGatewayRestApiPolicy(this, 'client-policy', { restApiId: this.restApi.id, policy: policyDocument(clientResourcePolicy(clients, this.restApi.executionArn)) });
+
+    const parts = [model, validator, post, postIntegration, get, getIntegration, policy, ...corsParts];
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
-      // Redeploy when (and only when) the API's shape changes.
-      triggers: { redeployment: Fn.sha1(Fn.jsonencode([...parts.map((p) => (p as unknown as { id: string }).id), model.schema, postIntegration.uri, getIntegration.uri])) },
+      // Redeploy when (and only when) the API's shape or its resource policy changes (a new policy takes effect on deployment).
+      triggers: { redeployment: Fn.sha1(Fn.jsonencode([...parts.map((p) => (p as unknown as { id: string }).id), model.schema, postIntegration.uri, getIntegration.uri, policy.policy])) },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: parts as never,
     });
@@ -278,6 +280,7 @@ export class PaymentApi extends Construct {
         format: JSON.stringify({
           requestId: '$context.requestId',
           ip: '$context.identity.sourceIp',
+          principal: '$context.identity.userArn',
           apiKeyId: '$context.identity.apiKeyId',
           method: '$context.httpMethod',
           path: '$context.resourcePath',
@@ -296,19 +299,30 @@ export class PaymentApi extends Construct {
       methodPath: '*/*',
       settings: { metricsEnabled: true, loggingLevel: 'ERROR', dataTraceEnabled: false, throttlingRateLimit: throttle.rateLimit, throttlingBurstLimit: throttle.burstLimit },
     });
-    this.usagePlan = new ApiGatewayUsagePlan(this, 'usage-plan', {
-      name: `${n.restApi()}-default`,
-      apiStages: [{ apiId: this.restApi.id, stage: this.stage.stageName }],
-      throttleSettings: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
-    });
-    this.apiKey = new ApiGatewayApiKey(this, 'api-key', { name: `${n.restApi()}-default`, enabled: true });
-    new ApiGatewayUsagePlanKey(this, 'usage-plan-key', { keyId: this.apiKey.id, keyType: 'API_KEY', usagePlanId: this.usagePlan.id });
+    const keys = new Map<string, ApiGatewayApiKey>();
+    const plans = new Map<string, ApiGatewayUsagePlan>();
+    for (const client of clients) {
+      const name = n.apiClient(client.name);
+      const id = `client-${client.name}`;
+      const plan = new ApiGatewayUsagePlan(this, `${id}-usage-plan`, {
+        name,
+        description: `Throttling and metering of API client ${client.name}`,
+        apiStages: [{ apiId: this.restApi.id, stage: this.stage.stageName }],
+        throttleSettings: { rateLimit: client.rateLimitPerSecond ?? throttle.rateLimit, burstLimit: client.burst ?? throttle.burstLimit },
+      });
+      const key = new ApiGatewayApiKey(this, `${id}-api-key`, { name, description: `API key of client ${client.name} (metering, not authorization)`, enabled: true });
+      new ApiGatewayUsagePlanKey(this, `${id}-usage-plan-key`, { keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
+      // The id, named as an id (never the value); the value is read with `aws apigateway get-api-key --api-key <id> --include-value`.
+      new TerraformOutput(this, `${id}-api-key-id`, {
+        value: key.id,
+        description: `Id (not the value) of the API key of client ${client.name}: aws apigateway get-api-key --api-key <id> --include-value`,
+      });
+      keys.set(client.name, key);
+      plans.set(client.name, plan);
+    }
+    this.apiKeys = keys;
+    this.usagePlans = plans;
 
-    new TerraformOutput(this, 'url', { value: `${this.stage.invokeUrl}/payments`, description: 'POST payments here (header x-api-key)' });
-    // F-12: the id, named as an id; the value is read with `aws apigateway get-api-key --api-key <id> --include-value`.
-    new TerraformOutput(this, 'api-key-id', {
-      value: this.apiKey.id,
-      description: 'Id (not the value) of the default API key: aws apigateway get-api-key --api-key <id> --include-value',
-    });
+    new TerraformOutput(this, 'url', { value: `${this.stage.invokeUrl}/payments`, description: 'POST payments here, signed with SigV4 (service execute-api) as a client principal, with the client\'s key in x-api-key' });
   }
 }

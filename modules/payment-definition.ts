@@ -17,13 +17,21 @@
  * Failure paths: invalid → RecordRejected (REJECTED + reason); fraud → RecordScreenDeclined
  * (DECLINED fraud_suspected / velocity_exceeded); issuer decline → RecordOutcome (DECLINED +
  * reason); gateway unavailable after retries → RecordGatewayUnavailable (FAILED
- * gateway_unavailable) → PaymentFailed; any other error → RecordInternalError (FAILED
- * internal_error + error name) → PaymentFailed. Failed executions reach the DLQ and the
+ * gateway_unavailable) → PaymentFailed; any other error before the charge → RecordInternalError
+ * (FAILED internal_error + error name) → PaymentFailed.
+ *
+ * The charge: the Charge task first claims the payment (RECEIVED → CHARGING, conditional),
+ * so an execution that finds it claimed by another (another region, months later) ends in
+ * AlreadyClaimed without charging. After the claim the outcome may be unknown — no answer
+ * through every retry, a gateway 409/429 that persists, the task timing out, a crash — and
+ * the payment is then recorded PENDING (RecordPending), never FAILED: reconciliation asks the
+ * gateway later. A failed recording after the charge fails the execution, and the failure
+ * handler turns the CHARGING record into PENDING. Failed executions reach the DLQ and the
  * failure handler through EventBridge (F-06). Every write is conditional on the record not
  * being terminal (F-10) and names `status`/`reason` through ExpressionAttributeNames (F-09).
  */
 import { NOT_TERMINAL_CONDITION, NOT_TERMINAL_VALUES } from '../lambdas/shared/records';
-import { TRANSIENT_GATEWAY_ERRORS } from '../lambdas/shared/errors';
+import { TRANSIENT_GATEWAY_ERRORS, UNKNOWN_OUTCOME_ERRORS } from '../lambdas/shared/errors';
 import type { Catcher, Json, Retrier, State, StateMachineDefinition, TaskState } from './asl';
 
 export interface PaymentDefinitionProps {
@@ -159,17 +167,22 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     Charge: lambdaTask(
       props.functionArns.charge,
       props.functionTimeouts.charge,
-      { 'paymentId.$': '$.paymentId', 'idempotencyKey.$': '$.idempotencyKey', 'payment.$': '$.screen.validation.payment' },
+      { 'paymentId.$': '$.paymentId', 'executionId.$': '$$.Execution.Id', 'payment.$': '$.screen.validation.payment' },
       {
-        Comment: 'The same idempotency key on every attempt (F-08); retries on transient gateway errors only (F-03).',
+        Comment: 'Claims the charge for this execution, then charges with the payment id as idempotency key on every attempt; retries on transient gateway errors only.',
         ResultPath: '$.charge',
         Retry: [
           { ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 },
           retry(LAMBDA_SERVICE_ERRORS),
         ],
         Catch: [
-          { ErrorEquals: [...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' },
-          catchAll('RecordInternalError'),
+          { ErrorEquals: ['ChargeAlreadyClaimedError'], Next: 'AlreadyClaimed', ResultPath: '$.error' },
+          { ErrorEquals: ['GatewayUnavailableError'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' },
+          // The gateway refused the request itself or the input was unusable: nothing was charged.
+          { ErrorEquals: ['GatewayRequestError', 'InvalidTaskInputError'], Next: 'RecordInternalError', ResultPath: '$.error' },
+          // Anything else after the claim may have charged: PENDING until reconciliation knows.
+          { ErrorEquals: [...UNKNOWN_OUTCOME_ERRORS], Next: 'RecordPending', ResultPath: '$.error' },
+          catchAll('RecordPending'),
         ],
         Next: 'RecordOutcome',
       },
@@ -230,12 +243,19 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       { Next: 'PaymentFailed' },
       'The gateway stayed unavailable through every retry.',
     ),
+    RecordPending: recordTask(
+      props,
+      { status: Sv('PENDING'), reason: Sv('outcome_unknown'), errorName: S('$.error.Error'), updatedAt: S('$$.Execution.StartTime'), ...paymentFields('$.screen.validation.payment') },
+      { End: true },
+      'The charge may have happened (no answer, 409/429 through every retry, a timeout or a crash): reconciliation asks the gateway.',
+    ),
     RecordInternalError: recordTask(
       props,
       { status: Sv('FAILED'), reason: Sv('internal_error'), errorName: S('$.error.Error'), updatedAt: S('$$.Execution.StartTime') },
       { Next: 'PaymentFailed' },
       'Any other error: recorded, then the execution fails (DLQ).',
     ),
+    AlreadyClaimed: { Type: 'Succeed', Comment: 'Another execution claimed this payment\'s charge (or decided it): this one charges nothing.' },
     AlreadyRecorded: { Type: 'Succeed', Comment: 'The record was already terminal; nothing was overwritten (F-10).' },
     PaymentFailed: { Type: 'Fail', Error: 'PaymentFailed', Cause: 'The payment was recorded FAILED; see its reason.' },
     RecordingFailed: { Type: 'Fail', Error: 'RecordingFailed', Cause: 'The payment record could not be written; the failure handler records it from the DLQ event.' },

@@ -15,7 +15,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import type { AwsRegion, Workload } from '../accounts/schema';
+import { apiClientsOf, type AwsRegion, type Workload } from '../accounts/schema';
 import { policyDocument } from './iam-document';
 import type { WorkloadNaming } from './naming';
 import { NodeFunction } from './node-function';
@@ -57,10 +57,13 @@ export interface PaymentWorkflowProps {
 }
 
 /** Timeouts (seconds) of the functions; the API's are under 29 s (F-17), the tasks wait 5 s longer. */
-export const FUNCTION_TIMEOUTS = { validate: 5, fraud: 10, charge: 20, submit: 10, status: 5, failure: 10 } as const;
+export const FUNCTION_TIMEOUTS = { validate: 5, fraud: 10, charge: 20, submit: 10, status: 5, failure: 10, reconcile: 300 } as const;
+
+/** How often reconciliation runs (EventBridge schedule expression). */
+export const RECONCILE_SCHEDULE = 'rate(5 minutes)';
 
 export class PaymentWorkflow extends Construct {
-  readonly functions: { readonly validate: NodeFunction; readonly fraud: NodeFunction; readonly charge: NodeFunction; readonly submit: NodeFunction; readonly status: NodeFunction; readonly failure: NodeFunction };
+  readonly functions: { readonly validate: NodeFunction; readonly fraud: NodeFunction; readonly charge: NodeFunction; readonly submit: NodeFunction; readonly status: NodeFunction; readonly failure: NodeFunction; readonly reconcile: NodeFunction };
   readonly stateMachine: PaymentStateMachine;
   readonly api: PaymentApi;
   readonly eventsTopic: SnsTopic;
@@ -113,16 +116,32 @@ export class PaymentWorkflow extends Construct {
       FRAUD_THRESHOLD_MINOR: String(workload.payments.fraudReviewThresholdMinor),
       MAX_PAYMENTS_PER_CUSTOMER_PER_MINUTE: String(workload.payments.maxPaymentsPerCustomerPerMinute),
     });
-    const charge = fn('charge', {
+    const gatewayEnv = {
       GATEWAY_MODE: gateway.mode,
       GATEWAY_TIMEOUT_MS: String(props.gatewayTimeoutMs ?? 5000),
       ...gatewayEnvironment,
-    });
+    };
+    const charge = fn('charge', { ...gatewayEnv, PAYMENTS_TABLE: dp.paymentsTable.name });
+    // The API's clients and their principals (manifest), for the functions that map a request's principal to its client.
+    const API_CLIENTS = JSON.stringify(apiClientsOf(workload).map((c) => ({ name: c.name, principals: c.principals })));
     const stateMachineArn = n.stateMachineArn(region);
-    const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, ALLOWED_ORIGIN: props.allowedOrigin ?? '*' });
-    const status = fn('status', { PAYMENTS_TABLE: dp.paymentsTable.name, ALLOWED_ORIGIN: props.allowedOrigin ?? '*' });
+    const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, ALLOWED_ORIGIN: props.allowedOrigin ?? '*', API_CLIENTS });
+    const status = fn('status', { PAYMENTS_TABLE: dp.paymentsTable.name, ALLOWED_ORIGIN: props.allowedOrigin ?? '*', API_CLIENTS });
     const failure = fn('failure', { PAYMENTS_TABLE: dp.paymentsTable.name });
-    this.functions = { validate, fraud, charge, submit, status, failure };
+    const archivePrefix = `settlements/${workload.name}/`;
+    const executionTimeoutSeconds = 900;
+    const reconcile = fn('reconcile', {
+      ...gatewayEnv,
+      PAYMENTS_TABLE: dp.paymentsTable.name,
+      STATE_MACHINE_ARN: stateMachineArn,
+      EVENTS_TOPIC_ARN: this.eventsTopic.arn,
+      ARCHIVE_BUCKET: dp.archiveBucket.name,
+      ARCHIVE_PREFIX: archivePrefix,
+      ARCHIVE_KEY_ARN: keyArn,
+      // Past the execution timeout, no execution of the payment can still be running.
+      RECONCILE_AFTER_SECONDS: String(executionTimeoutSeconds + 60),
+    });
+    this.functions = { validate, fraud, charge, submit, status, failure, reconcile };
 
     // Grants: each function exactly the calls its code makes (F-13, F-14).
     const kmsUse = (sid: string) => ({ Sid: sid, Effect: 'Allow' as const, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
@@ -131,13 +150,21 @@ export class PaymentWorkflow extends Construct {
     if (this.gatewaySecret) charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
     charge.addToRolePolicy(kmsUse('DataKey'));
     if (this.sandboxTable) charge.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
-    submit.addToRolePolicy({ Sid: 'ReceivePayment', Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: dp.paymentsTable.arn });
+    charge.addToRolePolicy({ Sid: 'ClaimCharge', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
+    submit.addToRolePolicy({ Sid: 'ReceivePayment', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: dp.paymentsTable.arn });
     submit.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
     submit.addToRolePolicy(kmsUse('TableKey'));
     status.addToRolePolicy({ Sid: 'ReadPayment', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: dp.paymentsTable.arn });
     status.addToRolePolicy({ ...kmsUse('TableKey'), Action: ['kms:Decrypt'] });
     failure.addToRolePolicy({ Sid: 'RecordFailure', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
     failure.addToRolePolicy(kmsUse('TableKey'));
+    reconcile.addToRolePolicy({ Sid: 'ReconcilePayments', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: dp.paymentsTable.arn });
+    reconcile.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
+    if (this.gatewaySecret) reconcile.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
+    if (this.sandboxTable) reconcile.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: this.sandboxTable.arn });
+    reconcile.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
+    reconcile.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/${archivePrefix}*` });
+    reconcile.addToRolePolicy(kmsUse('DataKey'));
 
     this.stateMachine = new PaymentStateMachine(this, 'state-machine', {
       naming: n,
@@ -149,8 +176,9 @@ export class PaymentWorkflow extends Construct {
         paymentsTableName: dp.paymentsTable.name,
         eventsTopicArn: this.eventsTopic.arn,
         archiveBucketName: dp.archiveBucket.name,
-        archivePrefix: `settlements/${workload.name}/`,
+        archivePrefix,
         archiveKeyArn: keyArn,
+        executionTimeoutSeconds,
       }),
     });
     const sm = this.stateMachine;
@@ -213,6 +241,21 @@ export class PaymentWorkflow extends Construct {
       functionName: failure.function.functionName,
       principal: 'events.amazonaws.com',
       sourceArn: rule.arn,
+    });
+
+    // Reconciliation of undecided payments, on a schedule.
+    const reconcileRule = new CloudwatchEventRule(this, 'reconcile-schedule', {
+      name: n.scheduleRule('reconcile'),
+      description: 'Reconciles payments whose charge outcome is unknown (PENDING) or that never started',
+      scheduleExpression: RECONCILE_SCHEDULE,
+    });
+    new CloudwatchEventTarget(this, 'reconcile-target', { rule: reconcileRule.name, targetId: 'reconcile', arn: reconcile.arn, retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 } });
+    new LambdaPermission(this, 'reconcile-from-schedule', {
+      statementId: 'AllowSchedule',
+      action: 'lambda:InvokeFunction',
+      functionName: reconcile.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: reconcileRule.arn,
     });
 
     this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn, allowedOrigin: props.allowedOrigin });

@@ -1,6 +1,6 @@
 /**
  * A workload's data plane, owned by its primary-region payments stack (F-20): the data
- * key and its replicas, the payments and idempotency global tables, the settlement
+ * key and its replicas, the payments global table, the settlement
  * archive of every region of the workload, and replication of every regional archive to
  * the other regions and to the log-archive account. Replica-region stacks find these by
  * name (tables, buckets) and by alias (key); they are deployed after this one.
@@ -8,8 +8,8 @@
  * Payments table: partition key `paymentId` (S) serves the workflow and
  * `GET /payments/{paymentId}`; no secondary index is needed (item schema in
  * lambdas/shared/records.ts; the velocity items expire through TTL on `expiresAt`).
- * Idempotency table: partition key `id` (S), TTL on `expiration` (the layout of
- * Powertools' idempotency persistence layer), for handlers that need their own records.
+ * Idempotency lives in the payments table itself (one record per client and key, see
+ * lambdas/submit): there is no separate idempotency table.
  */
 import { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
@@ -30,7 +30,6 @@ export interface WorkloadDataPlaneProps {
 export class WorkloadDataPlane extends Construct {
   readonly key: DataKey;
   readonly paymentsTable: GlobalTable;
-  readonly idempotencyTable: GlobalTable;
   readonly archives: ReadonlyMap<AwsRegion, ArchiveBucket>;
   readonly replication: ArchiveReplication;
   readonly naming: WorkloadNaming;
@@ -47,7 +46,6 @@ export class WorkloadDataPlane extends Construct {
     const keyArnIn = (region: AwsRegion) => this.key.arnIn(region);
     const tableProps = { primaryRegion: w.primaryRegion, replicaRegions: w.replicaRegions, keyArnIn, deletionProtection: prod, provider: props.providerFor(w.primaryRegion) };
     this.paymentsTable = new GlobalTable(this, 'payments-table', { ...tableProps, name: n.table('payments'), partitionKey: 'paymentId', ttlAttribute: 'expiresAt' });
-    this.idempotencyTable = new GlobalTable(this, 'idempotency-table', { ...tableProps, name: n.table('idempotency'), partitionKey: 'id', ttlAttribute: 'expiration' });
 
     const archives = new Map<AwsRegion, ArchiveBucket>();
     for (const region of n.regions) {

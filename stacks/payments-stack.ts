@@ -52,7 +52,7 @@ export class PaymentsStack extends AccountStack {
       functions,
       stateMachine: this.workflow.stateMachine,
       apiStage: this.workflow.api.stage.stageName,
-      tables: ['payments', 'idempotency'],
+      tables: ['payments'],
       receivingRegions: wn.regions.filter((r) => r !== region),
       // S3 publishes replication metrics per rule of a source bucket, in the source's region:
       // each region's stack watches the rules of its own archive.

@@ -1,15 +1,29 @@
 /**
  * `npm run bench:workflow [-- --payments <n>]`: payments per second through the local run
  * of the synthesized workflow (payments-<first workload>-<primary region>, all submitted at
- * once through the submit function, tok_success, distinct customers), and the state
- * transitions and Lambda invocations of one settled payment. Prints numbers; asserts nothing.
+ * once through the submit function as the `default` client, tok_success, distinct customers,
+ * reconciliation once at the end as in every local run), and the state transitions and Lambda
+ * invocations of one settled payment. Prints numbers; asserts nothing.
  */
+import { parseArgs } from 'node:util';
+
 const writeResult = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+const USAGE = 'usage: npm run bench:workflow [-- --payments <n>]';
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--payments');
-  const n = i >= 0 ? Number(process.argv[i + 1]) : 200;
+  let payments: string | undefined;
+  try {
+    ({ values: { payments } } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { payments: { type: 'string' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const n = payments === undefined ? 200 : Number(payments);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    process.stderr.write(`--payments must be a positive whole number\n${USAGE}\n`);
+    process.exit(2);
+  }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   const { loadManifest } = await import('../accounts/load');
   const { LocalWorkflow } = await import('./local/local-workflow');

@@ -1,47 +1,110 @@
 /**
- * `npm run simulate -- --input <file.json> [--workload <name>] [--region <region>]`
+ * `npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>]`
  *
  * Runs every request of the file CONCURRENTLY through the synthesized workflow of one
  * payments stack (default: the first workload's primary region) on this machine: real
- * handler bundles, dynalite, s3rver, the sandbox gateway; retry waits skipped. Input: a
- * JSON array of `{ "idempotencyKey": "...", "body": { ... } }`. Output on stdout (and only
- * there): `{ "results": [ { idempotencyKey, paymentId, status, reason, charges, transitions,
- * lambdaInvocations } ], "summary": { ... } }`. Logs go to stderr.
+ * handler bundles, dynalite, s3rver, the sandbox gateway; retry waits skipped; one run of
+ * reconciliation once the executions have finished. Input: a JSON array of
+ * `{ "idempotencyKey": "...", "body": { ... }, "client": "<name>" }` where `client` (default
+ * `default`) is the API client the request is signed as: the workload's `payments.clients`
+ * in the manifest (one client `default` when it names none). A client the manifest does not
+ * name stands for a principal that is no client: the API refuses it (403).
+ * The manifest is `--manifest`, else PAYMENTS_MANIFEST, else accounts/manifest.ts.
+ * Output on stdout (and only there): `{ "results": [ { client, idempotencyKey, statusCode,
+ * replayed, paymentId, status, reason, charges, transitions, lambdaInvocations } ],
+ * "summary": { ... } }`; one summary line on stderr. Exit 2 on a usage error, 1 on a bad input.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 // stdout carries only the result: everything else that writes to stdout (the handlers' logs) goes to stderr.
 const writeResult = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const inputPath = opt('input');
-  if (!inputPath) throw new Error('usage: npm run simulate -- --input <file.json> [--workload <name>] [--region <region>]');
-  const requests = JSON.parse(readFileSync(inputPath, 'utf8')) as unknown;
-  if (!Array.isArray(requests) || !requests.every((r) => typeof r === 'object' && r !== null && typeof (r as { idempotencyKey?: unknown }).idempotencyKey === 'string' && 'body' in r)) {
-    throw new Error(`${inputPath}: expected a JSON array of { "idempotencyKey": "...", "body": { ... } }`);
+const USAGE = 'usage: npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>]';
+
+class InputError extends Error {}
+
+/** The requests of the input file, each checked; the message names the entry. */
+function readRequests(path: string): { idempotencyKey: string; body: unknown; client?: string }[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${path}: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(raw)) throw new InputError(`${path}: expected a JSON array of { "idempotencyKey": "...", "body": { ... }, "client": "..." }`);
+  return raw.map((r, i) => {
+    const at = `${path}: [${i}]`;
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new InputError(`${at} must be an object`);
+    const unknown = Object.keys(r).filter((k) => !['idempotencyKey', 'body', 'client'].includes(k));
+    if (unknown.length > 0) throw new InputError(`${at} has unknown field(s) ${unknown.join(', ')} (fields: idempotencyKey, body, client)`);
+    if (typeof r.idempotencyKey !== 'string') throw new InputError(`${at}.idempotencyKey must be a string`);
+    if (!('body' in r)) throw new InputError(`${at}.body is missing`);
+    if (r.client !== undefined && typeof r.client !== 'string') throw new InputError(`${at}.client must be the name of an API client`);
+    return r as { idempotencyKey: string; body: unknown; client?: string };
+  });
+}
+
+async function main(): Promise<number> {
+  let values: { input?: string; workload?: string; region?: string; manifest?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      allowPositionals: false,
+      options: { input: { type: 'string' }, workload: { type: 'string' }, region: { type: 'string' }, manifest: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (!values.input) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let requests;
+  try {
+    requests = readRequests(values.input);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
   }
   const { loadManifest } = await import('../accounts/load');
+  const { ManifestError } = await import('../accounts/schema');
   const { LocalWorkflow, summarize } = await import('./local/local-workflow');
-  const { manifest } = loadManifest();
-  const local = await LocalWorkflow.start({ manifest, workload: opt('workload'), region: opt('region') });
-  process.stderr.write(`simulating ${requests.length} requests through ${local.stackName}\n`);
+  let manifest;
+  try {
+    manifest = loadManifest(values.manifest).manifest;
+  } catch (err) {
+    if (!(err instanceof ManifestError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  const local = await LocalWorkflow.start({ manifest, workload: values.workload, region: values.region });
+  const strangers = [...new Set(requests.map((r) => r.client ?? 'default'))].filter((c) => !local.clientNames.includes(c));
+  for (const c of strangers) process.stderr.write(`${local.stackName}: "${c}" is no API client (clients: ${local.clientNames.join(', ')}); its requests stand for a principal the API refuses (403)\n`);
   try {
     const started = performance.now();
-    const results = await local.simulate(requests as { idempotencyKey: string; body: unknown }[]);
+    const results = await local.simulate(requests);
     const summary = { stack: local.stackName, ...summarize(results, performance.now() - started), deadLetters: local.deadLetters.length, notifications: local.published.length };
     writeResult(`${JSON.stringify({ results, summary }, null, 2)}\n`);
+    process.stderr.write(`${local.stackName}: ${results.length} requests, ${summary.payments} payments, ${summary.charges} charges ${JSON.stringify(summary.byStatus)}\n`);
   } finally {
     await local.stop();
   }
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,21 +1,36 @@
 /**
- * Charge task: one gateway call with the payment's idempotency key. Transient gateway
- * errors are thrown (GatewayUnavailableError / GatewayTimeoutError) for the state
- * machine's Retry, which repeats this task with the same key (F-03, F-08); an issuer
- * decline is an answer, not an error. The result carries the settlement record that
- * the recorder, the notification and the archive use.
+ * Charge task. First it CLAIMS the charge with a conditional write on the payment record
+ * (RECEIVED → CHARGING, claimed by this execution): only one execution ever charges a payment,
+ * whether a second one runs in another region (global table) or months later (execution names
+ * are per regional state machine and may be reused after 90 days). A retry of this task in the
+ * same execution finds its own claim and goes on; any other execution gets
+ * ChargeAlreadyClaimedError and ends without charging. Concurrent claims in two regions are not
+ * ordered by a global table's conditional writes (each region checks its own replica); the
+ * gateway's idempotency key, the payment id in every region, makes those one charge.
+ *
+ * Then one gateway call with the payment id as idempotency key (derived from client + key).
+ * Transient gateway errors are thrown for the state machine's Retry, which repeats this task
+ * with the same key; an issuer decline is an answer, not an error. The result carries the
+ * settlement record that the recorder, the notification and the archive use.
  */
-import { InvalidTaskInputError } from '../shared/errors';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../shared/clients';
+import { requireEnv } from '../shared/config';
+import { ChargeAlreadyClaimedError, InvalidTaskInputError } from '../shared/errors';
 import { gatewayFromEnv } from '../shared/gateway-config';
 import { createLogger } from '../shared/logger';
 import type { PaymentRequest } from '../shared/payment';
 
+const table = requireEnv('PAYMENTS_TABLE');
 const gateway = gatewayFromEnv();
+const doc = documentClient();
 const logger = createLogger('charge');
 
 export interface ChargeEvent {
   readonly paymentId: string;
-  readonly idempotencyKey: string;
+  /** The execution's id: the owner of the claim. */
+  readonly executionId: string;
   readonly payment: PaymentRequest;
 }
 export interface ChargeOutcome {
@@ -33,11 +48,12 @@ export interface ChargeOutcome {
 
 export const handler = async (event: ChargeEvent): Promise<ChargeOutcome> => {
   const p = event?.payment;
-  if (typeof event?.paymentId !== 'string' || typeof event.idempotencyKey !== 'string' || !p || typeof p.amount !== 'number') {
-    throw new InvalidTaskInputError('charge needs paymentId, idempotencyKey and a validated payment');
+  if (typeof event?.paymentId !== 'string' || typeof event.executionId !== 'string' || !p || typeof p.amount !== 'number') {
+    throw new InvalidTaskInputError('charge needs paymentId, executionId and a validated payment');
   }
+  await claim(event.paymentId, event.executionId);
   const result = await gateway.charge({
-    idempotencyKey: event.idempotencyKey,
+    idempotencyKey: event.paymentId,
     paymentId: event.paymentId,
     amount: p.amount,
     currency: p.currency,
@@ -58,3 +74,22 @@ export const handler = async (event: ChargeEvent): Promise<ChargeOutcome> => {
     decidedAt: result.approved ? result.capturedAt : new Date().toISOString(),
   };
 };
+
+async function claim(paymentId: string, executionId: string): Promise<void> {
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { paymentId },
+        UpdateExpression: 'SET #status = :charging, #claimedBy = :execution, #updatedAt = :now',
+        ConditionExpression: '#status = :received OR (#status = :charging AND #claimedBy = :execution)',
+        ExpressionAttributeNames: { '#status': 'status', '#claimedBy': 'claimedBy', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':charging': 'CHARGING', ':received': 'RECEIVED', ':execution': executionId, ':now': new Date().toISOString() },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    logger.warn('charge already claimed by another execution; not charging', { paymentId, executionId });
+    throw new ChargeAlreadyClaimedError(`payment ${paymentId} is claimed by another execution or already decided`);
+  }
+}

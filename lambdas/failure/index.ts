@@ -1,17 +1,19 @@
 /**
  * Target of the EventBridge rule for executions that FAILED, TIMED_OUT or were ABORTED
- * (the same events also go to the dead-letter queue, F-06). Records FAILED with the
- * execution's status as reason — conditionally, so a payment the workflow already brought
- * to a terminal state (e.g. FAILED gateway_unavailable, or SETTLED before a notify error)
- * is never overwritten (F-10). The payment id comes from the execution name (the
- * idempotency key), so even an execution whose input was unusable gets its record.
+ * (the same events also go to the dead-letter queue). The payment id is the execution's name.
+ * - A payment whose charge was claimed (CHARGING) may have been captured — a crash or a
+ *   recording failure after capture, the execution timeout: it becomes PENDING
+ *   (`outcome_unknown`) for reconciliation, never FAILED.
+ * - A payment never claimed (RECEIVED, or no record: an input the workflow could not use)
+ *   was not charged: FAILED with the execution's status as reason.
+ * - A terminal or PENDING record is never touched.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { createLogger } from '../shared/logger';
-import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, TERMINAL_STATUSES } from '../shared/payment';
+import { PAYMENT_ID_PATTERN } from '../shared/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const doc = documentClient();
@@ -22,30 +24,48 @@ export interface ExecutionStatusChange {
   readonly detail: { readonly name: string; readonly status: 'FAILED' | 'TIMED_OUT' | 'ABORTED' | string; readonly executionArn?: string };
 }
 
-export const handler = async (event: ExecutionStatusChange): Promise<{ recorded: boolean; paymentId?: string }> => {
-  const name = event?.detail?.name;
-  if (typeof name !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(name)) {
-    logger.warn('execution not started by the API; nothing to record', { name });
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+
+export const handler = async (event: ExecutionStatusChange): Promise<{ recorded: 'PENDING' | 'FAILED' | false; paymentId?: string }> => {
+  const paymentId = event?.detail?.name;
+  if (typeof paymentId !== 'string' || !PAYMENT_ID_PATTERN.test(paymentId)) {
+    logger.warn('execution not started by the API; nothing to record', { name: paymentId });
     return { recorded: false };
   }
-  const paymentId = paymentIdFor(name);
   const reason = event.detail.status === 'TIMED_OUT' ? 'execution_timed_out' : event.detail.status === 'ABORTED' ? 'execution_aborted' : 'execution_failed';
   const at = event.time ?? new Date().toISOString();
+  const names = { '#pk': 'paymentId', '#status': 'status', '#reason': 'reason', '#updatedAt': 'updatedAt', '#kind': 'kind', '#createdAt': 'createdAt' };
   try {
     await doc.send(
       new UpdateCommand({
         TableName: table,
         Key: { paymentId },
-        UpdateExpression: 'SET #status = :failed, #reason = :reason, #updatedAt = :at, #kind = :kind, #idempotencyKey = :key, #createdAt = if_not_exists(#createdAt, :at)',
-        ConditionExpression: `attribute_not_exists(#pk) OR NOT (#status IN (${TERMINAL_STATUSES.map((_, i) => `:t${i}`).join(', ')}))`,
-        ExpressionAttributeNames: { '#pk': 'paymentId', '#status': 'status', '#reason': 'reason', '#updatedAt': 'updatedAt', '#kind': 'kind', '#idempotencyKey': 'idempotencyKey', '#createdAt': 'createdAt' },
-        ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':at': at, ':kind': 'payment', ':key': name, ...Object.fromEntries(TERMINAL_STATUSES.map((s, i) => [`:t${i}`, s])) },
+        UpdateExpression: 'SET #status = :pending, #reason = :unknown, #updatedAt = :at',
+        ConditionExpression: '#status = :charging',
+        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':pending': 'PENDING', ':unknown': 'outcome_unknown', ':charging': 'CHARGING', ':at': at },
+      }),
+    );
+    logger.warn('payment PENDING: its execution ended after claiming the charge', { paymentId, status: event.detail.status });
+    return { recorded: 'PENDING', paymentId };
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { paymentId },
+        UpdateExpression: 'SET #status = :failed, #reason = :reason, #updatedAt = :at, #kind = :kind, #createdAt = if_not_exists(#createdAt, :at)',
+        ConditionExpression: 'attribute_not_exists(#pk) OR #status = :received',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':failed': 'FAILED', ':reason': reason, ':at': at, ':kind': 'payment', ':received': 'RECEIVED' },
       }),
     );
     logger.warn('payment recorded FAILED', { paymentId, reason });
-    return { recorded: true, paymentId };
+    return { recorded: 'FAILED', paymentId };
   } catch (err) {
-    if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    if (!isConditionFailure(err)) throw err;
     return { recorded: false, paymentId };
   }
 };

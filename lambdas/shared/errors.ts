@@ -15,6 +15,19 @@ export class GatewayTimeoutError extends Error {
   override readonly name = 'GatewayTimeoutError';
 }
 
+/**
+ * The gateway answered 409 (a request with this key is still in progress) or 429 (slow down):
+ * transient, retried with the same key; if it persists, the outcome is unknown (PENDING).
+ */
+export class GatewayBusyError extends Error {
+  override readonly name = 'GatewayBusyError';
+}
+
+/** Another execution (another region, or an earlier run) has claimed this payment's charge: this one must not charge. */
+export class ChargeAlreadyClaimedError extends Error {
+  override readonly name = 'ChargeAlreadyClaimedError';
+}
+
 /** The gateway rejected the request itself (4xx other than a decline): a bug or bad credential; never retried. */
 export class GatewayRequestError extends Error {
   override readonly name = 'GatewayRequestError';
@@ -31,7 +44,13 @@ export class ConfigurationError extends Error {
 }
 
 /** The error names the state machine retries on for the charge task (transient gateway failures only). */
-export const TRANSIENT_GATEWAY_ERRORS = ['GatewayUnavailableError', 'GatewayTimeoutError'] as const;
+export const TRANSIENT_GATEWAY_ERRORS = ['GatewayUnavailableError', 'GatewayTimeoutError', 'GatewayBusyError'] as const;
+/**
+ * After the retries, these leave the charge's outcome unknown: the gateway may have captured
+ * (no answer in time, a request still in progress, the task timed out). The payment is PENDING
+ * until reconciliation asks the gateway; never FAILED, so the client does not pay twice.
+ */
+export const UNKNOWN_OUTCOME_ERRORS = ['GatewayTimeoutError', 'GatewayBusyError', 'States.Timeout'] as const;
 
 /** The fraud screen lost the optimistic-lock race on a customer's velocity window too often: transient. */
 export class VelocityContentionError extends Error {

@@ -11,7 +11,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { documentClient } from './clients';
 import { optionalIntEnv, requireEnv } from './config';
 import { ConfigurationError } from './errors';
-import { liveTransport, PaymentGateway, SandboxGateway } from './gateway';
+import { liveLookupTransport, liveTransport, PaymentGateway, SandboxGateway } from './gateway';
 
 /** What the adapter presents to the built-in sandbox, which checks only that one is presented. */
 const SANDBOX_CREDENTIAL = 'sandbox';
@@ -21,7 +21,7 @@ export function gatewayFromEnv(): PaymentGateway {
   const timeoutMs = optionalIntEnv('GATEWAY_TIMEOUT_MS', 5000);
   if (mode === 'sandbox') {
     const sandbox = new SandboxGateway(documentClient(), requireEnv('SANDBOX_TABLE'));
-    return new PaymentGateway({ transport: sandbox.transport, credential: async () => SANDBOX_CREDENTIAL, timeoutMs });
+    return new PaymentGateway({ transport: sandbox.transport, lookupTransport: sandbox.lookupTransport, credential: async () => SANDBOX_CREDENTIAL, timeoutMs });
   }
   if (mode !== 'live') throw new ConfigurationError(`environment variable GATEWAY_MODE must be sandbox or live, got ${JSON.stringify(mode)}`);
   const secretArn = requireEnv('GATEWAY_SECRET_ARN');
@@ -38,5 +38,5 @@ export function gatewayFromEnv(): PaymentGateway {
     }
     return raw;
   };
-  return new PaymentGateway({ transport: liveTransport(endpoint), credential, timeoutMs });
+  return new PaymentGateway({ transport: liveTransport(endpoint), lookupTransport: liveLookupTransport(endpoint), credential, timeoutMs });
 }

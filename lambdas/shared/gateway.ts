@@ -2,18 +2,21 @@
  * The payment gateway adapter: one `charge` call with a per-attempt timeout and the
  * payment's idempotency key on every attempt (F-08), so a retried task or a lost response
  * never charges twice. Errors are classified for the state machine's Retry (F-03):
- * 5xx / unreachable → GatewayUnavailableError, no answer in time → GatewayTimeoutError
- * (both transient, retried with the same key), anything else → not retried.
+ * 5xx / unreachable → GatewayUnavailableError, no answer in time → GatewayTimeoutError,
+ * 409 (a request with the key in progress) / 429 → GatewayBusyError (all transient, retried
+ * with the same key); a 402 is a decline whatever its code (a code we do not know is
+ * `card_declined`); anything else → GatewayRequestError, not retried.
+ * `lookup` asks the gateway what happened to a key (reconciliation of PENDING payments).
  *
  * Two transports behind one interface: `live` (HTTPS to the configured endpoint, bearer
  * credential from Secrets Manager) and the built-in `sandbox` for non-prod workloads,
  * whose behaviour is chosen by token (contract, see SANDBOX_TOKENS) and which keeps its
  * captures per idempotency key in a DynamoDB table, so captures can be counted.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
-import { GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from './errors';
+import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from './errors';
 
 export interface ChargeRequest {
   readonly idempotencyKey: string;
@@ -29,6 +32,12 @@ export type ChargeResult =
   | { readonly approved: true; readonly chargeId: string; readonly capturedAt: string }
   | { readonly approved: false; readonly chargeId: string; readonly reason: 'insufficient_funds' | 'card_declined' };
 
+/** What the gateway knows of a key: captured, declined, or nothing (the charge never reached it). */
+export type LookupResult =
+  | { readonly outcome: 'captured'; readonly chargeId: string; readonly capturedAt: string }
+  | { readonly outcome: 'declined'; readonly chargeId: string; readonly reason: 'insufficient_funds' | 'card_declined' }
+  | { readonly outcome: 'not_found' };
+
 export interface GatewayResponse {
   readonly status: number;
   readonly body: unknown;
@@ -37,8 +46,12 @@ export interface GatewayResponse {
 /** Sends one request; must honour `signal` (abort = the adapter's timeout). */
 export type GatewayTransport = (request: { credential: string; idempotencyKey: string; body: ChargeRequest }, signal: AbortSignal) => Promise<GatewayResponse>;
 
+/** Asks for the charge of a key (`GET`): answers like a charge (200 captured, 402 declined) or 404. */
+export type LookupTransport = (request: { credential: string; idempotencyKey: string }, signal: AbortSignal) => Promise<GatewayResponse>;
+
 export interface GatewayOptions {
   readonly transport: GatewayTransport;
+  readonly lookupTransport: LookupTransport;
   /** Returns the credential; called once per cold start and cached. */
   readonly credential: () => Promise<string>;
   /** @default 5000 — per attempt; the task's retries add attempts, never this call. */
@@ -50,49 +63,82 @@ export class PaymentGateway {
   constructor(private readonly options: GatewayOptions) {}
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const response = await this.call(request.idempotencyKey, (credential, signal) => this.options.transport({ credential, idempotencyKey: request.idempotencyKey, body: request }, signal));
+    const body = (response.body ?? {}) as Record<string, unknown>;
+    if (response.status === 200 && body.approved === true && typeof body.chargeId === 'string') {
+      return { approved: true, chargeId: body.chargeId, capturedAt: String(body.capturedAt ?? new Date().toISOString()) };
+    }
+    if (response.status === 402) return { approved: false, chargeId: String(body.chargeId ?? ''), reason: declineReason(body.reason) };
+    throw new GatewayRequestError(`gateway answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+  }
+
+  /** What the gateway holds for a key; throws the charge's transient errors when it cannot tell. */
+  async lookup(idempotencyKey: string): Promise<LookupResult> {
+    const response = await this.call(idempotencyKey, (credential, signal) => this.options.lookupTransport({ credential, idempotencyKey }, signal));
+    const body = (response.body ?? {}) as Record<string, unknown>;
+    if (response.status === 404) return { outcome: 'not_found' };
+    if (response.status === 200 && body.approved === true && typeof body.chargeId === 'string') {
+      return { outcome: 'captured', chargeId: body.chargeId, capturedAt: String(body.capturedAt ?? new Date().toISOString()) };
+    }
+    if (response.status === 402) return { outcome: 'declined', chargeId: String(body.chargeId ?? ''), reason: declineReason(body.reason) };
+    throw new GatewayRequestError(`gateway answered ${response.status} to a lookup: ${JSON.stringify(body).slice(0, 200)}`);
+  }
+
+  private async call(idempotencyKey: string, send: (credential: string, signal: AbortSignal) => Promise<GatewayResponse>): Promise<GatewayResponse> {
     this.credential ??= this.options.credential().catch((err: unknown) => {
       this.credential = undefined; // do not cache a failure
       throw err;
     });
     const credential = await this.credential;
-    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 5000);
+    const timeoutMs = this.options.timeoutMs ?? 5000;
+    const signal = AbortSignal.timeout(timeoutMs);
     let response: GatewayResponse;
     try {
-      response = await this.options.transport({ credential, idempotencyKey: request.idempotencyKey, body: request }, signal);
+      response = await send(credential, signal);
     } catch (err) {
-      if (signal.aborted) throw new GatewayTimeoutError(`no answer from the gateway within ${this.options.timeoutMs ?? 5000} ms (key ${request.idempotencyKey})`);
+      if (signal.aborted) throw new GatewayTimeoutError(`no answer from the gateway within ${timeoutMs} ms (key ${idempotencyKey})`);
       throw new GatewayUnavailableError(`gateway unreachable: ${(err as Error).message}`);
     }
-    const body = (response.body ?? {}) as Record<string, unknown>;
     if (response.status >= 500) throw new GatewayUnavailableError(`gateway answered ${response.status}`);
-    if (response.status === 200 && body.approved === true && typeof body.chargeId === 'string') {
-      return { approved: true, chargeId: body.chargeId, capturedAt: String(body.capturedAt ?? new Date().toISOString()) };
-    }
-    if (response.status === 402 && (body.reason === 'insufficient_funds' || body.reason === 'card_declined')) {
-      return { approved: false, chargeId: String(body.chargeId ?? ''), reason: body.reason };
-    }
-    throw new GatewayRequestError(`gateway answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+    if (response.status === 409 || response.status === 429) throw new GatewayBusyError(`gateway answered ${response.status} (key ${idempotencyKey})`);
+    return response;
   }
+}
+
+/** A decline is a decline whatever its code: the ones we know keep their reason, any other is `card_declined`. */
+function declineReason(code: unknown): 'insufficient_funds' | 'card_declined' {
+  return code === 'insufficient_funds' ? 'insufficient_funds' : 'card_declined';
 }
 
 /** HTTPS to a real gateway: `POST {endpoint}/v1/charges` with the key in `Idempotency-Key`. */
 export function liveTransport(endpoint: string): GatewayTransport {
-  return async ({ credential, idempotencyKey, body }, signal) => {
-    const res = await fetch(new URL('/v1/charges', endpoint), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${credential}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* keep the text */
-    }
-    return { status: res.status, body: parsed };
+  return async ({ credential, idempotencyKey, body }, signal) =>
+    parsed(
+      await fetch(new URL('/v1/charges', endpoint), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credential}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal,
+      }),
+    );
+}
+
+/** HTTPS lookup of a key's charge: `GET {endpoint}/v1/charges?idempotency_key=<key>` (200 / 402 like a charge, 404 none). */
+export function liveLookupTransport(endpoint: string): LookupTransport {
+  return async ({ credential, idempotencyKey }, signal) => {
+    const url = new URL('/v1/charges', endpoint);
+    url.searchParams.set('idempotency_key', idempotencyKey);
+    return parsed(await fetch(url, { method: 'GET', headers: { authorization: `Bearer ${credential}` }, signal }));
   };
+}
+
+async function parsed(res: Response): Promise<GatewayResponse> {
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
 }
 
 /**
@@ -101,22 +147,29 @@ export function liveTransport(endpoint: string): GatewayTransport {
  * - `tok_flaky` answers 503 to the first two attempts of a key, then approves;
  * - `tok_gateway_down` always answers 503;
  * - `tok_lost_response` captures, but the first response of a key never arrives; a retry with
- *   the same key returns that capture.
+ *   the same key returns that capture;
+ * - `tok_capture_no_response` captures on the first attempt and never answers any attempt:
+ *   only a lookup of the key tells that it was captured;
+ * - `tok_request_in_progress` answers 409 to every attempt and never captures;
+ * - `tok_do_not_honor` declines with a code the adapter does not know (`do_not_honor`).
  * Any other token is declined `card_declined` (the sandbox approves only what it is told to).
+ * A lookup answers the key's capture (200), its decline (402), or 404.
  */
-export const SANDBOX_TOKENS = ['tok_success', 'tok_insufficient_funds', 'tok_card_declined', 'tok_flaky', 'tok_gateway_down', 'tok_lost_response'] as const;
+export const SANDBOX_TOKENS = ['tok_success', 'tok_insufficient_funds', 'tok_card_declined', 'tok_flaky', 'tok_gateway_down', 'tok_lost_response', 'tok_capture_no_response', 'tok_request_in_progress', 'tok_do_not_honor'] as const;
 
 /** Item of the sandbox captures table: partition key `idempotencyKey` (S). */
 export interface SandboxCaptureItem {
   readonly idempotencyKey: string;
   /** Requests seen for this key. */
   readonly attempts: number;
-  /** Captures performed for this key: 1 at most, whatever the retries (F-08). */
+  /** Captures performed for this key: 1 at most, whatever the retries. */
   readonly captures?: number;
   readonly chargeId?: string;
   readonly capturedAt?: string;
   readonly amount?: number;
   readonly currency?: string;
+  /** The decline code the sandbox answered, for lookups. */
+  readonly declineCode?: string;
 }
 
 export class SandboxGateway {
@@ -130,28 +183,46 @@ export class SandboxGateway {
 
   readonly transport: GatewayTransport = async ({ credential, idempotencyKey, body }, signal) => {
     if (credential === '') return { status: 401, body: { error: 'missing credential' } };
-    const attempt = await this.countAttempt(idempotencyKey);
-    const declined = (reason: 'insufficient_funds' | 'card_declined') => ({
-      status: 402,
-      body: { approved: false, reason, chargeId: `ch_declined_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}` },
-    });
+    const declined = async (reason: string) => {
+      await this.attempt(idempotencyKey, { declineCode: reason });
+      return { status: 402, body: { approved: false, reason, chargeId: declinedChargeId(idempotencyKey) } };
+    };
     switch (body.token) {
       case 'tok_success':
-        return this.approve(await this.capture(idempotencyKey, body));
+        return this.approve(await this.attempt(idempotencyKey, { capture: body }));
       case 'tok_insufficient_funds':
         return declined('insufficient_funds');
-      case 'tok_flaky':
-        return attempt <= 2 ? { status: 503, body: { error: 'try again' } } : this.approve(await this.capture(idempotencyKey, body));
+      case 'tok_do_not_honor':
+        return declined('do_not_honor');
+      case 'tok_request_in_progress':
+        await this.attempt(idempotencyKey, {});
+        return { status: 409, body: { error: 'a request with this idempotency key is in progress' } };
+      case 'tok_capture_no_response':
+        await this.attempt(idempotencyKey, { capture: body });
+        return neverAnswer(signal);
+      case 'tok_flaky': {
+        const { attempts } = await this.attempt(idempotencyKey, {});
+        return attempts <= 2 ? { status: 503, body: { error: 'try again' } } : this.approve(await this.attempt(idempotencyKey, { capture: body, uncounted: true }));
+      }
       case 'tok_gateway_down':
+        await this.attempt(idempotencyKey, {});
         return { status: 503, body: { error: 'down' } };
       case 'tok_lost_response': {
-        const captured = await this.capture(idempotencyKey, body);
-        if (attempt === 1) await neverAnswer(signal);
+        const captured = await this.attempt(idempotencyKey, { capture: body });
+        if (captured.attempts === 1) await neverAnswer(signal);
         return this.approve(captured);
       }
       default:
         return declined('card_declined');
     }
+  };
+
+  readonly lookupTransport: LookupTransport = async ({ credential, idempotencyKey }) => {
+    if (credential === '') return { status: 401, body: { error: 'missing credential' } };
+    const item = await this.captures(idempotencyKey);
+    if (item?.chargeId !== undefined) return this.approve({ chargeId: item.chargeId, capturedAt: String(item.capturedAt) });
+    if (item?.declineCode !== undefined) return { status: 402, body: { approved: false, reason: item.declineCode, chargeId: declinedChargeId(idempotencyKey) } };
+    return { status: 404, body: { error: 'no charge with this idempotency key' } };
   };
 
   /** The captures item of a key (strongly consistent), or undefined. */
@@ -160,47 +231,53 @@ export class SandboxGateway {
     return out.Item as SandboxCaptureItem | undefined;
   }
 
-  private approve(c: { chargeId: string; capturedAt: string }): GatewayResponse {
-    return { status: 200, body: { approved: true, ...c } };
+  private approve(c: { chargeId?: string; capturedAt?: string }): GatewayResponse {
+    return { status: 200, body: { approved: true, chargeId: c.chargeId, capturedAt: c.capturedAt } };
   }
 
-  private async countAttempt(idempotencyKey: string): Promise<number> {
-    const out = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { idempotencyKey },
-        UpdateExpression: 'ADD #attempts :one',
-        ExpressionAttributeNames: { '#attempts': 'attempts' },
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Number(out.Attributes?.attempts ?? 1);
-  }
-
-  /** Captures once per key: the conditional write makes a second capture impossible (F-08). */
-  private async capture(idempotencyKey: string, body: ChargeRequest): Promise<{ chargeId: string; capturedAt: string }> {
-    const chargeId = `ch_${randomUUID().replace(/-/g, '')}`;
-    const capturedAt = new Date().toISOString();
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { idempotencyKey },
-          UpdateExpression: 'SET #chargeId = :chargeId, #capturedAt = :capturedAt, #amount = :amount, #currency = :currency ADD #captures :one',
-          ConditionExpression: 'attribute_not_exists(#chargeId)',
-          ExpressionAttributeNames: { '#chargeId': 'chargeId', '#capturedAt': 'capturedAt', '#amount': 'amount', '#currency': 'currency', '#captures': 'captures' },
-          ExpressionAttributeValues: { ':chargeId': chargeId, ':capturedAt': capturedAt, ':amount': body.amount, ':currency': body.currency, ':one': 1 },
-        }),
-      );
-      return { chargeId, capturedAt };
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      const existing = await this.captures(idempotencyKey);
-      return { chargeId: String(existing?.chargeId), capturedAt: String(existing?.capturedAt) };
+  /**
+   * One request of a key, in one write: counts the attempt (unless `uncounted`), and captures
+   * or records the decline. A capture happens once per key whatever the retries: its
+   * fields are set only where absent, so a second request gets the first capture back.
+   */
+  private async attempt(
+    idempotencyKey: string,
+    what: { capture?: ChargeRequest; declineCode?: string; uncounted?: boolean },
+  ): Promise<{ attempts: number; chargeId?: string; capturedAt?: string }> {
+    const sets: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const setOnce = (field: string, value: unknown) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = if_not_exists(#${field}, :${field})`);
+    };
+    if (what.capture) {
+      setOnce('chargeId', `ch_${randomUUID().replace(/-/g, '')}`);
+      setOnce('capturedAt', new Date().toISOString());
+      setOnce('amount', what.capture.amount);
+      setOnce('currency', what.capture.currency);
+      setOnce('captures', 1);
     }
+    if (what.declineCode !== undefined) {
+      names['#declineCode'] = 'declineCode';
+      values[':declineCode'] = what.declineCode;
+      sets.push('#declineCode = :declineCode');
+    }
+    if (!what.uncounted) {
+      names['#attempts'] = 'attempts';
+      values[':one'] = 1;
+    }
+    const expression = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', what.uncounted ? '' : 'ADD #attempts :one'].filter((x) => x !== '').join(' ');
+    const out = await this.doc.send(
+      new UpdateCommand({ TableName: this.table, Key: { idempotencyKey }, UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW' }),
+    );
+    const item = (out.Attributes ?? {}) as SandboxCaptureItem;
+    return { attempts: Number(item.attempts ?? 0), chargeId: item.chargeId, capturedAt: item.capturedAt };
   }
 }
+
+const declinedChargeId = (idempotencyKey: string) => `ch_declined_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 16)}`;
 
 /** A response that never arrives: settles only when the caller gives up (its timeout aborts). */
 function neverAnswer(signal: AbortSignal): Promise<never> {

@@ -16,14 +16,22 @@ export const PAYMENT_METHOD_FIELDS = ['type', 'token'] as const;
 
 /** Terminal statuses (contract). */
 export const TERMINAL_STATUSES = ['SETTLED', 'DECLINED', 'REJECTED', 'FAILED'] as const;
-/** `RECEIVED`: accepted by the API, the workflow has not decided yet. */
-export const PAYMENT_STATUSES = ['RECEIVED', ...TERMINAL_STATUSES] as const;
+/**
+ * Not terminal: `RECEIVED` accepted by the API, the workflow has not decided yet; `CHARGING`
+ * one execution has claimed the charge and is calling the gateway; `PENDING` the charge's
+ * outcome is unknown (no answer, a crash, a lost recording) until reconciliation asks the
+ * gateway by idempotency key. A PENDING payment may still settle: never retry it with a new key.
+ */
+export const PAYMENT_STATUSES = ['RECEIVED', 'CHARGING', 'PENDING', ...TERMINAL_STATUSES] as const;
+/** Why a payment is PENDING. */
+export const PENDING_REASONS = ['outcome_unknown'] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Why a request was REJECTED (the first rule it breaks, in this order). */
 export const REJECT_REASONS = [
   'invalid_idempotency_key', // the Idempotency-Key header is missing or malformed (400 from the API, no payment)
+  'idempotency_key_reused', // the client's key was used before with another payload (422 from the API; the original is untouched)
   'invalid_body', // not a JSON object
   'unknown_field', // any field outside the contract (raw card data is never accepted)
   'invalid_amount', // not an integer of minor units ≥ 1 (F-07)
@@ -36,11 +44,18 @@ export const REJECT_REASONS = [
   'invalid_description', // not a string of at most 500 characters
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
-/** Why a payment was DECLINED: by the fraud screen or by the issuer. */
+/** Why a payment was DECLINED: by the fraud screen or by the issuer (a decline code we do not know is `card_declined`). */
 export const DECLINE_REASONS = ['fraud_suspected', 'velocity_exceeded', 'insufficient_funds', 'card_declined'] as const;
 export type DeclineReason = (typeof DECLINE_REASONS)[number];
 /** Why a payment FAILED. */
-export const FAILURE_REASONS = ['gateway_unavailable', 'internal_error', 'execution_failed', 'execution_timed_out', 'execution_aborted'] as const;
+export const FAILURE_REASONS = [
+  'gateway_unavailable', // the gateway answered 5xx or could not be reached through every retry
+  'internal_error',
+  'execution_failed', // the execution ended before it claimed the charge
+  'execution_timed_out',
+  'execution_aborted',
+  'not_charged', // reconciliation: the gateway holds no charge for the key; nothing was taken
+] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export interface PaymentRequest {
@@ -55,6 +70,9 @@ export interface PaymentRequest {
 /** The workflow's execution input, written by the API's submit function (and the simulator through it). */
 export interface ExecutionInput {
   readonly paymentId: string;
+  /** The API client the request was authenticated as (its name in the manifest). */
+  readonly client: string;
+  /** The client's own key; unique per client only. */
   readonly idempotencyKey: string;
   readonly receivedAt: string;
   /** The request body exactly as sent: untrusted until the validate task says otherwise. */
@@ -147,12 +165,31 @@ export function storableRequest(body: unknown): unknown {
 }
 
 /**
- * The payment id is derived from the idempotency key, so every entry point (API retry,
- * a second concurrent request, the simulator) computes the same id for the same key
- * without a lookup (F-08). Opaque: the key itself is not exposed in the id.
+ * The payment id is derived from the client and its idempotency key, so every entry point
+ * (API retry, a second concurrent request, the simulator) computes the same id for the same
+ * client and key without a lookup, and two clients' equal keys are two payments. It is also
+ * the execution name (36 characters of [a-z0-9_]) and the idempotency key sent to the card
+ * network. Opaque: neither the client nor the key can be read from it.
  */
-export function paymentIdFor(idempotencyKey: string): string {
-  return `pay_${createHash('sha256').update(`payment:${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+export function paymentIdFor(client: string, idempotencyKey: string): string {
+  return `pay_${createHash('sha256').update(`payment\u0000${client}\u0000${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+export const PAYMENT_ID_PATTERN = /^pay_[0-9a-f]{32}$/;
+
+/** JSON with object keys sorted at every level: equal payloads give equal text whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Fingerprint of a request payload (the storable body, compared canonically): a reused key with another payload is refused. */
+export function requestFingerprint(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
 export function isTerminal(status: unknown): status is TerminalStatus {

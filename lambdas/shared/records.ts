@@ -3,23 +3,29 @@
  *
  * Key schema: partition key `paymentId` (S), no sort key. Two kinds of item:
  *
- * 1. Payment record, `paymentId = "pay_<32 hex>"` (see `paymentIdFor`):
+ * 1. Payment record, `paymentId = "pay_<32 hex>"` (see `paymentIdFor`: client + key):
  *    | attribute        | type | written by                                   |
- *    | paymentId        | S    | submit (API)                                 |
+ *    | paymentId        | S    | submit (API); also the execution name and the gateway's idempotency key |
  *    | kind             | S    | `"payment"`                                  |
- *    | idempotencyKey   | S    | submit                                       |
- *    | status           | S    | RECEIVED (submit) → SETTLED/DECLINED/REJECTED/FAILED (workflow, failure handler) |
- *    | reason           | S    | terminal writes; `approved` for SETTLED      |
+ *    | client           | S    | submit: the API client that created it (reads answer only it) |
+ *    | idempotencyKey   | S    | submit: the client's key                     |
+ *    | requestBody      | S    | submit: the storable body (JSON), for replays and reconciliation |
+ *    | requestHash      | S    | submit: SHA-256 of the canonical body; another payload under the key → 422 |
+ *    | status           | S    | RECEIVED (submit) → CHARGING (charge task's claim) → PENDING (unknown outcome) → SETTLED/DECLINED/REJECTED/FAILED (workflow, failure handler, reconcile) |
+ *    | claimedBy        | S    | charge task: the execution that owns the charge |
+ *    | reason           | S    | terminal and PENDING writes; `approved` for SETTLED |
  *    | amount           | N    | integer minor units (F-07), once validated   |
  *    | currency         | S    | ISO 4217, once validated                     |
  *    | merchantId, customerId | S | once validated                           |
  *    | chargeId         | S    | SETTLED/issuer DECLINED                      |
  *    | createdAt        | S    | ISO-8601, submit                             |
  *    | updatedAt        | S    | ISO-8601, every write                        |
- *    | errorName        | S    | FAILED by an unexpected error                |
+ *    | errorName        | S    | FAILED or PENDING by an error                |
+ *    | reconciledAt     | S    | reconcile, when it decided the payment        |
  *    Every terminal write is conditional: `attribute_not_exists(paymentId) OR NOT
  *    (#status IN (terminal statuses))` — a terminal state is never overwritten (F-10),
  *    with `#status`/`#reason` through ExpressionAttributeNames (F-09: both are reserved words).
+ *    The claim and reconciliation's writes are conditional on the status they expect.
  *
  * 2. Velocity window of a customer, `paymentId = "velocity#<customerId>"`, written only by
  *    the fraud screen (F-05: no other writer): `payments` (M: paymentId → epoch ms of the
@@ -33,6 +39,7 @@ export const VELOCITY_KEY_PREFIX = 'velocity#';
 export interface PaymentRecord {
   readonly paymentId: string;
   readonly kind?: 'payment';
+  readonly client?: string;
   readonly idempotencyKey?: string;
   readonly status: PaymentStatus;
   readonly reason?: string;
@@ -63,8 +70,8 @@ export function toView(r: PaymentRecord): PaymentView {
     status: r.status,
     amount: typeof r.amount === 'number' ? r.amount : null,
     currency: r.currency ?? null,
-    // A settled payment has no decline or failure reason.
-    reason: r.status === 'SETTLED' || r.status === 'RECEIVED' ? null : (r.reason ?? null),
+    // A settled or undecided payment has no decline or failure reason (PENDING says why it waits).
+    reason: r.status === 'SETTLED' || r.status === 'RECEIVED' || r.status === 'CHARGING' ? null : (r.reason ?? null),
     createdAt: r.createdAt ?? null,
     updatedAt: r.updatedAt ?? null,
   };

@@ -1,20 +1,29 @@
-/** `GET /payments/{paymentId}`: the payment record as the contract's view (status, amount, currency, timestamps, reason). */
+/**
+ * `GET /payments/{paymentId}`: the payment record as the contract's view (status, amount,
+ * currency, timestamps, reason) — for the client that created it only. Any other client
+ * gets the very 404 of an id that does not exist, so ids of other clients' payments cannot
+ * even be confirmed.
+ */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { apiClientsFromEnv, clientOf } from '../shared/api-clients';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
+import { PAYMENT_ID_PATTERN } from '../shared/payment';
 import { toView, type PaymentRecord } from '../shared/records';
 
 const table = requireEnv('PAYMENTS_TABLE');
+const clients = apiClientsFromEnv();
 const allowedOrigin = process.env.ALLOWED_ORIGIN || '*';
 const doc = documentClient();
-const PAYMENT_ID = /^pay_[0-9a-f]{32}$/;
 
 export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const client = clientOf(clients, event.requestContext?.identity);
+  if (client === undefined) return json(403, { message: 'Forbidden' }, allowedOrigin);
   const paymentId = event.pathParameters?.paymentId;
-  if (typeof paymentId !== 'string' || !PAYMENT_ID.test(paymentId)) return json(400, { message: 'paymentId must be pay_ and 32 hex digits' }, allowedOrigin);
+  if (typeof paymentId !== 'string' || !PAYMENT_ID_PATTERN.test(paymentId)) return json(400, { message: 'paymentId must be pay_ and 32 hex digits' }, allowedOrigin);
   const out = await doc.send(new GetCommand({ TableName: table, Key: { paymentId }, ConsistentRead: true }));
-  if (!out.Item || out.Item.kind !== 'payment') return json(404, { message: `payment ${paymentId} not found` }, allowedOrigin);
+  if (!out.Item || out.Item.kind !== 'payment' || out.Item.client !== client) return json(404, { message: `payment ${paymentId} not found` }, allowedOrigin);
   return json(200, toView(out.Item as PaymentRecord), allowedOrigin);
 };

@@ -10,7 +10,7 @@
  *     functions: ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure'],
  *     stateMachine: paymentStateMachine,          // anything with .arn
  *     apiStage: 'live',
- *     tables: ['payments', 'idempotency'],
+ *     tables: ['payments'],
  *     replications: [{ name: 'archive', sourceBucket, destinationBucket, ruleId }],
  *     deadLetterQueues: ['dlq'],
  *   });

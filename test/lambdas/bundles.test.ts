@@ -25,6 +25,12 @@ const env = {
   GATEWAY_MODE: 'sandbox',
   GATEWAY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:200000000001:secret:payments/dev/gateway',
   SANDBOX_TABLE: 'payments-dev-sandbox',
+  EVENTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:200000000001:payments-dev-events',
+  ARCHIVE_BUCKET: 'payments-archive-200000000001-eu-west-1',
+  ARCHIVE_PREFIX: 'settlements/dev/',
+  ARCHIVE_KEY_ARN: 'arn:aws:kms:eu-west-1:200000000001:key/mrk-00000000000000000000000000000000',
+  RECONCILE_AFTER_SECONDS: '960',
+  API_CLIENTS: JSON.stringify([{ name: 'default', principals: ['200000000001'] }]),
 };
 
 /** Loads the bundle in a fresh process and calls the handler with `event` (for handlers that need no AWS call for it). */
@@ -59,6 +65,13 @@ describe('bundles as the Lambda runtime loads them', () => {
     const body = { amount: 1250, currency: 'USD', merchantId: 'mer_123', customerId: 'cus_456', paymentMethod: { type: 'card', token: 'tok_success' } };
     expect(loadAndCall(dirs.get('validate')!, { body })).toMatchObject({ loaded: true, result: { valid: true, payment: body } });
     expect(loadAndCall(dirs.get('validate')!, { body: { ...body, amount: 1.5 } })).toMatchObject({ result: { valid: false, reason: 'invalid_amount' } });
+  });
+
+  test('given a request signed by a principal that is no client, when the submit or status bundle gets it, then 403 before anything is read or written', () => {
+    const stranger = { requestContext: { identity: { userArn: 'arn:aws:sts::999999999999:assumed-role/intruder/s', accountId: '999999999999' } }, headers: { 'Idempotency-Key': 'order-0001' }, body: '{}', pathParameters: { paymentId: `pay_${'0'.repeat(32)}` } };
+    for (const name of ['submit', 'status']) {
+      expect([name, loadAndCall(dirs.get(name)!, stranger)]).toEqual([name, { loaded: true, result: expect.objectContaining({ statusCode: 403 }) }]);
+    }
   });
 
   test('F-16: a missing environment variable fails the cold start, naming it', () => {

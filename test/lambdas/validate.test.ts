@@ -1,6 +1,6 @@
 /** The validation every entry point shares, fuzzed (F-07), and money helpers. */
 import fc from 'fast-check';
-import { validatePaymentRequest, REJECT_REASONS, paymentIdFor, storableRequest } from '../../lambdas/shared/payment';
+import { canonicalJson, validatePaymentRequest, REJECT_REASONS, paymentIdFor, requestFingerprint, storableRequest } from '../../lambdas/shared/payment';
 import { formatMoney, isMinorAmount } from '../../lambdas/shared/money';
 
 const rules = { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000 };
@@ -130,9 +130,24 @@ describe('money and ids', () => {
     expect(formatMoney({ amountMinor: 1250, currency: 'JPY' })).toBe('1250 JPY');
   });
 
-  test('F-08: the payment id is a function of the idempotency key alone', () => {
-    expect(paymentIdFor('order-0001')).toBe(paymentIdFor('order-0001'));
-    expect(paymentIdFor('order-0001')).not.toBe(paymentIdFor('order-0002'));
-    expect(paymentIdFor('order-0001')).toMatch(/^pay_[0-9a-f]{32}$/);
+  test('given a client and its key, then the payment id is a function of both: equal keys of two clients are two payments', () => {
+    expect(paymentIdFor('shop', 'order-0001')).toBe(paymentIdFor('shop', 'order-0001'));
+    expect(paymentIdFor('shop', 'order-0001')).not.toBe(paymentIdFor('shop', 'order-0002'));
+    expect(paymentIdFor('shop', 'order-0001')).not.toBe(paymentIdFor('billing', 'order-0001'));
+    // no separator ambiguity: ("ab", "c…") and ("a", "bc…") differ
+    expect(paymentIdFor('ab', 'cdefghij')).not.toBe(paymentIdFor('a', 'bcdefghij'));
+    expect(paymentIdFor('shop', 'order-0001')).toMatch(/^pay_[0-9a-f]{32}$/);
+  });
+
+  test('given two payloads, then their fingerprints are equal exactly when they are equal as JSON values, whatever the key order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        const shuffled = JSON.parse(JSON.stringify(a), (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse()) : v));
+        expect(requestFingerprint(shuffled)).toBe(requestFingerprint(a));
+        expect(requestFingerprint(a) === requestFingerprint(b)).toBe(canonicalJson(a) === canonicalJson(b));
+      }),
+      { seed: 12, numRuns: 300 },
+    );
+    expect(requestFingerprint({ amount: 100, currency: 'EUR' })).not.toBe(requestFingerprint({ amount: 101, currency: 'EUR' }));
   });
 });

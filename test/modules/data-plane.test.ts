@@ -73,7 +73,7 @@ describe.each(cases)('data plane — %s', (_label, load) => {
       expect(use.Condition.StringEquals['kms:ViaService']).toEqual(expect.arrayContaining([`dynamodb.${w.primaryRegion}.amazonaws.com`, `s3.${w.primaryRegion}.amazonaws.com`]));
     });
 
-    test.each(['payments', 'idempotency'] as const)('F-21 F-22: the %s table is a global table with a replica per replica region, each with its region key and PITR', (purpose) => {
+    test.each(['payments'] as const)('F-21 F-22: the %s table is a global table with a replica per replica region, each with its region key and PITR', (purpose) => {
       const [, t] = resources(tf, 'aws_dynamodb_table').find(([, c]) => c.name === n.table(purpose))!;
       expect(t).toEqual(expect.objectContaining({ billing_mode: 'PAY_PER_REQUEST', stream_enabled: true, stream_view_type: 'NEW_AND_OLD_IMAGES', deletion_protection_enabled: w.environment === 'prod' }));
       expect(t.server_side_encryption).toEqual({ enabled: true, kms_key_arn: keyRefIn(w.primaryRegion) });
@@ -155,7 +155,7 @@ describe.each(cases)('data plane — %s', (_label, load) => {
         const rtf = s.stacks.get(`payments-${w.name}-${region}`)!;
         expect(resources(rtf, 'aws_kms_key')).toEqual([]);
         expect(resources(rtf, 'aws_kms_replica_key')).toEqual([]);
-        expect(resources(rtf, 'aws_dynamodb_table').filter(([, t]) => t.name === n.table('payments') || t.name === n.table('idempotency'))).toEqual([]);
+        expect(resources(rtf, 'aws_dynamodb_table').filter(([, t]) => t.name === n.table('payments'))).toEqual([]);
         expect(resources(rtf, 'aws_s3_bucket')).toEqual([]);
         expect(Object.values(rtf.data?.aws_kms_alias ?? {}).map((a) => a.name)).toEqual([n.keyAlias('data')]);
       }

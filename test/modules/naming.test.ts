@@ -4,10 +4,10 @@
  * the example (property-based over generated manifests).
  */
 import fc from 'fast-check';
-import { validateManifest, type Manifest } from '../../accounts/schema';
+import { apiClientsOf, validateManifest, type Manifest } from '../../accounts/schema';
 import {
   ACCESS_ROLE_PURPOSES, BUCKET_PURPOSES, CI_ROLE_PURPOSES, FUNCTION_PURPOSES, KEY_PURPOSES, NAME_RULES, Naming,
-  QUEUE_PURPOSES, TABLE_PURPOSES, TOPIC_PURPOSES, WORKLOAD_ROLE_PURPOSES, checkName, stackNames, type NameKind,
+  QUEUE_PURPOSES, SCHEDULE_PURPOSES, TABLE_PURPOSES, TOPIC_PURPOSES, WORKLOAD_ROLE_PURPOSES, checkName, stackNames, type NameKind,
 } from '../../modules/naming';
 import { manifestArb } from '../support/arbitraries';
 
@@ -54,6 +54,8 @@ function catalogue(m: Manifest): Named[] {
       for (const p of KEY_PURPOSES) add('kmsAlias', here, wn.keyAlias(p));
       add('dashboard', here, wn.dashboard(region));
       add('secret', here, wn.secret('gateway'));
+      for (const p of SCHEDULE_PURPOSES) add('eventRule', here, wn.scheduleRule(p));
+      for (const c of apiClientsOf(w)) add('usagePlan', here, wn.apiClient(c.name));
     }
   }
   return out;

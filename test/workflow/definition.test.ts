@@ -40,12 +40,19 @@ describe('synthesized payment state machine', () => {
     }
   });
 
-  test('F-03 F-08: the charge retries only transient gateway errors, then records FAILED gateway_unavailable', () => {
+  test('the charge retries only transient gateway errors (409/429 among them); an unavailable gateway is FAILED, an unknown outcome PENDING, another execution\'s claim ends the run', () => {
     const charge = tasks.find(([n]) => n === 'Charge')![1];
-    expect(charge.Retry[0].ErrorEquals).toEqual(['GatewayUnavailableError', 'GatewayTimeoutError', 'States.Timeout']);
+    expect(charge.Retry[0].ErrorEquals).toEqual(['GatewayUnavailableError', 'GatewayTimeoutError', 'GatewayBusyError', 'States.Timeout']);
     expect(charge.Retry[0].MaxAttempts).toBe(3);
-    expect(charge.Parameters).toEqual({ 'paymentId.$': '$.paymentId', 'idempotencyKey.$': '$.idempotencyKey', 'payment.$': '$.screen.validation.payment' });
-    expect(charge.Catch[0]).toEqual({ ErrorEquals: ['GatewayUnavailableError', 'GatewayTimeoutError', 'States.Timeout'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' });
+    // the claim's owner is the execution; the payment id is the gateway's idempotency key
+    expect(charge.Parameters).toEqual({ 'paymentId.$': '$.paymentId', 'executionId.$': '$$.Execution.Id', 'payment.$': '$.screen.validation.payment' });
+    const next = (error: string) => charge.Catch.find((c) => c.ErrorEquals.includes(error))?.Next;
+    expect(next('ChargeAlreadyClaimedError')).toBe('AlreadyClaimed');
+    expect(next('GatewayUnavailableError')).toBe('RecordGatewayUnavailable');
+    expect(next('GatewayRequestError')).toBe('RecordInternalError');
+    for (const unknown of ['GatewayTimeoutError', 'GatewayBusyError', 'States.Timeout', 'States.ALL']) expect([unknown, next(unknown)]).toEqual([unknown, 'RecordPending']);
+    expect(charge.Catch.at(-1)).toEqual({ ErrorEquals: ['States.ALL'], Next: 'RecordPending', ResultPath: '$.error' });
+    expect(definition.States.AlreadyClaimed).toMatchObject({ Type: 'Succeed' });
     expect(charge.ResultPath).toBe('$.charge'); // F-02
   });
 
@@ -65,7 +72,7 @@ describe('synthesized payment state machine', () => {
 
   test('F-09 F-10: every record write is a conditional update that never overwrites a terminal state, reserved words as names', () => {
     const writes = tasks.filter(([, t]) => t.Resource === 'arn:aws:states:::dynamodb:updateItem') as [string, TaskState][];
-    expect(writes.map(([n]) => n).sort()).toEqual(['RecordGatewayUnavailable', 'RecordInternalError', 'RecordOutcome', 'RecordRejected', 'RecordScreenDeclined']);
+    expect(writes.map(([n]) => n).sort()).toEqual(['RecordGatewayUnavailable', 'RecordInternalError', 'RecordOutcome', 'RecordPending', 'RecordRejected', 'RecordScreenDeclined']);
     for (const [, t] of writes) {
       const p = t.Parameters as Record<string, unknown>;
       expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED))');
@@ -86,7 +93,7 @@ describe('synthesized payment state machine', () => {
 
 describe('F-06: failed executions reach an encrypted dead-letter queue', () => {
   test('an EventBridge rule on FAILED/TIMED_OUT/ABORTED of this machine targets the KMS-encrypted queue, which only that rule may write', () => {
-    const [, rule] = resourcesOf(stack, 'aws_cloudwatch_event_rule')[0];
+    const [, rule] = resourcesOf(stack, 'aws_cloudwatch_event_rule').find(([, r]) => r.event_pattern !== undefined)!;
     const pattern = JSON.parse(String(rule.event_pattern));
     expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
     expect(pattern.detail.stateMachineArn).toEqual(['arn:aws:states:eu-west-1:200000000001:stateMachine:payments-dev-payment']);
@@ -99,5 +106,20 @@ describe('F-06: failed executions reach an encrypted dead-letter queue', () => {
     const statement = JSON.parse(String(qp.policy)).Statement[0];
     expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
     expect(statement.Condition.ArnEquals['aws:SourceArn']).toMatch(/aws_cloudwatch_event_rule/);
+  });
+});
+
+describe('reconciliation runs on a schedule', () => {
+  test('an EventBridge schedule rule targets the reconcile function, which lets only that rule invoke it', () => {
+    const [ruleId, rule] = resourcesOf(stack, 'aws_cloudwatch_event_rule').find(([, r]) => r.schedule_expression !== undefined)!;
+    expect(rule.schedule_expression).toMatch(/^rate\(\d+ minutes?\)$/);
+    const [, target] = resourcesOf(stack, 'aws_cloudwatch_event_target').find(([, t]) => String(t.rule).includes(`aws_cloudwatch_event_rule.${ruleId}.`))!;
+    expect(String(target.arn)).toMatch(/aws_lambda_function\.workflow_reconcile_function_[A-Za-z0-9]+\.arn/);
+    const [, permission] = resourcesOf(stack, 'aws_lambda_permission').find(([, p]) => String(p.source_arn).includes(`aws_cloudwatch_event_rule.${ruleId}.`))!;
+    expect(permission).toMatchObject({ principal: 'events.amazonaws.com', action: 'lambda:InvokeFunction' });
+    expect(String(permission.function_name)).toMatch(/workflow_reconcile/);
+    const fn = Object.entries(functions).find(([id]) => id.startsWith('workflow_reconcile'))![1];
+    // waits past the execution timeout before deciding a payment the gateway holds nothing for
+    expect(Number((fn.environment as { variables: Record<string, string> }).variables.RECONCILE_AFTER_SECONDS)).toBeGreaterThan(definition.TimeoutSeconds!);
   });
 });

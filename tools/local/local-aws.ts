@@ -1,10 +1,12 @@
 /**
  * Real local implementations of the AWS APIs the workflow calls, on 127.0.0.1 ports
- * picked at run time: dynalite (DynamoDB) and s3rver (S3). Secrets Manager and Step
- * Functions' StartExecution have no local implementation here: one small HTTP endpoint
- * speaks their JSON protocol (GetSecretValue from an in-memory map; StartExecution
- * delegated to a callback that runs aws-local-stepfunctions), so the handlers' real SDK
- * clients talk to it through `AWS_ENDPOINT_URL_<SERVICE>` like they would to AWS.
+ * picked at run time: dynalite (DynamoDB) and s3rver (S3). Secrets Manager, Step
+ * Functions' StartExecution and SNS Publish have no local implementation here: one small
+ * HTTP endpoint speaks their protocols (GetSecretValue from an in-memory map, which the
+ * local run leaves empty as a deploy does; StartExecution delegated to a callback that runs
+ * aws-local-stepfunctions; Publish, query protocol, delegated to a callback that records it),
+ * so the handlers' real SDK clients talk to it through `AWS_ENDPOINT_URL_<SERVICE>` like
+ * they would to AWS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -28,6 +30,7 @@ export class ServiceError extends Error {
 
 export interface LocalAwsHandlers {
   startExecution(request: { stateMachineArn: string; name: string; input: string }): Promise<{ executionArn: string; startDate: number }>;
+  publish(message: { TopicArn: string; Message: string; MessageAttributes?: unknown }): void;
 }
 
 export interface LocalAws {
@@ -57,7 +60,27 @@ export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAw
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, string>;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        // SNS speaks the query protocol: form fields in, XML out.
+        const form = new URLSearchParams(text);
+        const xml = (status: number, payload: string) => {
+          res.writeHead(status, { 'content-type': 'text/xml' });
+          res.end(payload);
+        };
+        if (form.get('Action') !== 'Publish') return xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no local implementation of ${form.get('Action')}</Message></Error></ErrorResponse>`);
+        const attributes: Record<string, { DataType: string; StringValue: string }> = {};
+        for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i++) {
+          attributes[form.get(`MessageAttributes.entry.${i}.Name`)!] = { DataType: String(form.get(`MessageAttributes.entry.${i}.Value.DataType`)), StringValue: String(form.get(`MessageAttributes.entry.${i}.Value.StringValue`)) };
+        }
+        try {
+          handlers.publish({ TopicArn: String(form.get('TopicArn')), Message: String(form.get('Message')), MessageAttributes: attributes });
+        } catch (err) {
+          return xml(404, `<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>${(err as Error).message}</Message></Error></ErrorResponse>`);
+        }
+        return xml(200, `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>local-${Date.now()}</MessageId></PublishResult></PublishResponse>`);
+      }
+      const body = JSON.parse(text || '{}') as Record<string, string>;
       const send = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));

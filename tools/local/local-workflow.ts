@@ -6,10 +6,19 @@
  *   extracted and `require`d as the runtime does), with the environment the stack gives them;
  * - direct service integrations run the very same call with the task's resolved
  *   Parameters through the real AWS SDK v3 clients: dynamodb:updateItem against dynalite,
- *   aws-sdk:s3:putObject against s3rver; sns:publish is recorded in memory (no local SNS);
+ *   aws-sdk:s3:putObject against s3rver; sns:publish is recorded in memory (no local SNS; a
+ *   function's Publish reaches the local endpoint and lands in the same list);
+ * - requests reach the submit and status functions the way API Gateway passes them on: as the
+ *   principal it authenticated (IAM). A simulated request names its API client; the client's
+ *   first principal in the manifest stands for the signer, and the SYNTHESIZED resource policy
+ *   of the API decides whether it may call at all (403 without any function running if not);
  * - executions are started the way the API starts them: through the submit function,
  *   whose StartExecution reaches a local endpoint that dedupes by execution name like Step
- *   Functions does (same name + same input → the existing execution, F-08);
+ *   Functions does (same name + same input → the existing execution);
+ * - reconciliation (the scheduled function) runs once after the executions have finished;
+ * - two regions of one workload can run side by side on one local DynamoDB (`shareWith`): the
+ *   payments table is a global table, one table for both; the sandbox gateway's captures are
+ *   then shared too, as one card network's are;
  * - failed executions go where the EventBridge rule sends them: an in-memory dead-letter
  *   list and the failure function (F-06);
  * - retry waits are skipped (retryIntervalOverrides = 0 for every retrying state).
@@ -26,7 +35,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { Manifest } from '../../accounts/schema';
+import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
 import { tasksOf, type StateMachineDefinition } from '../../modules/asl';
 import { readZip } from '../../modules/deterministic-zip';
 import { buildApp } from '../../stacks/app';
@@ -47,6 +56,22 @@ export interface LocalWorkflowOptions {
   readonly region?: string;
   /** @default 300 */
   readonly gatewayTimeoutMs?: number;
+  /** Another region's local run of the same workload: its local AWS (one DynamoDB: the global table) is shared. */
+  readonly shareWith?: LocalWorkflow;
+}
+
+/** One request as `npm run simulate` takes it. */
+export interface SimulatedRequest {
+  readonly idempotencyKey: string;
+  readonly body: unknown;
+  /** @default "default" — the API client the request is signed as */
+  readonly client?: string;
+}
+
+/** What API Gateway passes on of the principal it authenticated (proxy event `requestContext.identity`). */
+export interface LocalIdentity {
+  readonly userArn: string;
+  readonly accountId: string;
 }
 
 export interface ExecutionRecord {
@@ -56,17 +81,24 @@ export interface ExecutionRecord {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   transitions: number;
   lambdaInvocations: number;
+  /** The states entered, in order (Parallel branches interleaved). */
+  readonly path: string[];
   error?: string;
   done: Promise<void>;
 }
 
 export interface SubmitOutcome {
   readonly statusCode: number;
+  readonly headers: Record<string, string>;
   readonly body: { paymentId?: string; status?: string; statusUrl?: string; reason?: string; message?: string };
 }
 
 export interface SimulationResult {
+  readonly client: string;
   readonly idempotencyKey: string;
+  /** The API's answer to the request (202, 400, 403, 422, …). */
+  readonly statusCode: number;
+  readonly replayed: boolean;
   readonly paymentId: string | null;
   readonly status: string | null;
   readonly reason: string | null;
@@ -95,20 +127,45 @@ export class LocalWorkflow {
   readonly executions = new Map<string, ExecutionRecord>();
   readonly published: { TopicArn: string; Message: string; MessageAttributes?: unknown }[] = [];
   readonly deadLetters: { detail: { name: string; status: string; executionArn: string } }[] = [];
+  /** What each run of the reconcile function answered. */
+  readonly reconciliations: unknown[] = [];
   definition!: StateMachineDefinition;
   stackName!: string;
   private aws!: LocalAws;
+  private ownsAws = true;
+  /** State machines by ARN, shared by the regions that share one local AWS. */
+  private routes = new Map<string, LocalWorkflow>();
+  /** Per client: the signer API Gateway reports, and the `aws:PrincipalArn` the resource policy sees. */
+  private clients = new Map<string, { identity: LocalIdentity; principalArn: string }>();
+  private apiPolicy: { Effect: string; Principal?: unknown; Condition?: Record<string, Record<string, string[]>> }[] = [];
   private handlers = new Map<string, Handler>();
   private localTaskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   private retryOverrides: Record<string, number> = {};
   /** Task states that invoke a Lambda function (counted per execution). */
   private readonly lambdaStates = new Set<string>();
   private machine!: StateMachine;
-  private stateMachineArn!: string;
+  stateMachineArn!: string;
+  private readonly aborters = new Map<string, () => void>();
   private paymentsTable!: string;
   private sandboxTable?: string;
+  private topicArn?: string;
   private doc!: DynamoDBDocumentClient;
   private workdir!: string;
+
+  /** What process.env held before this run set its variables: restored on stop. */
+  private readonly envBefore = new Map<string, string | undefined>();
+
+  /**
+   * The handlers read their configuration and the SDK its endpoints from process.env, some of
+   * it on every request: a run sets what it needs and gives the previous values back on stop,
+   * so a run started and stopped inside another leaves the outer one working.
+   */
+  private setEnv(vars: Record<string, string>): void {
+    for (const [k, v] of Object.entries(vars)) {
+      if (!this.envBefore.has(k)) this.envBefore.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+  }
 
   static async start(options: LocalWorkflowOptions): Promise<LocalWorkflow> {
     const w = new LocalWorkflow();
@@ -151,14 +208,42 @@ export class LocalWorkflow {
     this.definition = JSON.parse(resolveAll(String(sm.definition))) as StateMachineDefinition;
     this.stateMachineArn = `arn:aws:states:${region}:${accountId}:stateMachine:${sm.name}`;
 
-    this.aws = await startLocalAws({ startExecution: (r) => this.startExecution(r) });
-    Object.assign(process.env, {
+    // The API's clients (manifest) and the resource policy the stack gives the API.
+    const workload = options.manifest.workloads.find((w) => this.stackName === `payments-${w.name}-${region}`)!;
+    for (const c of apiClientsOf(workload)) this.clients.set(c.name, signerOf(c.principals[0]!));
+    this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => JSON.parse(String(p.policy)).Statement);
+
+    if (options.shareWith) {
+      this.aws = options.shareWith.aws;
+      this.routes = options.shareWith.routes;
+      this.ownsAws = false;
+    } else {
+      const routes = this.routes;
+      const route = (arn: string) => {
+        const target = routes.get(arn);
+        if (!target) throw new ServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+        return target;
+      };
+      this.aws = await startLocalAws({
+        startExecution: (r) => route(r.stateMachineArn).startExecution(r),
+        publish: (m) => {
+          const target = [...routes.values()].find((w) => w.topicArn === m.TopicArn);
+          if (!target) throw new ServiceError('NotFound', `Topic does not exist: ${m.TopicArn}`);
+          target.published.push(m);
+        },
+      });
+    }
+    this.routes.set(this.stateMachineArn, this);
+    this.setEnv({
       AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // s3rver's built-in credentials (the other local services take any).
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_ENDPOINT_URL_DYNAMODB: this.aws.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_S3: this.aws.s3Endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.aws.apiEndpoint,
       AWS_ENDPOINT_URL_SFN: this.aws.apiEndpoint,
+      AWS_ENDPOINT_URL_SNS: this.aws.apiEndpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
     const ddb = new DynamoDBClient({ region, endpoint: this.aws.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -168,6 +253,7 @@ export class LocalWorkflow {
     // Load every function's bundle from the zip the stack deploys, with the stack's environment.
     this.workdir = mkdtempSync(join(tmpdir(), 'lambda-bundles-'));
     const functionsByArn = new Map<string, string>();
+    let liveReplaced = false;
     for (const [id, cfg] of Object.entries(res.aws_lambda_function ?? {})) {
       const vars = { ...((cfg.environment as { variables?: Record<string, string> })?.variables ?? {}) };
       if (vars.GATEWAY_MODE === 'live') {
@@ -176,13 +262,15 @@ export class LocalWorkflow {
         delete vars.GATEWAY_SECRET_ARN;
         vars.GATEWAY_MODE = 'sandbox';
         vars.SANDBOX_TABLE = LOCAL_SANDBOX_TABLE;
-        process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
+        if (!liveReplaced) process.stderr.write(`${this.stackName}: live payment gateway replaced by the sandbox gateway for the local run\n`);
+        liveReplaced = true;
       }
       const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveAll(v)]));
       if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
-      Object.assign(process.env, env);
+      if (env.EVENTS_TOPIC_ARN) this.topicArn = env.EVENTS_TOPIC_ARN;
+      this.setEnv(env);
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
       const dir = join(this.workdir, id);
       mkdirSync(dir, { recursive: true });
@@ -195,8 +283,9 @@ export class LocalWorkflow {
     }
     synth.cleanup();
 
-    await ddb.send(new CreateTableCommand({ TableName: this.paymentsTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }] }));
-    if (this.sandboxTable) {
+    // A region that shares another's local AWS finds the tables there (the payments table is one global table).
+    if (this.ownsAws) await ddb.send(new CreateTableCommand({ TableName: this.paymentsTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }] }));
+    if (this.sandboxTable && this.ownsAws) {
       await ddb.send(new CreateTableCommand({ TableName: this.sandboxTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'idempotencyKey', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'idempotencyKey', AttributeType: 'S' }] }));
     }
 
@@ -254,14 +343,16 @@ export class LocalWorkflow {
       return { executionArn: existing.executionArn, startDate: Date.now() / 1000 };
     }
     const executionArn = this.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${req.name}`;
-    const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, done: Promise.resolve() };
+    const record: ExecutionRecord = { name: req.name, input: req.input, executionArn, status: 'RUNNING', transitions: 0, lambdaInvocations: 0, path: [], done: Promise.resolve() };
     this.executions.set(req.name, record);
     const run = this.machine.run(JSON.parse(req.input), {
       overrides: { taskResourceLocalHandlers: this.localTaskHandlers as never, retryIntervalOverrides: this.retryOverrides },
       context: { Execution: { Id: executionArn, Name: req.name } },
     });
+    this.aborters.set(req.name, () => run.abort());
     const counting = (async () => {
       for await (const ev of run.eventLogs) {
+        if (ev.type === 'StateEntered') record.path.push(ev.state.name);
         if (ev.type === 'StateEntered' || ev.type === 'StateRetried') record.transitions++;
         if ((ev.type === 'StateEntered' || ev.type === 'StateRetried') && this.lambdaStates.has(ev.state.name)) record.lambdaInvocations++;
       }
@@ -286,18 +377,71 @@ export class LocalWorkflow {
     return { executionArn, startDate: Date.now() / 1000 };
   }
 
-  /** Calls the submit function as API Gateway's Lambda proxy integration would. */
-  async submit(idempotencyKey: string, body: unknown): Promise<SubmitOutcome> {
+  /**
+   * API Gateway's IAM authorization of a client's request: the client's principal (manifest)
+   * against the API's synthesized resource policy. Undefined when the API lets it through;
+   * the 403 API Gateway answers otherwise, before any function runs.
+   */
+  authorize(client: string): { identity: LocalIdentity } | { refused: SubmitOutcome } {
+    const signer = this.clients.get(client);
+    const refused = { refused: { statusCode: 403, headers: {}, body: { message: `User is not authorized to access this resource (${client} is no API client of ${this.stackName})` } } };
+    if (!signer) return refused;
+    const { identity, principalArn } = signer;
+    const values: Record<string, string> = { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': identity.accountId };
+    const allowed = this.apiPolicy.some((st) => st.Effect === 'Allow' && [(st.Principal as { AWS?: string[] })?.AWS ?? []].flat().some((p) => p === principalArn || p === `arn:aws:iam::${identity.accountId}:root`));
+    const denied = this.apiPolicy.some((st) => st.Effect === 'Deny' && conditionsHold(st.Condition ?? {}, values));
+    return allowed && !denied ? { identity } : refused;
+  }
+
+  /** The local DynamoDB of this run (shared with the regions that share it). */
+  get dynamodbEndpoint(): string {
+    return this.aws.dynamodbEndpoint;
+  }
+
+  /** The API's clients (manifest names). */
+  get clientNames(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  /** Stops a running execution as StopExecution would: it ends ABORTED and the EventBridge rule takes it to the failure function. */
+  async abort(name: string): Promise<void> {
+    const execution = this.executions.get(name);
+    if (!execution || execution.status !== 'RUNNING') throw new Error(`no running execution ${name}`);
+    this.aborters.get(name)!();
+    await execution.done;
+  }
+
+  /** Calls the submit function as API Gateway's Lambda proxy integration would, for a request signed as `client`. */
+  async submit(idempotencyKey: string, body: unknown, client: string = DEFAULT_API_CLIENT): Promise<SubmitOutcome> {
+    const auth = this.authorize(client);
+    if ('refused' in auth) return auth.refused;
     const submit = [...this.handlers.entries()].find(([n]) => n.endsWith('-submit'))![1];
-    const res = (await submit({ resource: '/payments', path: '/payments', httpMethod: 'POST', headers: { 'Idempotency-Key': idempotencyKey, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? null) })) as { statusCode: number; body: string };
+    const res = (await submit({
+      resource: '/payments',
+      path: '/payments',
+      httpMethod: 'POST',
+      headers: { 'Idempotency-Key': idempotencyKey, 'Content-Type': 'application/json' },
+      requestContext: { identity: auth.identity },
+      body: JSON.stringify(body ?? null),
+    })) as { statusCode: number; headers?: Record<string, string>; body: string };
+    return { statusCode: res.statusCode, headers: res.headers ?? {}, body: JSON.parse(res.body) };
+  }
+
+  /** Calls the status function as `GET /payments/{paymentId}` would, for a request signed as `client`. */
+  async status(paymentId: string, client: string = DEFAULT_API_CLIENT): Promise<{ statusCode: number; body: PaymentView & { message?: string } }> {
+    const auth = this.authorize(client);
+    if ('refused' in auth) return { statusCode: 403, body: auth.refused.body as never };
+    const status = [...this.handlers.entries()].find(([n]) => n.endsWith('-status'))![1];
+    const res = (await status({ resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {}, requestContext: { identity: auth.identity } })) as { statusCode: number; body: string };
     return { statusCode: res.statusCode, body: JSON.parse(res.body) };
   }
 
-  /** Calls the status function as `GET /payments/{paymentId}` would. */
-  async status(paymentId: string): Promise<{ statusCode: number; body: PaymentView & { message?: string } }> {
-    const status = [...this.handlers.entries()].find(([n]) => n.endsWith('-status'))![1];
-    const res = (await status({ resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {} })) as { statusCode: number; body: string };
-    return { statusCode: res.statusCode, body: JSON.parse(res.body) };
+  /** Runs the reconcile function once, as its schedule does, and returns its summary. */
+  async reconcile(): Promise<unknown> {
+    const reconcile = [...this.handlers.entries()].find(([n]) => n.endsWith('-reconcile'))![1];
+    const summary = await reconcile({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    this.reconciliations.push(summary);
+    return summary;
   }
 
   async waitForAll(): Promise<void> {
@@ -312,31 +456,47 @@ export class LocalWorkflow {
     return (await this.doc.send(new GetCommand({ TableName: this.paymentsTable, Key: { paymentId }, ConsistentRead: true }))).Item as PaymentRecord | undefined;
   }
 
-  /** How many captures the sandbox gateway holds for an idempotency key. */
-  async charges(idempotencyKey: string): Promise<number> {
+  /** How many captures the sandbox gateway holds for a payment (its idempotency key at the gateway: the payment id). */
+  async charges(paymentId: string): Promise<number> {
     if (!this.sandboxTable) return 0;
-    const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey }, ConsistentRead: true }))).Item;
+    const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey: paymentId }, ConsistentRead: true }))).Item;
     return Number(item?.captures ?? 0);
   }
 
-  /** Submits every request at once (as the API would), waits for every execution, and reports each. */
-  async simulate(requests: readonly { idempotencyKey: string; body: unknown }[]): Promise<SimulationResult[]> {
-    const submitted = await Promise.all(requests.map((r) => this.submit(r.idempotencyKey, r.body)));
+  /** How many requests the sandbox gateway has seen for a payment's key (charges and retries alike). */
+  async gatewayAttempts(paymentId: string): Promise<number> {
+    if (!this.sandboxTable) return 0;
+    const item = (await this.doc.send(new GetCommand({ TableName: this.sandboxTable, Key: { idempotencyKey: paymentId }, ConsistentRead: true }))).Item;
+    return Number(item?.attempts ?? 0);
+  }
+
+  /**
+   * Submits every request at once (as the API would), waits for every execution, runs
+   * reconciliation once (and waits for any execution it starts), and reports each request.
+   */
+  async simulate(requests: readonly SimulatedRequest[]): Promise<SimulationResult[]> {
+    const submitted = await Promise.all(requests.map((r) => this.submit(r.idempotencyKey, r.body, r.client ?? DEFAULT_API_CLIENT)));
+    await this.waitForAll();
+    await this.reconcile();
     await this.waitForAll();
     return Promise.all(
       requests.map(async (r, i) => {
-        const paymentId = submitted[i].body.paymentId ?? null;
+        const answer = submitted[i]!;
+        const paymentId = answer.body.paymentId ?? null;
         const rec = paymentId ? await this.record(paymentId) : undefined;
         const view = rec ? toView(rec) : undefined;
-        const exec = this.executions.get(r.idempotencyKey);
-        // A request the API refuses (400) is no payment: REJECTED with the API's reason, nothing stored.
-        const refused = submitted[i].statusCode >= 400 ? submitted[i].body : undefined;
+        const exec = paymentId ? this.executions.get(paymentId) : undefined;
+        // A request the API refuses (400, 403, 422) is no payment: REJECTED with the API's reason.
+        const refused = answer.statusCode >= 400 ? answer.body : undefined;
         return {
+          client: r.client ?? DEFAULT_API_CLIENT,
           idempotencyKey: r.idempotencyKey,
+          statusCode: answer.statusCode,
+          replayed: answer.headers['idempotent-replayed'] === 'true',
           paymentId,
-          status: view?.status ?? refused?.status ?? null,
-          reason: view?.reason ?? refused?.reason ?? null,
-          charges: await this.charges(r.idempotencyKey),
+          status: view?.status ?? (refused ? (refused.status ?? 'REJECTED') : null),
+          reason: view?.reason ?? (refused ? (refused.reason ?? (answer.statusCode === 403 ? 'forbidden' : null)) : null),
+          charges: paymentId ? await this.charges(paymentId) : 0,
           transitions: exec?.transitions ?? 0,
           lambdaInvocations: exec?.lambdaInvocations ?? 0,
         };
@@ -346,18 +506,54 @@ export class LocalWorkflow {
 
   async stop(): Promise<void> {
     await this.waitForAll().catch(() => undefined);
+    this.routes.delete(this.stateMachineArn);
     this.doc.destroy();
     this.s3.destroy();
-    await this.aws.stop();
+    if (this.ownsAws) await this.aws.stop();
     rmSync(this.workdir, { recursive: true, force: true });
+    for (const [k, v] of this.envBefore) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
-export function summarize(results: readonly SimulationResult[], durationMs: number): Record<string, unknown> {
+/**
+ * The signer API Gateway reports for a principal (a session of the role; for an account
+ * principal, of a role in that account) and its `aws:PrincipalArn`: the role's ARN, path included.
+ */
+function signerOf(principal: string): { identity: LocalIdentity; principalArn: string } {
+  const role = ROLE_ARN_PATTERN.exec(principal);
+  if (role) return { identity: { userArn: `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/local-session`, accountId: role[1]! }, principalArn: principal };
+  return { identity: { userArn: `arn:aws:sts::${principal}:assumed-role/local-caller/local-session`, accountId: principal }, principalArn: `arn:aws:iam::${principal}:role/local-caller` };
+}
+
+/** Evaluates the condition operators the API's resource policy uses; any other one is an error, not a guess. */
+function conditionsHold(condition: Record<string, Record<string, string | string[]>>, values: Record<string, string>): boolean {
+  return Object.entries(condition).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const list = [expected].flat();
+      if (operator === 'StringNotEquals') return !list.includes(values[key] ?? '');
+      if (operator === 'StringEquals') return list.includes(values[key] ?? '');
+      throw new Error(`the local run cannot evaluate condition operator ${operator} of the API's resource policy`);
+    }),
+  );
+}
+
+export interface SimulationSummary {
+  readonly requests: number;
+  readonly payments: number;
+  readonly byStatus: Record<string, number>;
+  readonly charges: number;
+  readonly durationMs: number;
+  readonly paymentsPerSecond: number;
+}
+
+export function summarize(results: readonly SimulationResult[], durationMs: number): SimulationSummary {
   const byStatus: Record<string, number> = {};
   for (const r of results) byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
   const payments = new Set(results.map((r) => r.paymentId).filter((p) => p !== null)).size;
-  const charged = new Map(results.map((r) => [r.idempotencyKey, r.charges]));
+  const charged = new Map(results.filter((r) => r.paymentId !== null).map((r) => [r.paymentId, r.charges]));
   return {
     requests: results.length,
     payments,

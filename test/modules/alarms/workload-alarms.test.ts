@@ -44,7 +44,7 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
     functions: FUNCTION_PURPOSES,
     stateMachine: { arn: naming.stateMachineArn(region) },
     apiStage: 'live',
-    tables: ['payments', 'idempotency'],
+    tables: ['payments'],
     replications: [{ name: 'archive', sourceBucket: naming.bucket('archive', region), destinationBucket: naming.naming.bucket('log-archive', manifest.logArchive.accountId, manifest.logArchive.region), ruleId: 'to-log-archive' }],
     deadLetterQueues: ['dlq'],
   });
@@ -93,7 +93,7 @@ describe('alarm metrics and dimensions (F-24)', () => {
   });
 
   test('given the global tables of a workload with a replica region, then throttles watch Read/WriteThrottleEvents by TableName and replication latency watches TableName + ReceivingRegion (F-21)', () => {
-    for (const p of ['payments', 'idempotency'] as const) {
+    for (const p of ['payments'] as const) {
       const throttles = prod.alarm(`${p}-table-throttles`);
       const queries = throttles.metric_query as Config[];
       expect(queries.map((q) => (q.metric as Config | undefined)?.metric_name ?? q.expression)).toEqual(['FILL(reads, 0) + FILL(writes, 0)', 'ReadThrottleEvents', 'WriteThrottleEvents']);
@@ -126,7 +126,7 @@ describe('alarm metrics and dimensions (F-24)', () => {
   });
 
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
-    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 2 + 1 + 1);
+    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1);
     for (const config of prod.byName.values()) {
       expect(config).toMatchObject({ alarm_actions: [topicRef(prod.tf)], ok_actions: [topicRef(prod.tf)], treat_missing_data: 'notBreaching', evaluation_periods: 1 });
       expect(config.actions_enabled).toBeUndefined();

@@ -94,7 +94,8 @@ function functionCalls(ix: TfIndex, stack: string): RuntimeCall[] {
         if (call.onlyWhenSet) continue;
         throw new Error(`${stack}: ${name} sends ${call.command} to the resource named by ${call.env}, but its environment does not set it`);
       }
-      out.push(...handlerCall(ix, fn, p, call, ix.value(stack, env[call.env]), `${name}: ${call.command}`));
+      const resolved = (key: string) => (env[key] === undefined ? undefined : ix.value(stack, env[key]));
+      out.push(...handlerCall(ix, fn, p, call, ix.value(stack, env[call.env]), `${name}: ${call.command}`, resolved));
     }
     const logGroup = fn.cfg.logging_config?.log_group ? ix.value(stack, fn.cfg.logging_config.log_group) : `/aws/lambda/${fn.cfg.function_name}`;
     const stream = `arn:aws:logs:${fn.region}:${fn.account}:log-group:${logGroup}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
@@ -107,9 +108,17 @@ function functionCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   return out;
 }
 
-function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, value: string, origin: string): RuntimeCall[] {
+function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, value: string, origin: string, env: (key: string) => string | undefined): RuntimeCall[] {
   const { account, region } = fn;
   switch (call.kind) {
+    // A function publishing or archiving makes the same calls as the state machine's tasks that do it.
+    case 'sns-topic':
+      return TASK_INTEGRATIONS['arn:aws:states:::sns:publish']!(ix, fn, p, { TopicArn: value }, origin);
+    case 's3-archive': {
+      const prefix = env('ARCHIVE_PREFIX') ?? '';
+      const keyArn = env('ARCHIVE_KEY_ARN');
+      return TASK_INTEGRATIONS['arn:aws:states:::aws-sdk:s3:putObject']!(ix, fn, p, { Bucket: value, Key: `${prefix}{}.json`, ...(keyArn ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn } : {}) }, origin);
+    }
     case 'dynamodb-table':
       return dynamodbCall(ix, p, account, region, value, call.action, origin);
     case 'secret': {

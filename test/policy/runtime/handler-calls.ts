@@ -15,7 +15,7 @@ import * as ts from 'typescript';
 import { LAMBDAS_DIR, type HandlerName } from '../../../modules/lambda-bundle';
 
 /** The kind of resource an environment variable names, and how its ARN is formed. */
-export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine';
+export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine' | 'sns-topic' | 's3-archive';
 
 export interface HandlerCall {
   /** The SDK package the command class is imported from. */
@@ -76,21 +76,39 @@ const ddb = (command: keyof typeof DOCUMENT_COMMANDS, env: string, onlyWhenSet?:
   ...(onlyWhenSet ? { onlyWhenSet } : {}),
 });
 
+/** What the gateway adapter sends: the live credential (live stacks only) or the sandbox's captures table (sandbox stacks only). */
+const GATEWAY_CALLS: readonly HandlerCall[] = [
+  { sdk: '@aws-sdk/client-secrets-manager', command: 'GetSecretValueCommand', action: 'secretsmanager:GetSecretValue', env: 'GATEWAY_SECRET_ARN', kind: 'secret', onlyWhenSet: true },
+  ddb('GetCommand', 'SANDBOX_TABLE', true),
+  ddb('UpdateCommand', 'SANDBOX_TABLE', true),
+];
+
+const START_EXECUTION: HandlerCall = { sdk: '@aws-sdk/client-sfn', command: 'StartExecutionCommand', action: 'states:StartExecution', env: 'STATE_MACHINE_ARN', kind: 'state-machine' };
+
 /** Per handler, every AWS call its code can make. */
 export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
   validate: [],
   fraud: [ddb('GetCommand', 'PAYMENTS_TABLE'), ddb('PutCommand', 'PAYMENTS_TABLE')],
   charge: [
-    // Live mode only: the gateway credential (sandbox stacks have no secret).
-    { sdk: '@aws-sdk/client-secrets-manager', command: 'GetSecretValueCommand', action: 'secretsmanager:GetSecretValue', env: 'GATEWAY_SECRET_ARN', kind: 'secret', onlyWhenSet: true },
-    ddb('GetCommand', 'SANDBOX_TABLE', true),
-    ddb('UpdateCommand', 'SANDBOX_TABLE', true),
+    ...GATEWAY_CALLS,
+    // The claim of the charge (RECEIVED → CHARGING) before the gateway is called.
+    ddb('UpdateCommand', 'PAYMENTS_TABLE'),
   ],
   submit: [
     ddb('PutCommand', 'PAYMENTS_TABLE'),
     // Read back the first request's record when the conditional put does not return it.
     ddb('GetCommand', 'PAYMENTS_TABLE'),
-    { sdk: '@aws-sdk/client-sfn', command: 'StartExecutionCommand', action: 'states:StartExecution', env: 'STATE_MACHINE_ARN', kind: 'state-machine' },
+    // Remove the record again when the execution could not be started.
+    ddb('DeleteCommand', 'PAYMENTS_TABLE'),
+    START_EXECUTION,
+  ],
+  reconcile: [
+    ...GATEWAY_CALLS,
+    ddb('ScanCommand', 'PAYMENTS_TABLE'),
+    ddb('UpdateCommand', 'PAYMENTS_TABLE'),
+    START_EXECUTION,
+    { sdk: '@aws-sdk/client-sns', command: 'PublishCommand', action: 'sns:Publish', env: 'EVENTS_TOPIC_ARN', kind: 'sns-topic' },
+    { sdk: '@aws-sdk/client-s3', command: 'PutObjectCommand', action: 's3:PutObject', env: 'ARCHIVE_BUCKET', kind: 's3-archive' },
   ],
   status: [ddb('GetCommand', 'PAYMENTS_TABLE')],
   failure: [ddb('UpdateCommand', 'PAYMENTS_TABLE')],

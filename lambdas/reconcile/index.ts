@@ -1,0 +1,169 @@
+/**
+ * Reconciliation, on a schedule (EventBridge rule) and, in the local run, once the
+ * executions have finished. For every payment that is not decided:
+ * - PENDING (the charge's outcome is unknown), or CHARGING whose claim is older than
+ *   RECONCILE_AFTER_SECONDS (its execution can no longer be running): asks the gateway by the
+ *   payment's idempotency key and records what really happened — captured → SETTLED,
+ *   declined → DECLINED (then notifies and archives like the workflow does); nothing under the
+ *   key and the payment older than RECONCILE_AFTER_SECONDS → FAILED `not_charged` (nothing was
+ *   taken: the client may pay again with a new key). A gateway that cannot tell leaves it PENDING.
+ * - RECEIVED older than RECONCILE_AFTER_SECONDS (its execution was never started): starts it,
+ *   with the input the request stored; the charge's claim keeps it to one charge.
+ * Every write is conditional on the status it read, so two regions reconciling one global
+ * table, or a late execution, never overwrite a decision.
+ *
+ * Finding the undecided payments is a Scan with a filter (every item is read): fine for the
+ * table sizes of a workload today; a sparse index on undecided payments is the step up.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../shared/clients';
+import { requireEnv, requireIntEnv } from '../shared/config';
+import { gatewayFromEnv } from '../shared/gateway-config';
+import { createLogger } from '../shared/logger';
+import type { ExecutionInput } from '../shared/payment';
+
+const table = requireEnv('PAYMENTS_TABLE');
+const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
+const topicArn = requireEnv('EVENTS_TOPIC_ARN');
+const archiveBucket = requireEnv('ARCHIVE_BUCKET');
+const archivePrefix = requireEnv('ARCHIVE_PREFIX');
+const archiveKeyArn = requireEnv('ARCHIVE_KEY_ARN');
+const afterMs = requireIntEnv('RECONCILE_AFTER_SECONDS') * 1000;
+const gateway = gatewayFromEnv();
+const doc = documentClient();
+const sfn = new SFNClient({});
+const sns = new SNSClient({});
+const s3 = new S3Client({});
+const logger = createLogger('reconcile');
+
+interface Undecided {
+  readonly paymentId: string;
+  readonly status: 'RECEIVED' | 'CHARGING' | 'PENDING';
+  readonly client?: string;
+  readonly idempotencyKey?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly requestBody?: string;
+}
+
+export interface ReconcileSummary {
+  checked: number;
+  settled: number;
+  declined: number;
+  failed: number;
+  started: number;
+  pending: number;
+}
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+const olderThan = (iso: string | undefined, now: number) => iso !== undefined && now - Date.parse(iso) > afterMs;
+
+export const handler = async (): Promise<ReconcileSummary> => {
+  const summary: ReconcileSummary = { checked: 0, settled: 0, declined: 0, failed: 0, started: 0, pending: 0 };
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page: ScanCommandOutput = await doc.send(
+      new ScanCommand({
+        TableName: table,
+        ConsistentRead: true,
+        FilterExpression: '#kind = :payment AND #status IN (:received, :charging, :pending)',
+        ProjectionExpression: 'paymentId, #status, #client, idempotencyKey, createdAt, updatedAt, requestBody',
+        ExpressionAttributeNames: { '#kind': 'kind', '#status': 'status', '#client': 'client' },
+        ExpressionAttributeValues: { ':payment': 'payment', ':received': 'RECEIVED', ':charging': 'CHARGING', ':pending': 'PENDING' },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of (page.Items ?? []) as Undecided[]) {
+      summary.checked++;
+      try {
+        const outcome = await reconcile(item, Date.now());
+        if (outcome === 'SETTLED') summary.settled++;
+        else if (outcome === 'DECLINED') summary.declined++;
+        else if (outcome === 'FAILED') summary.failed++;
+        else if (outcome === 'STARTED') summary.started++;
+        else if (outcome === 'PENDING') summary.pending++;
+      } catch (err) {
+        // One payment's trouble must not stop the others; the next run tries again.
+        summary.pending++;
+        logger.error('payment not reconciled', { paymentId: item.paymentId, error: (err as Error).name, message: (err as Error).message });
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  logger.info('reconciled', { ...summary });
+  return summary;
+};
+
+async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DECLINED' | 'FAILED' | 'STARTED' | 'PENDING' | 'SKIPPED'> {
+  if (item.status === 'RECEIVED') {
+    if (!olderThan(item.createdAt, now) || item.requestBody === undefined || item.client === undefined || item.idempotencyKey === undefined) return 'SKIPPED';
+    const input: ExecutionInput = { paymentId: item.paymentId, client: item.client, idempotencyKey: item.idempotencyKey, receivedAt: item.createdAt!, body: JSON.parse(item.requestBody) };
+    try {
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, name: item.paymentId, input: JSON.stringify(input) }));
+    } catch (err) {
+      if ((err as Error).name !== 'ExecutionAlreadyExists') throw err;
+      return 'SKIPPED';
+    }
+    logger.warn('execution started for a payment that had none', { paymentId: item.paymentId });
+    return 'STARTED';
+  }
+  if (item.status === 'CHARGING' && !olderThan(item.updatedAt, now)) return 'SKIPPED';
+  let found;
+  try {
+    found = await gateway.lookup(item.paymentId);
+  } catch (err) {
+    logger.warn('the gateway could not tell; payment stays PENDING', { paymentId: item.paymentId, error: (err as Error).name });
+    return 'PENDING';
+  }
+  if (found.outcome === 'not_found') {
+    if (!olderThan(item.createdAt, now)) return 'PENDING';
+    return (await decide(item, { status: 'FAILED', reason: 'not_charged', decidedAt: new Date(now).toISOString() })) ? 'FAILED' : 'SKIPPED';
+  }
+  const body = JSON.parse(item.requestBody ?? '{}') as { amount: number; currency: string; merchantId: string; customerId: string };
+  const outcome = {
+    paymentId: item.paymentId,
+    status: found.outcome === 'captured' ? ('SETTLED' as const) : ('DECLINED' as const),
+    reason: found.outcome === 'captured' ? 'approved' : found.reason,
+    chargeId: found.chargeId,
+    amount: body.amount,
+    currency: body.currency,
+    merchantId: body.merchantId,
+    customerId: body.customerId,
+    decidedAt: found.outcome === 'captured' ? found.capturedAt : new Date(now).toISOString(),
+  };
+  if (!(await decide(item, outcome))) return 'SKIPPED';
+  // As the workflow does after recording: notify, then archive the settlement record.
+  await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(outcome), MessageAttributes: { status: { DataType: 'String', StringValue: outcome.status } } }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: archiveBucket, Key: `${archivePrefix}${item.paymentId}.json`, Body: JSON.stringify(outcome), ContentType: 'application/json', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: archiveKeyArn }),
+  );
+  return outcome.status;
+}
+
+/** Records the decision if the payment is still as it was read; false when something else decided first. */
+async function decide(item: Undecided, d: { status: string; reason: string; decidedAt: string; chargeId?: string; amount?: number; currency?: string; merchantId?: string; customerId?: string }): Promise<boolean> {
+  const fields: Record<string, unknown> = { status: d.status, reason: d.reason, updatedAt: d.decidedAt, reconciledAt: new Date().toISOString() };
+  for (const k of ['chargeId', 'amount', 'currency', 'merchantId', 'customerId'] as const) if (d[k] !== undefined) fields[k] = d[k];
+  const keys = Object.keys(fields);
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { paymentId: item.paymentId },
+        UpdateExpression: `SET ${keys.map((k) => `#${k} = :${k}`).join(', ')}`,
+        ConditionExpression: '#status = :was',
+        ExpressionAttributeNames: Object.fromEntries(keys.map((k) => [`#${k}`, k])),
+        ExpressionAttributeValues: { ...Object.fromEntries(keys.map((k) => [`:${k}`, fields[k]])), ':was': item.status },
+      }),
+    );
+    logger.info('payment reconciled', { paymentId: item.paymentId, status: d.status, reason: d.reason });
+    return true;
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+    return false;
+  }
+}
