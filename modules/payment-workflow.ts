@@ -161,7 +161,8 @@ export class PaymentWorkflow extends Construct {
     reconcile.addToRolePolicy({ Sid: 'ReconcilePayments', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: dp.paymentsTable.arn });
     reconcile.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
     if (this.gatewaySecret) reconcile.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
-    if (this.sandboxTable) reconcile.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: this.sandboxTable.arn });
+    // Reconciliation only looks captures up, but it holds the same sandbox adapter as charge, which can also write them.
+    if (this.sandboxTable) reconcile.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
     reconcile.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
     reconcile.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/${archivePrefix}*` });
     reconcile.addToRolePolicy(kmsUse('DataKey'));

@@ -30,7 +30,7 @@ describe('handler calls: the table and the source agree', () => {
     const table = HANDLER_CALLS[handler].map((c) => `${c.sdk} ${c.command}`);
     // then both name the same commands, and each table entry names an action of the command's service
     expect([...new Set(sent)].sort()).toEqual([...new Set(table)].sort());
-    for (const call of HANDLER_CALLS[handler]) expect(call.action).toMatch(/^(dynamodb|secretsmanager|states):[A-Z][A-Za-z]+$/);
+    for (const call of HANDLER_CALLS[handler]) expect(call.action).toMatch(/^(dynamodb|secretsmanager|states|sns|s3):[A-Z][A-Za-z]+$/);
   });
 });
 
