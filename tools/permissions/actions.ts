@@ -605,6 +605,19 @@ const apigatewayRows: ActionRow[] = [
       // Access log settings and anything CreateStage does not take are applied by UpdateStage right after create.
       return { ...base, create: [...base.create!, call('apigateway:PATCH', apigw(r.region, path))] };
     }),
+  {
+    type: 'aws_api_gateway_rest_api_policy',
+    kind: 'resource',
+    certainty: 'documented',
+    basis: 'provider internal/service/apigateway/rest_api_policy.go (UpdateRestApi with a replace of /policy, GetRestApi to read it back, UpdateRestApi removing it on delete); Service Authorization Reference: a resource policy on an API is authorised as apigateway:UpdateRestApiPolicy as well as apigateway:PATCH on the restapi',
+    taggable: false,
+    attributes: (r) => ({ id: r.need('rest_api_id') }),
+    calls: (r) => {
+      const api = apigw(r.region, `/restapis/${r.need('rest_api_id')}`);
+      const write = [call('apigateway:PATCH', api), call('apigateway:UpdateRestApiPolicy', api)];
+      return { create: [...write, call('apigateway:GET', api)], read: [call('apigateway:GET', api)], update: write, delete: write };
+    },
+  },
   apigwRow('aws_api_gateway_method_settings', 'method_settings.go', false,
     (r) => ({ id: `${r.need('rest_api_id')}-${r.need('stage_name')}-${r.need('method_path')}` }),
     (r) => {
