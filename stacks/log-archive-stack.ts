@@ -10,7 +10,7 @@ import { AccountStack, type AccountStackProps } from './account-stack';
 export class LogArchiveStack extends AccountStack {
   constructor(scope: Construct, props: AccountStackProps) {
     super(scope, props);
-    new AccessRoles(this, 'access-roles', { manifest: this.manifest, accountId: this.spec.accountId }); // deploy/plan/audit roles of this account (issue 7)
+    new AccessRoles(this, 'access-roles', { manifest: this.manifest, accountId: this.spec.accountId }); // the deploy, plan and audit roles every stack of this account assumes; applied with access_role=bootstrap
     new LogArchive(this, 'archive', { manifest: this.manifest });
   }
 }

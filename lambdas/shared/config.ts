@@ -1,6 +1,6 @@
 /**
  * Configuration from the environment, read at module scope so a missing variable fails
- * the cold start with its name instead of the first payment (style guide, F-16).
+ * the cold start with its name instead of the first payment (F-16).
  */
 import { ConfigurationError } from './errors';
 

@@ -1,5 +1,5 @@
 /**
- * The payments table (issue 3 creates it; this module defines what the workflow writes).
+ * The payments table (the workload's data plane creates it; this module defines what the workflow writes).
  *
  * Key schema: partition key `paymentId` (S), no sort key. Two kinds of item:
  *

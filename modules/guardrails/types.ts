@@ -58,7 +58,7 @@ export interface Rule {
   readonly id: string;
   /** One line: what the rule demands. */
   readonly description: string;
-  /** F-ids of FAILURE-CATALOG the rule prevents. */
+  /** Ids of the failure modes the rule prevents, as defined in docs/failure-modes.md. */
   readonly failures: readonly string[];
   /** Resource types (or `provider.aws`) the rule inspects. */
   readonly appliesTo: readonly string[];

@@ -10,7 +10,7 @@ import { exampleManifest, parseManifest, synthManifest, type Synthesized, type T
 import { otherOrganisation } from '../support/manifests';
 import { manifestArb } from '../support/arbitraries';
 
-/** The stacks a manifest calls for, read straight from the issue's contract. */
+/** The stacks a manifest calls for, written out independently of stacks/topology.ts (the README's "Stacks" table). */
 function expectedStacks(m: Manifest): Map<string, string> {
   const out = new Map<string, string>([
     [`deployment-${m.deployment.region}`, m.deployment.accountId],

@@ -5,7 +5,7 @@
  *
  * The git-repository tests copy this file into their temporary repository (it imports
  * nothing but provider classes), so their scenarios do not depend on the stacks' own
- * content, which other issues are still building.
+ * content, which changes as the project grows.
  */
 import type { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';

@@ -1,5 +1,5 @@
 /**
- * "Done when" of the review issue, end to end: in a git repository built from this one,
+ * Plan review end to end: in a git repository built from this one,
  * each scenario is a commit, and `npm run review -- --base HEAD~1` (the real tool: it
  * extracts the base commit, synthesizes both sides with their own code and their own
  * manifest file) must show it as the change it is.
