@@ -1,4 +1,4 @@
-/** The synthesized payments API. */
+/** The synthesized payments API: the contract its clients rely on. */
 import { apiClientsOf, type Workload } from '../../accounts/schema';
 import { REJECT_REASONS } from '../../lambdas/shared/payment';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
