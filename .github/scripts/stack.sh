@@ -41,7 +41,24 @@ show() {
   fi
 }
 
-terraform -chdir="$dir" init -input=false -no-color
+# State Terraform could not write back (errored.tfstate) holds secrets in cleartext: it goes to the
+# state bucket, beside the stack's state and under its encryption and access rules, never to an
+# artifact. Recover it with `terraform state push` (README, "CI").
+keep_errored_state() {
+  local file="$dir/errored.tfstate"
+  [ -f "$file" ] || return 0
+  local bucket key
+  bucket=$(jq -r '.terraform.backend.s3.bucket' "$dir/cdk.tf.json")
+  key="$(dirname "$(jq -r '.terraform.backend.s3.key' "$dir/cdk.tf.json")")/errored/${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}.tfstate"
+  aws s3 cp --only-show-errors "$file" "s3://$bucket/$key"
+  echo "::error::$stack: Terraform could not save its state; it is in s3://$bucket/$key (terraform state push it)"
+}
+
+if ! terraform -chdir="$dir" init -input=false -no-color; then
+  # A read-only plan records its failure, so a report (drift, pull request) lists it and goes on.
+  [ "$cmd" = plan-readonly ] && npm run -s ci -- record --results "$ci/results" --stack "$stack" --failed
+  exit 1
+fi
 
 case "$cmd" in
   plan-readonly)
@@ -60,7 +77,7 @@ case "$cmd" in
       0) echo "$stack: no changes" ;;
       2)
         show "$stack (applied)"
-        terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan
+        terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan || { keep_errored_state; exit 1; }
         ;;
       *) exit "$code" ;;
     esac
@@ -68,7 +85,7 @@ case "$cmd" in
   destroy)
     terraform -chdir="$dir" plan -destroy -input=false -no-color -lock-timeout="$lock_timeout" -out=tfplan
     show "$stack (destroyed)"
-    terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan
+    terraform -chdir="$dir" apply -input=false -no-color -lock-timeout="$lock_timeout" tfplan || { keep_errored_state; exit 1; }
     ;;
   *)
     echo "usage: stack.sh plan-readonly|apply|destroy <stack> <ci-dir> [<synth-dir>]" >&2
