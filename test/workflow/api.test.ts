@@ -10,7 +10,7 @@ const stack = synth.stacks.get('payments-dev-eu-west-1') as TfJson;
 const all = (type: string) => resourcesOf(stack, type).map(([, r]) => r);
 
 describe('payments API', () => {
-  test('POST /payments is IAM-authorized, needs an API key, validates the body against the model and requires Idempotency-Key', () => {
+  test('F-18: POST /payments is IAM-authorized, needs an API key, validates the body against the model and requires Idempotency-Key', () => {
     const post = all('aws_api_gateway_method').find((m) => m.http_method === 'POST')!;
     expect(post).toMatchObject({ authorization: 'AWS_IAM', api_key_required: true, request_parameters: { 'method.request.header.Idempotency-Key': true } });
     expect(post.request_validator_id).toMatch(/aws_api_gateway_request_validator/);
@@ -49,7 +49,7 @@ describe('payments API', () => {
     }
   });
 
-  test('each client has its own API key in its own usage plan, throttled by its manifest limits (50/100 where it sets none)', () => {
+  test('F-18: each client has its own API key in its own usage plan, throttled by its manifest limits (50/100 where it sets none)', () => {
     const clients = apiClientsOf(synth.manifest.workloads[0]!);
     const plans = all('aws_api_gateway_usage_plan');
     const keys = all('aws_api_gateway_api_key');

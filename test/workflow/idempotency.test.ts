@@ -94,7 +94,7 @@ describe('same key, different payload: 422 idempotency_key_reused', () => {
     expect(await local.charges(first!.paymentId!)).toBe(1);
   });
 
-  test('given 20 different payloads with one key sent at once, then one payment, one execution, one charge and 19 answers 422', async () => {
+  test('F-08: given 20 different payloads with one key sent at once, then one payment, one execution, one charge and 19 answers 422', async () => {
     const idempotencyKey = key('race');
     const results = await local.simulate(Array.from({ length: 20 }, (_, i) => ({ idempotencyKey, body: valid({ amount: 100 + i }) })));
     const accepted = results.filter((r) => r.statusCode === 202);
@@ -222,7 +222,7 @@ describe('a replay never charges again, in another region or later', () => {
     await primary?.stop();
   });
 
-  test('given one key sent to two regions that share the payments table, then one payment, one execution and one charge', async () => {
+  test('F-08: given one key sent to two regions that share the payments table, then one payment, one execution and one charge', async () => {
     const idempotencyKey = key('regions');
     const body = valid({ currency: w.payments.currencies[0] });
     const [here] = await primary.simulate([{ idempotencyKey, body }]);
@@ -232,7 +232,7 @@ describe('a replay never charges again, in another region or later', () => {
     expect(replica.executions.has(here!.paymentId!)).toBe(false);
   });
 
-  test('given a settled payment, when an execution for it runs in the other region (a reused name, a late start), then its claim fails: no charge, the record untouched', async () => {
+  test('F-08: given a settled payment, when an execution for it runs in the other region (a reused name, a late start), then its claim fails: no charge, the record untouched', async () => {
     const [done] = await primary.simulate([{ idempotencyKey: key('late'), body: valid({ currency: w.payments.currencies[0] }) }]);
     const paymentId = done!.paymentId!;
     const before = await primary.record(paymentId);
