@@ -99,8 +99,15 @@ export function ciTrustConditions(trust: CiTrust): Record<string, string> {
 
 export interface GithubOidcProps {
   readonly manifest: Manifest;
-  /** @default 3600 — seconds a CI session may last */
+  /** @default 3600 — seconds a read-only CI session (plan, preview, drift) may last */
   readonly sessionSeconds?: number;
+  /**
+   * @default 14400 — seconds an apply role's session may last. A stage job plans and applies
+   * wave after wave (a global-table replica alone takes many minutes), and the S3 backend writes
+   * the last state with the job's own credentials, so they must outlast the job; the deploy
+   * workflow asks for this duration (`role-duration-seconds`).
+   */
+  readonly applySessionSeconds?: number;
 }
 
 export interface CiRoleProps {
@@ -169,15 +176,18 @@ export class GithubOidc extends Construct {
     super(scope, id);
     const naming = new Naming(props.manifest);
     const sessionSeconds = props.sessionSeconds ?? 3600;
-    if (sessionSeconds < 3600 || sessionSeconds > 43200) throw new Error(`GithubOidc ${id}: sessionSeconds must be 3600..43200`);
+    const applySessionSeconds = props.applySessionSeconds ?? 14_400;
+    for (const [name, value] of [['sessionSeconds', sessionSeconds], ['applySessionSeconds', applySessionSeconds]] as const) {
+      if (value < 3600 || value > 43200) throw new Error(`GithubOidc ${id}: ${name} must be 3600..43200`);
+    }
     // AWS validates GitHub's certificate itself; thumbprints are no longer needed for this issuer.
     this.provider = new IamOpenidConnectProvider(this, 'provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIdList: [GITHUB_AUDIENCE] });
     const trusts = ciTrusts(props.manifest);
-    const role = (purpose: CiRolePurpose) => new CiRole(this, purpose, { naming, purpose, provider: this.provider, trust: trusts[purpose], sessionSeconds });
+    const role = (purpose: CiRolePurpose, seconds = sessionSeconds) => new CiRole(this, purpose, { naming, purpose, provider: this.provider, trust: trusts[purpose], sessionSeconds: seconds });
     this.plan = role('ci-plan');
     this.preview = role('ci-preview');
     this.drift = role('ci-drift');
-    this.apply = Object.fromEntries(DEPLOY_STAGES.map((s) => [s, role(ciApplyPurpose(s))])) as Record<DeployStage, CiRole>;
+    this.apply = Object.fromEntries(DEPLOY_STAGES.map((s) => [s, role(ciApplyPurpose(s), applySessionSeconds)])) as Record<DeployStage, CiRole>;
   }
 
   /** The read-only roles, which plan with each account's plan role. */

@@ -151,6 +151,11 @@ describe('the workflows run what `npm run ci` decides', () => {
       const creds = wf.jobs[`deploy-${stage}`]!.steps!.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
       expect(creds.with?.['role-duration-seconds']).toBe(14400);
     }
+    const deployment = synthManifest(exampleManifest()).stacks.get(`deployment-${exampleManifest().deployment.region}`)!;
+    const roles = Object.values(deployment.resource!.aws_iam_role!) as { name: string; max_session_duration: number }[];
+    for (const stage of ['shared', 'nonprod', 'prod']) {
+      expect(roles.find((r) => r.name.endsWith(`-ci-apply-${stage}`))!.max_session_duration).toBeGreaterThanOrEqual(14400);
+    }
   });
 
   test('given the drift workflow, then it plans every applied stack read-only, reports "would change" apart from "failed to plan" and keeps one issue', () => {
