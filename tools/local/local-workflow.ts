@@ -27,7 +27,6 @@
  * gateway (the card network, which has no local implementation) is replaced by the
  * sandbox gateway, said on stderr.
  */
-import './promise-with-resolvers';
 import { DynamoDBClient, CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
