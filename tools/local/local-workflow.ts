@@ -34,9 +34,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { unzipSync } from 'fflate';
 import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
 import { tasksOf, type StateMachineDefinition } from '../../modules/asl';
-import { readZip } from '../../modules/deterministic-zip';
 import { buildApp } from '../../stacks/app';
 import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
@@ -273,7 +273,7 @@ export class LocalWorkflow {
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
       const dir = join(this.workdir, id);
       mkdirSync(dir, { recursive: true });
-      for (const entry of readZip(zip)) writeFileSync(join(dir, entry.name), entry.data);
+      for (const [name, data] of Object.entries(unzipSync(zip))) writeFileSync(join(dir, name), data);
       const [file, exportName] = String(cfg.handler).split('.');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(join(dir, `${file}.js`)) as Record<string, Handler>;
