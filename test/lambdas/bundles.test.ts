@@ -5,7 +5,8 @@
  * no node_modules to fall back on. A bundle that needs anything it does not contain fails here.
  * F-26: bundling is deterministic.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,31 @@ describe('bundles as the Lambda runtime loads them', () => {
     for (const name of ['submit', 'status']) {
       expect([name, loadAndCall(dirs.get(name)!, stranger)]).toEqual([name, { loaded: true, result: expect.objectContaining({ statusCode: 403 }) }]);
     }
+  });
+
+  test('given tracing is on as in Lambda, when the status bundle reads a payment, then its DynamoDB call reaches the X-Ray daemon as a subsegment', async () => {
+    const daemon = createSocket('udp4');
+    const received: string[] = [];
+    daemon.on('message', (m) => received.push(m.toString()));
+    await new Promise<void>((done) => daemon.bind(0, '127.0.0.1', done));
+    const lambda = {
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: dirs.get('status')!,
+      AWS_LAMBDA_FUNCTION_NAME: 'status',
+      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const event = { requestContext: { identity: { userArn: 'arn:aws:iam::200000000001:user/client', accountId: '200000000001' } }, pathParameters: { paymentId: `pay_${'0'.repeat(32)}` } };
+    const script = `require(${JSON.stringify(join(dirs.get('status')!, 'index.js'))}).handler(${JSON.stringify(event)}).catch(() => undefined);`;
+    await new Promise((done) => execFile(process.execPath, ['-e', script], { env: { ...env, ...lambda } }, done));
+    await new Promise((settle) => setTimeout(settle, 100));
+    daemon.close();
+    const subsegments = received.map((datagram) => JSON.parse(datagram.split('\n')[1]));
+    expect(subsegments).toContainEqual(expect.objectContaining({ type: 'subsegment', namespace: 'aws', name: 'DynamoDB', aws: expect.objectContaining({ operation: 'GetItem', table_name: env.PAYMENTS_TABLE }) }));
   });
 
   test('F-16: a missing environment variable fails the cold start, naming it', () => {
