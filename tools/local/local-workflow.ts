@@ -275,7 +275,7 @@ export class LocalWorkflow {
       mkdirSync(dir, { recursive: true });
       for (const [name, data] of Object.entries(unzipSync(zip))) writeFileSync(join(dir, name), data);
       const [file, exportName] = String(cfg.handler).split('.');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's path is known only at run time
       const mod = require(join(dir, `${file}.js`)) as Record<string, Handler>;
       this.handlers.set(String(cfg.function_name), mod[exportName]);
       functionsByArn.set(resolveRef(`\${aws_lambda_function.${id}.arn}`), String(cfg.function_name));
