@@ -37,7 +37,7 @@ export function readRawManifest(file: string): unknown {
   if (ext === '.ts' || ext === '.js' || ext === '.cjs' || ext === '.mts') {
     let mod: Record<string, unknown>;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
       mod = require(file) as Record<string, unknown>;
     } catch (err) {
       throw new ManifestError(shown, [{ path: '(file)', message: `could not be loaded: ${(err as Error).message.split('\n')[0]}` }]);

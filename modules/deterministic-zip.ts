@@ -1,10 +1,17 @@
 /**
- * A minimal, deterministic ZIP writer and reader (F-26): entries sorted by name, a fixed
+ * A minimal, deterministic ZIP writer (F-26): entries sorted by name, a fixed
  * modification time (1980-01-01 00:00, the earliest DOS time), fixed permissions (0644)
  * and a fixed deflate level, so the same files always give the same bytes and the same
  * `source_code_hash` — an unchanged function never shows in a plan.
+ *
+ * Written here rather than taken from a zip library because every byte is the point: a
+ * library chooses the timestamp, the "made by" system, extra fields and entry order, and
+ * any of its defaults may change with its next version, which would give every function a
+ * new hash (and a redeploy) on the same code, or different bytes on another machine. These
+ * few lines pin each field. Reading is left to a maintained library (the tests unpack the
+ * bundles with fflate, as the Lambda service would with any reader).
  */
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   readonly name: string;
@@ -61,27 +68,4 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
   end.writeUInt32LE(centralSize, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, ...centrals, end]);
-}
-
-/** Reads a ZIP written by any tool (stored or deflated entries) — what the Lambda service does with the package. */
-export function readZip(zip: Buffer): ZipEntry[] {
-  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (endAt < 0) throw new Error('not a zip file: no end of central directory');
-  const count = zip.readUInt16LE(endAt + 10);
-  let at = zip.readUInt32LE(endAt + 16);
-  const out: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLen = zip.readUInt16LE(at + 28);
-    const extraLen = zip.readUInt16LE(at + 30);
-    const commentLen = zip.readUInt16LE(at + 32);
-    const localAt = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLen);
-    const dataAt = localAt + 30 + zip.readUInt16LE(localAt + 26) + zip.readUInt16LE(localAt + 28);
-    const raw = zip.subarray(dataAt, dataAt + size);
-    out.push({ name, data: method === 0 ? Buffer.from(raw) : inflateRawSync(raw) });
-    at += 46 + nameLen + extraLen + commentLen;
-  }
-  return out;
 }

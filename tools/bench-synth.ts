@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ManifestInput } from '../accounts/schema';
+import { loadManifest } from '../accounts/load';
 import { REGION_NAMES } from '../accounts/regions';
+import { planStacks } from '../stacks/topology';
 import { flag } from './cli';
 
 const ROOT = resolve(__dirname, '..');
@@ -62,10 +64,6 @@ function main(): void {
   try {
     const cases: { label: string; file?: string; stacks: number }[] = [];
     // example manifest: count its stacks from the topology
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { planStacks } = require('../stacks/topology') as typeof import('../stacks/topology');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { loadManifest } = require('../accounts/load') as typeof import('../accounts/load');
     cases.push({ label: 'example manifest', stacks: planStacks(loadManifest().manifest).length });
     for (const n of [10, 25, 50]) {
       const file = join(dir, `generated-${n}.json`);

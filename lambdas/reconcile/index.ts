@@ -24,6 +24,7 @@ import { documentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/config';
 import { gatewayFromEnv } from '../shared/gateway-config';
 import { createLogger } from '../shared/logger';
+import { tracer } from '../shared/tracer';
 import type { ExecutionInput } from '../shared/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
@@ -35,9 +36,9 @@ const archiveKeyArn = requireEnv('ARCHIVE_KEY_ARN');
 const afterMs = requireIntEnv('RECONCILE_AFTER_SECONDS') * 1000;
 const gateway = gatewayFromEnv();
 const doc = documentClient();
-const sfn = new SFNClient({});
-const sns = new SNSClient({});
-const s3 = new S3Client({});
+const sfn = tracer.captureAWSv3Client(new SFNClient({}));
+const sns = tracer.captureAWSv3Client(new SNSClient({}));
+const s3 = tracer.captureAWSv3Client(new S3Client({}));
 const logger = createLogger('reconcile');
 
 interface Undecided {

@@ -12,6 +12,7 @@ import { documentClient } from './clients';
 import { optionalIntEnv, requireEnv } from './config';
 import { ConfigurationError } from './errors';
 import { liveLookupTransport, liveTransport, PaymentGateway, SandboxGateway } from './gateway';
+import { tracer } from './tracer';
 
 /** What the adapter presents to the built-in sandbox, which checks only that one is presented. */
 const SANDBOX_CREDENTIAL = 'sandbox';
@@ -26,7 +27,7 @@ export function gatewayFromEnv(): PaymentGateway {
   if (mode !== 'live') throw new ConfigurationError(`environment variable GATEWAY_MODE must be sandbox or live, got ${JSON.stringify(mode)}`);
   const secretArn = requireEnv('GATEWAY_SECRET_ARN');
   const endpoint = requireEnv('GATEWAY_ENDPOINT');
-  const secrets = new SecretsManagerClient({});
+  const secrets = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   const credential = async (): Promise<string> => {
     const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
     const raw = out.SecretString ?? '';

@@ -26,6 +26,7 @@ import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
 import { createLogger } from '../shared/logger';
+import { tracer } from '../shared/tracer';
 import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, requestFingerprint, storableRequest, type ExecutionInput, type PaymentStatus, type RejectReason } from '../shared/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
@@ -33,7 +34,7 @@ const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
 const clients = apiClientsFromEnv();
 const allowedOrigin = process.env.ALLOWED_ORIGIN || '*';
 const doc = documentClient();
-const sfn = new SFNClient({});
+const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 const logger = createLogger('submit');
 
 const refuse = (statusCode: 400 | 422, reason: RejectReason, message: string): APIGatewayProxyResult => json(statusCode, { status: 'REJECTED', reason, message }, allowedOrigin);

@@ -5,11 +5,13 @@
  * no node_modules to fall back on. A bundle that needs anything it does not contain fails here.
  * F-26: bundling is deterministic.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createZip, readZip } from '../../modules/deterministic-zip';
+import { unzipSync } from 'fflate';
+import { createZip } from '../../modules/deterministic-zip';
 import { HANDLERS, bundleHandler } from '../../modules/lambda-bundle';
 
 const env = {
@@ -50,14 +52,14 @@ describe('bundles as the Lambda runtime loads them', () => {
   beforeAll(() => {
     for (const name of HANDLERS) {
       const dir = mkdtempSync(join(tmpdir(), `bundle-${name}-`));
-      for (const e of readZip(readFileSync(bundleHandler(name).zipPath))) writeFileSync(join(dir, e.name), e.data);
+      for (const [file, data] of Object.entries(unzipSync(readFileSync(bundleHandler(name).zipPath)))) writeFileSync(join(dir, file), data);
       dirs.set(name, dir);
     }
   });
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   test.each(HANDLERS)('F-16: %s loads from its zip alone and exports handler', (name) => {
-    expect(readZip(readFileSync(bundleHandler(name).zipPath)).map((e) => e.name)).toEqual(['index.js']);
+    expect(Object.keys(unzipSync(readFileSync(bundleHandler(name).zipPath)))).toEqual(['index.js']);
     expect(loadAndCall(dirs.get(name)!, null)).toEqual({ loaded: true });
   });
 
@@ -74,6 +76,31 @@ describe('bundles as the Lambda runtime loads them', () => {
     }
   });
 
+  test('given tracing is on as in Lambda, when the status bundle reads a payment, then its DynamoDB call reaches the X-Ray daemon as a subsegment', async () => {
+    const daemon = createSocket('udp4');
+    const received: string[] = [];
+    daemon.on('message', (m) => received.push(m.toString()));
+    await new Promise<void>((done) => daemon.bind(0, '127.0.0.1', done));
+    const lambda = {
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: dirs.get('status')!,
+      AWS_LAMBDA_FUNCTION_NAME: 'status',
+      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+      AWS_MAX_ATTEMPTS: '1',
+    };
+    const event = { requestContext: { identity: { userArn: 'arn:aws:iam::200000000001:user/client', accountId: '200000000001' } }, pathParameters: { paymentId: `pay_${'0'.repeat(32)}` } };
+    const script = `require(${JSON.stringify(join(dirs.get('status')!, 'index.js'))}).handler(${JSON.stringify(event)}).catch(() => undefined);`;
+    await new Promise((done) => execFile(process.execPath, ['-e', script], { env: { ...env, ...lambda } }, done));
+    await new Promise((settle) => setTimeout(settle, 100));
+    daemon.close();
+    const subsegments = received.map((datagram) => JSON.parse(datagram.split('\n')[1]));
+    expect(subsegments).toContainEqual(expect.objectContaining({ type: 'subsegment', namespace: 'aws', name: 'DynamoDB', aws: expect.objectContaining({ operation: 'GetItem', table_name: env.PAYMENTS_TABLE }) }));
+  });
+
   test('F-16: a missing environment variable fails the cold start, naming it', () => {
     const script = `try { require(${JSON.stringify(join(dirs.get('fraud')!, 'index.js'))}); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
     const { PAYMENTS_TABLE: _omit, ...rest } = env;
@@ -87,7 +114,14 @@ describe('F-26: deterministic packages', () => {
     const a = createZip([{ name: 'b.js', data: Buffer.from('b') }, { name: 'a.js', data: Buffer.from('a') }]);
     const b = createZip([{ name: 'a.js', data: Buffer.from('a') }, { name: 'b.js', data: Buffer.from('b') }]);
     expect(a.equals(b)).toBe(true);
-    expect(readZip(a).map((e) => [e.name, e.data.toString()])).toEqual([['a.js', 'a'], ['b.js', 'b']]);
+    expect(Object.entries(unzipSync(a)).map(([name, data]) => [name, Buffer.from(data).toString()])).toEqual([['a.js', 'a'], ['b.js', 'b']]);
+  });
+
+  test.each(HANDLERS)('given the %s bundle, when a zip library reads its zip, then it holds exactly the script esbuild wrote', (name) => {
+    const bundle = bundleHandler(name);
+    const entries = unzipSync(readFileSync(bundle.zipPath));
+    expect(Object.keys(entries)).toEqual(['index.js']);
+    expect(Buffer.from(entries['index.js']).equals(readFileSync(bundle.scriptPath))).toBe(true);
   });
 
   test('bundling a handler in a fresh process gives the same hash as in this one', () => {

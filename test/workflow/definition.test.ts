@@ -5,7 +5,7 @@
 import { exampleManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/asl';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type declarations
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
 
 const synth = synthManifest(exampleManifest());

@@ -27,7 +27,6 @@
  * gateway (the card network, which has no local implementation) is replaced by the
  * sandbox gateway, said on stderr.
  */
-import './promise-with-resolvers';
 import { DynamoDBClient, CreateTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,9 +34,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { unzipSync } from 'fflate';
 import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
 import { tasksOf, type StateMachineDefinition } from '../../modules/asl';
-import { readZip } from '../../modules/deterministic-zip';
 import { buildApp } from '../../stacks/app';
 import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
@@ -274,9 +273,9 @@ export class LocalWorkflow {
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
       const dir = join(this.workdir, id);
       mkdirSync(dir, { recursive: true });
-      for (const entry of readZip(zip)) writeFileSync(join(dir, entry.name), entry.data);
+      for (const [name, data] of Object.entries(unzipSync(zip))) writeFileSync(join(dir, name), data);
       const [file, exportName] = String(cfg.handler).split('.');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle's path is known only at run time
       const mod = require(join(dir, `${file}.js`)) as Record<string, Handler>;
       this.handlers.set(String(cfg.function_name), mod[exportName]);
       functionsByArn.set(resolveRef(`\${aws_lambda_function.${id}.arn}`), String(cfg.function_name));

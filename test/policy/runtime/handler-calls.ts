@@ -53,7 +53,7 @@ export function libraryCalls(sdk: string, command: string, env: string): Handler
 }
 
 /** Packages handlers import that make no AWS call of their own. */
-const QUIET_PACKAGES = [/^@aws-lambda-powertools\/(logger|metrics|commons)(\/|$)/, /^@aws-lambda-powertools\/idempotency(\/(cache|middleware|types|persistence))?$/, /^aws-lambda$/, /^node:/];
+const QUIET_PACKAGES = [/^@aws-lambda-powertools\/(logger|metrics|tracer|commons)(\/|$)/, /^@aws-lambda-powertools\/idempotency(\/(cache|middleware|types|persistence))?$/, /^aws-lambda$/, /^node:/];
 
 /** Document-client commands and the action each is authorised as (a transaction: one entry per item action it holds). */
 const DOCUMENT_COMMANDS = {
