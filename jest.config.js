@@ -11,4 +11,9 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // Suites run in worker processes, replaced once one holds more than 1.5 GB after a suite: the
+  // synth-heavy suites (hundreds of stacks) would otherwise accumulate in one process until V8
+  // spends its time collecting garbage. Two workers, as the machines have two cores.
+  maxWorkers: 2,
+  workerIdleMemoryLimit: '1536MB',
 };
