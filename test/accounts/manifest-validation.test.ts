@@ -20,7 +20,6 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Deliberately untyped: these cases write what the types would reject, as a JSON manifest can.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the variants break the manifest's types on purpose
 type Mutable = any;
 function variant(edit: (m: Mutable) => void): Mutable {
   const m = structuredClone(otherOrganisation()) as Mutable;
