@@ -7,11 +7,11 @@
 import { Construct } from 'constructs';
 import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import type { Workload } from '../accounts/schema';
-import { AlarmTopic, WorkloadAlarms } from '../modules/alarms';
-import { replicationRoutes } from '../modules/archive-replication';
-import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/naming';
-import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/payment-workflow';
-import { WorkloadDataPlane } from '../modules/workload-data-plane';
+import { AlarmTopic, WorkloadAlarms } from '../modules/observability';
+import { replicationRoutes } from '../modules/data/archive-replication';
+import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/core/naming';
+import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/workflow/payment-workflow';
+import { WorkloadDataPlane } from '../modules/data/workload-data-plane';
 import { AccountStack, workloadOf, type AccountStackProps } from './account-stack';
 
 export class PaymentsStack extends AccountStack {

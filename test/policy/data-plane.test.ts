@@ -6,7 +6,7 @@
  * well-formed ARNs of the same key in the same region. Every context key is given.
  */
 import type { Manifest, Workload } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { exampleManifest, parseManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { otherOrganisation } from '../support/manifests';

@@ -13,7 +13,7 @@
  * - the failure recorder's own failures land in the dead-letter queue.
  */
 import type { Manifest, Workload } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';

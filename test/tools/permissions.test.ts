@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { generatedManifest } from '../../tools/bench-synth';
 import { ACTION_TABLE } from '../../tools/permissions/actions';
 import { checkPermissions, formatFindings, main, type CheckResult, type Evaluation } from '../../tools/permissions/check';

@@ -3,7 +3,7 @@
  * Task bounded by a timeout and guarded by Retry and Catch, retries only where they are safe.
  */
 import { exampleManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
-import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/asl';
+import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
