@@ -7,7 +7,7 @@
  *
  * Payments table: partition key `paymentId` (S) serves the workflow and
  * `GET /payments/{paymentId}`; no secondary index is needed (item schema in
- * lambdas/shared/records.ts; the velocity items expire through TTL on `expiresAt`).
+ * contract/records.ts; the velocity items expire through TTL on `expiresAt`).
  * Idempotency lives in the payments table itself (one record per client and key, see
  * lambdas/submit): there is no separate idempotency table.
  */

@@ -41,7 +41,7 @@ import {
   CUSTOMER_ID_PATTERN,
   MAX_DESCRIPTION_LENGTH,
   MERCHANT_ID_PATTERN,
-} from '../../lambdas/shared/payment';
+} from '../../contract/payment';
 import { policyDocument, type PolicyStatement } from '../core/iam-document';
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from '../core/naming';
@@ -67,7 +67,7 @@ export interface PaymentApiProps {
   readonly logRetentionDays?: number;
 }
 
-/** The body model: the same rules the validate task enforces (lambdas/shared/payment.ts). */
+/** The body model: the same rules the validate task enforces (contract/payment.ts). */
 export function paymentRequestSchema(workload: Workload): Record<string, unknown> {
   return {
     $schema: 'http://json-schema.org/draft-04/schema#',

@@ -30,8 +30,8 @@
  * failure handler through EventBridge (F-06). Every write is conditional on the record not
  * being terminal (F-10) and names `status`/`reason` through ExpressionAttributeNames (F-09).
  */
-import { NOT_TERMINAL_CONDITION, NOT_TERMINAL_VALUES } from '../../lambdas/shared/records';
-import { TRANSIENT_GATEWAY_ERRORS, UNKNOWN_OUTCOME_ERRORS } from '../../lambdas/shared/errors';
+import { NOT_TERMINAL_CONDITION, NOT_TERMINAL_VALUES } from '../../contract/records';
+import { TRANSIENT_GATEWAY_ERRORS, UNKNOWN_OUTCOME_ERRORS } from '../../contract/errors';
 import type { Catcher, Json, Retrier, State, StateMachineDefinition, TaskState } from './asl';
 
 export interface PaymentDefinitionProps {

@@ -25,7 +25,7 @@ import { PaymentStateMachine } from './payment-state-machine';
 
 /** What the workflow needs from the data plane (issue 3's constructs satisfy it). */
 export interface WorkflowDataPlane {
-  /** Payments table: partition key `paymentId` (S); schema in lambdas/shared/records.ts. */
+  /** Payments table: partition key `paymentId` (S); schema in contract/records.ts. */
   readonly paymentsTable: { readonly name: string; readonly arn: string };
   /** Archive bucket of this region: settlements are written under `settlements/<workload>/`. */
   readonly archiveBucket: { readonly name: string; readonly arn: string };

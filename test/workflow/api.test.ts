@@ -1,6 +1,6 @@
 /** The synthesized payments API. */
 import { apiClientsOf, type Workload } from '../../accounts/schema';
-import { REJECT_REASONS } from '../../lambdas/shared/payment';
+import { REJECT_REASONS } from '../../contract/payment';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';

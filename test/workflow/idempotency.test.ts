@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { paymentIdFor, requestFingerprint } from '../../lambdas/shared/payment';
+import { paymentIdFor, requestFingerprint } from '../../contract/payment';
 import { apiClientsOf } from '../../accounts/schema';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
 import { exampleManifest, parseManifest } from '../support/synth';

@@ -39,7 +39,7 @@ import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } fro
 import { tasksOf, type StateMachineDefinition } from '../../modules/workflow/asl';
 import { readZip } from '../../modules/workflow/deterministic-zip';
 import { buildApp } from '../../stacks/app';
-import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
+import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
 
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */

@@ -2,7 +2,7 @@
  * Money is an integer number of minor units plus an ISO 4217 code, end to end (F-07):
  * never a float, never a string with a decimal point. `1250` USD is 12.50 USD.
  */
-import { ISO_4217, isCurrencyCode, type CurrencyCode } from '../../accounts/currencies';
+import { ISO_4217, isCurrencyCode, type CurrencyCode } from './currencies';
 
 export type { CurrencyCode };
 export { isCurrencyCode };
