@@ -31,14 +31,38 @@ export function policyDocument(statements: readonly PolicyStatement[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
+/**
+ * The statements of one identity policy, rendered once at synth. Grants of several resources
+ * often share a statement (every grant that touches the data key adds to `DataKey`): a
+ * statement whose Sid is already present is merged into it, never duplicated, and only where
+ * the union grants nothing more than the two statements did — the same resources (actions
+ * are united) or the same actions (resources are united), with the same effect and conditions.
+ */
 export class LazyPolicy {
   private readonly statements: PolicyStatement[] = [];
   add(...statements: PolicyStatement[]): void {
-    this.statements.push(...statements);
+    for (const s of statements) {
+      const at = s.Sid === undefined ? -1 : this.statements.findIndex((t) => t.Sid === s.Sid);
+      if (at < 0) this.statements.push(s);
+      else this.statements[at] = mergeStatements(this.statements[at]!, s);
+    }
   }
   get json(): string {
     return Lazy.stringValue({ produce: () => policyDocument(this.statements) });
   }
+}
+
+const asList = (v: string | readonly string[] | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : [...v]);
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+const union = (a: readonly string[], b: readonly string[]) => [...a, ...b.filter((x) => !a.includes(x))];
+
+/** Two statements with one Sid as one, if that grants exactly what both did; otherwise an error naming the Sid. */
+export function mergeStatements(a: PolicyStatement, b: PolicyStatement): PolicyStatement {
+  const sameFrame = a.Effect === b.Effect && JSON.stringify(a.Principal) === JSON.stringify(b.Principal) && JSON.stringify(a.Condition) === JSON.stringify(b.Condition);
+  const [aa, ba, ar, br] = [asList(a.Action), asList(b.Action), asList(a.Resource), asList(b.Resource)];
+  if (sameFrame && sameSet(ar, br)) return { ...a, Action: union(aa, ba) };
+  if (sameFrame && sameSet(aa, ba)) return { ...a, Resource: union(ar, br) };
+  throw new Error(`policy statement ${a.Sid}: added twice with different actions, resources or conditions; give the second its own Sid`);
 }
 
 /**
