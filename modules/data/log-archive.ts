@@ -122,7 +122,7 @@ export class LogArchive extends Construct {
       accountId,
       // Kept as long as the longest retention any workload asks for.
       retentionDays: Math.max(2555, ...m.workloads.map((w) => w.archiveRetentionDays)),
-      grants,
     });
+    this.archive.addToResourcePolicy(...grants);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The Terraform state bucket of the deployment account (F-15): versioned (every state
- * write is recoverable), encrypted with its own customer-managed key whose alias is
+ * write is recoverable, a `HardenedBucket`), encrypted with its own customer-managed key whose alias is
  * `naming.keyAlias('tfstate')` (the alias every stack's S3 backend names), TLS-only,
  * public access blocked, object ownership enforced. Locking is S3-native (`use_lockfile`:
  * a `<key>.tflock` object next to the state), so there is no DynamoDB lock table.
@@ -22,16 +22,12 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { Manifest } from '../../accounts/schema';
 import { policy } from '../access/access-policies';
 import type { PolicyStatement } from '../core/iam-document';
 import { Naming } from '../core/naming';
+import { HardenedBucket } from './hardened-bucket';
 
 /** A construct that owns one role (e.g. a CI role); grants name their policy after its construct id. */
 export interface RoleGrantee {
@@ -49,6 +45,7 @@ export interface StateBucketProps {
 const STATE_PREFIX = 'stacks/';
 
 export class StateBucket extends Construct {
+  readonly store: HardenedBucket;
   readonly bucket: S3Bucket;
   readonly key: KmsKey;
   readonly bucketName: string;
@@ -99,38 +96,26 @@ export class StateBucket extends Construct {
     });
     new KmsAlias(this, 'alias', { name: this.keyAlias, targetKeyId: this.key.keyId });
 
-    this.bucket = new S3Bucket(this, 'bucket', { bucket: this.bucketName, forceDestroy: false });
-    new S3BucketVersioningA(this, 'versioning', { bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
-    });
-    new S3BucketPublicAccessBlock(this, 'public-access', { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    new S3BucketPolicy(this, 'policy', {
-      bucket: this.bucket.id,
-      policy: JSON.stringify(
-        policy(
-          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [this.bucketArn, `${this.bucketArn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-          {
-            Sid: 'ManagementAccountState',
-            Effect: 'Allow',
-            Principal: { AWS: management },
-            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-            Resource: `${this.bucketArn}/${STATE_PREFIX}*`,
-            Condition: { StringEquals: { 'aws:PrincipalOrgID': m.organization.id } },
-          },
-          {
-            Sid: 'ManagementAccountList',
-            Effect: 'Allow',
-            Principal: { AWS: management },
-            Action: 's3:ListBucket',
-            Resource: this.bucketArn,
-            Condition: { StringEquals: { 'aws:PrincipalOrgID': m.organization.id } },
-          },
-        ),
-      ),
-    });
+    this.store = new HardenedBucket(this, 'bucket', { bucketName: this.bucketName, encryption: { kmsKeyArn: this.key.arn } });
+    this.bucket = this.store.bucket;
+    this.store.addToResourcePolicy(
+      {
+        Sid: 'ManagementAccountState',
+        Effect: 'Allow',
+        Principal: { AWS: management },
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        Resource: `${this.bucketArn}/${STATE_PREFIX}*`,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': m.organization.id } },
+      },
+      {
+        Sid: 'ManagementAccountList',
+        Effect: 'Allow',
+        Principal: { AWS: management },
+        Action: 's3:ListBucket',
+        Resource: this.bucketArn,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': m.organization.id } },
+      },
+    );
   }
 
   /** Plan: read every stack's state; write and delete only lock files (`terraform plan` takes the lock). */

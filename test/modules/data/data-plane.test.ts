@@ -97,7 +97,7 @@ describe.each(cases)('data plane — %s', (_label, load) => {
         expect(sse).toEqual({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: keyRefIn(region) }, bucket_key_enabled: true });
         expect(of('aws_s3_bucket_public_access_block')[0]).toEqual(expect.objectContaining({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }));
         const policy = policyJson(of('aws_s3_bucket_policy')[0]!.policy);
-        expect(policy.Statement.find((x) => x.Sid === 'DenyInsecureTransport')).toEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': false } } }));
+        expect(policy.Statement.find((x) => x.Sid === 'DenyInsecureTransport')).toEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
         const logging = of('aws_s3_bucket_logging')[0]!;
         expect(logging.target_bucket).toMatch(/^\$\{aws_s3_bucket\..+\.id\}$/);
         const rule = of('aws_s3_bucket_lifecycle_configuration')[0]!.rule[0];
