@@ -8,6 +8,58 @@ import { Construct } from 'constructs';
 import type { TerraformProvider } from 'cdktf';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import type { AwsRegion } from '../../accounts/schema';
+import type { Grantee, KeyRef } from '../core/grants';
+import type { TablePurpose, WorkloadNaming } from '../core/naming';
+
+/** Item actions that only read: their callers need the key to decrypt, never to encrypt. */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'] as const;
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+
+/**
+ * A DynamoDB table (or one region's replica of a global table) and the key that encrypts it
+ * there, with grants that cover both: the table's actions on the table (and on its indexes
+ * where an action can address one) and the key use those actions imply.
+ */
+export class TableRef {
+  /** @param label the Sid of the table's statement in a grantee's policy */
+  constructor(
+    readonly name: string,
+    readonly arn: string,
+    readonly key: KeyRef,
+    readonly label: string,
+  ) {}
+
+  /** A workload table in one region, by name: a replica-region stack finds the primary stack's table this way. */
+  static inRegion(naming: WorkloadNaming, purpose: TablePurpose, region: AwsRegion, key: KeyRef): TableRef {
+    return new TableRef(naming.table(purpose), naming.tableArn(purpose, region), key, `${purpose[0]!.toUpperCase()}${purpose.slice(1)}Table`);
+  }
+
+  /** Exactly these item actions on the table (no index), with the key use they imply. */
+  grant(grantee: Grantee, ...actions: string[]): void {
+    this.addGrant(grantee, actions, [this.arn]);
+  }
+
+  grantReadData(grantee: Grantee): void {
+    this.addGrant(grantee, [...READ_ACTIONS], [this.arn, `${this.arn}/index/*`]);
+  }
+
+  grantWriteData(grantee: Grantee): void {
+    this.addGrant(grantee, [...WRITE_ACTIONS], [this.arn]);
+  }
+
+  grantReadWriteData(grantee: Grantee): void {
+    this.grantReadData(grantee);
+    this.grantWriteData(grantee);
+  }
+
+  private addGrant(grantee: Grantee, actions: string[], resources: string[]): void {
+    if (actions.length === 0 || actions.some((a) => !a.startsWith('dynamodb:'))) throw new Error(`TableRef ${this.name}: grant DynamoDB actions only, got ${actions.join(', ') || 'none'}`);
+    const onIndexes = resources.length > 1;
+    grantee.addToPolicy({ Sid: onIndexes ? `${this.label}AndIndexes` : this.label, Effect: 'Allow', Action: actions, Resource: resources.length === 1 ? resources[0]! : resources });
+    if (actions.every((a) => (READ_ACTIONS as readonly string[]).includes(a))) this.key.grantDecrypt(grantee);
+    else this.key.grantEncryptDecrypt(grantee);
+  }
+}
 
 export interface GlobalTableProps {
   readonly name: string;

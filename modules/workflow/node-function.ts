@@ -10,6 +10,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { AwsRegion } from '../../accounts/schema';
 import { bundleHandler, type HandlerName, type LambdaBundle } from './lambda-bundle';
+import type { Grantee } from '../core/grants';
 import { XRAY_WRITE, type PolicyStatement } from '../core/iam-document';
 import type { FunctionPurpose, WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
@@ -89,8 +90,13 @@ export class NodeFunction extends Construct {
     return this.function.invokeArn;
   }
 
-  /** Adds a statement to the function's own policy (grant methods of other constructs call this). */
-  addToRolePolicy(statement: PolicyStatement): void {
-    this.role.addToPolicy(statement);
+  /** Adds statements to the function's own policy (grant methods of other constructs call this). */
+  addToPolicy(...statements: PolicyStatement[]): void {
+    this.role.addToPolicy(...statements);
+  }
+
+  /** Lets the grantee invoke this function (the statement is shared by every function it may invoke). */
+  grantInvoke(grantee: Grantee): void {
+    grantee.addToPolicy({ Sid: 'InvokeFunctions', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: this.arn });
   }
 }

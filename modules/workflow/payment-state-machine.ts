@@ -1,13 +1,14 @@
 /**
  * A Standard state machine from a typed ASL definition, with its own role, ERROR-level
  * logging into a KMS-encrypted log group (no execution data: it holds payment details)
- * and X-Ray tracing. Grants go through `addToRolePolicy`.
+ * and X-Ray tracing. Grants go through `addToPolicy`.
  */
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import type { AwsRegion } from '../../accounts/schema';
 import type { StateMachineDefinition } from './asl';
+import type { Grantee } from '../core/grants';
 import { XRAY_WRITE, type PolicyStatement } from '../core/iam-document';
 import type { WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
@@ -26,11 +27,14 @@ export class PaymentStateMachine extends Construct {
   readonly role: ServiceRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly definition: StateMachineDefinition;
+  /** The state machine's ARN from naming (known at synth). */
+  readonly literalArn: string;
 
   constructor(scope: Construct, id: string, props: PaymentStateMachineProps) {
     super(scope, id);
     const n = props.naming;
     this.definition = props.definition;
+    this.literalArn = n.stateMachineArn(props.region);
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: n.logGroup('states'),
       retentionInDays: props.logRetentionDays ?? 365,
@@ -69,7 +73,16 @@ export class PaymentStateMachine extends Construct {
     return this.stateMachine.arn;
   }
 
-  addToRolePolicy(statement: PolicyStatement): void {
-    this.role.addToPolicy(statement);
+  /** Adds statements to the state machine's own policy (grant methods of other constructs call this). */
+  addToPolicy(...statements: PolicyStatement[]): void {
+    this.role.addToPolicy(...statements);
+  }
+
+  /**
+   * Lets the grantee start executions. The ARN is the literal one from naming, so a function
+   * whose environment names the state machine can be granted before it exists.
+   */
+  grantStartExecution(grantee: Grantee): void {
+    grantee.addToPolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: ['states:StartExecution'], Resource: this.literalArn });
   }
 }

@@ -16,6 +16,9 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { apiClientsOf, type AwsRegion, type Workload } from '../../accounts/schema';
+import type { ArchiveBucketRef } from '../data/archive-bucket';
+import { TableRef } from '../data/global-table';
+import { QueueRef, SecretRef, TopicRef, type KeyRef } from '../core/grants';
 import { policyDocument } from '../core/iam-document';
 import type { WorkloadNaming } from '../core/naming';
 import { NodeFunction } from './node-function';
@@ -23,19 +26,22 @@ import { PaymentApi } from './payment-api';
 import { paymentDefinition } from './payment-definition';
 import { PaymentStateMachine } from './payment-state-machine';
 
-/** What the workflow needs from the data plane (issue 3's constructs satisfy it). */
+/**
+ * What the workflow needs from the data plane: references with grant methods, to the
+ * resources the primary region's stack created (in that stack or found by name in another).
+ */
 export interface WorkflowDataPlane {
   /** Payments table: partition key `paymentId` (S); schema in contract/records.ts. */
-  readonly paymentsTable: { readonly name: string; readonly arn: string };
+  readonly paymentsTable: TableRef;
   /** Archive bucket of this region: settlements are written under `settlements/<workload>/`. */
-  readonly archiveBucket: { readonly name: string; readonly arn: string };
+  readonly archiveBucket: ArchiveBucketRef;
   /**
    * The workload's data key in this region (a key ARN, not an alias: CloudWatch Logs needs
    * the ARN). Encrypts the log groups, topic, queue, secret, sandbox table and archives.
    * Its key policy must let the account's IAM policies grant use (root principal) and allow
    * `logs.<region>.amazonaws.com`, `events.amazonaws.com` and `sns.amazonaws.com` (F-15).
    */
-  readonly key: { readonly arn: string };
+  readonly key: KeyRef;
 }
 
 export type GatewayConfig = { readonly mode: 'sandbox' } | { readonly mode: 'live'; readonly endpoint: string };
@@ -143,30 +149,6 @@ export class PaymentWorkflow extends Construct {
     });
     this.functions = { validate, fraud, charge, submit, status, failure, reconcile };
 
-    // Grants: each function exactly the calls its code makes (F-13, F-14).
-    const kmsUse = (sid: string) => ({ Sid: sid, Effect: 'Allow' as const, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn });
-    fraud.addToRolePolicy({ Sid: 'VelocityWindow', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: dp.paymentsTable.arn });
-    fraud.addToRolePolicy(kmsUse('TableKey'));
-    if (this.gatewaySecret) charge.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
-    charge.addToRolePolicy(kmsUse('DataKey'));
-    if (this.sandboxTable) charge.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
-    charge.addToRolePolicy({ Sid: 'ClaimCharge', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
-    submit.addToRolePolicy({ Sid: 'ReceivePayment', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: dp.paymentsTable.arn });
-    submit.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
-    submit.addToRolePolicy(kmsUse('TableKey'));
-    status.addToRolePolicy({ Sid: 'ReadPayment', Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: dp.paymentsTable.arn });
-    status.addToRolePolicy({ ...kmsUse('TableKey'), Action: ['kms:Decrypt'] });
-    failure.addToRolePolicy({ Sid: 'RecordFailure', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
-    failure.addToRolePolicy(kmsUse('TableKey'));
-    reconcile.addToRolePolicy({ Sid: 'ReconcilePayments', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: dp.paymentsTable.arn });
-    reconcile.addToRolePolicy({ Sid: 'StartWorkflow', Effect: 'Allow', Action: 'states:StartExecution', Resource: stateMachineArn });
-    if (this.gatewaySecret) reconcile.addToRolePolicy({ Sid: 'GatewayCredential', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: this.gatewaySecret.arn });
-    // Reconciliation only looks captures up, but it holds the same sandbox adapter as charge, which can also write them.
-    if (this.sandboxTable) reconcile.addToRolePolicy({ Sid: 'SandboxCaptures', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.sandboxTable.arn });
-    reconcile.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
-    reconcile.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/${archivePrefix}*` });
-    reconcile.addToRolePolicy(kmsUse('DataKey'));
-
     this.stateMachine = new PaymentStateMachine(this, 'state-machine', {
       naming: n,
       region,
@@ -183,11 +165,33 @@ export class PaymentWorkflow extends Construct {
       }),
     });
     const sm = this.stateMachine;
-    sm.addToRolePolicy({ Sid: 'InvokeTasks', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [validate.arn, fraud.arn, charge.arn] });
-    sm.addToRolePolicy({ Sid: 'RecordPayment', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: dp.paymentsTable.arn });
-    sm.addToRolePolicy({ Sid: 'Notify', Effect: 'Allow', Action: 'sns:Publish', Resource: this.eventsTopic.arn });
-    sm.addToRolePolicy({ Sid: 'Archive', Effect: 'Allow', Action: 's3:PutObject', Resource: `${dp.archiveBucket.arn}/settlements/${workload.name}/*` });
-    sm.addToRolePolicy(kmsUse('DataKey'));
+
+    // Grants: each function, and the state machine, exactly the calls its code or its Tasks
+    // make (F-13, F-14); each resource's grant adds the use of the key that encrypts it.
+    const key = dp.key;
+    const table = dp.paymentsTable;
+    const events = new TopicRef(this.eventsTopic.arn, key, 'EventsTopic');
+    const secret = this.gatewaySecret ? new SecretRef(this.gatewaySecret.arn, key, 'GatewaySecret') : undefined;
+    const sandbox = this.sandboxTable ? new TableRef(n.table('sandbox'), this.sandboxTable.arn, key, 'SandboxTable') : undefined;
+    table.grant(fraud, 'dynamodb:GetItem', 'dynamodb:PutItem'); // the customer's velocity window
+    table.grant(charge, 'dynamodb:UpdateItem'); // the claim
+    secret?.grantRead(charge);
+    sandbox?.grant(charge, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    table.grant(submit, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    sm.grantStartExecution(submit);
+    table.grant(status, 'dynamodb:GetItem');
+    table.grant(failure, 'dynamodb:UpdateItem');
+    table.grant(reconcile, 'dynamodb:Scan', 'dynamodb:UpdateItem');
+    sm.grantStartExecution(reconcile);
+    secret?.grantRead(reconcile);
+    // Reconciliation only looks captures up, but it holds the same sandbox adapter as charge, which can also write them.
+    sandbox?.grant(reconcile, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    events.grantPublish(reconcile);
+    dp.archiveBucket.grantPut(reconcile, archivePrefix);
+    for (const task of [validate, fraud, charge]) task.grantInvoke(sm);
+    table.grant(sm, 'dynamodb:UpdateItem');
+    events.grantPublish(sm);
+    dp.archiveBucket.grantPut(sm, archivePrefix);
 
     // F-06: failed, timed-out and aborted executions → encrypted DLQ + the failure recorder.
     this.deadLetterQueue = new SqsQueue(this, 'dlq', {
@@ -229,7 +233,7 @@ export class PaymentWorkflow extends Construct {
     // Once EventBridge has handed an event to the recorder (an asynchronous invoke), a recorder
     // that keeps failing is Lambda's to report, not EventBridge's: after Lambda's own retries the
     // event goes to the same dead-letter queue, sent with the recorder's role.
-    failure.addToRolePolicy({ Sid: 'UnrecordedFailuresToDeadLetterQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.deadLetterQueue.arn });
+    new QueueRef(this.deadLetterQueue.arn, key, 'DeadLetterQueue').grantSendMessages(failure);
     new LambdaFunctionEventInvokeConfig(this, 'failure-on-failure', {
       functionName: failure.function.functionName,
       maximumRetryAttempts: 2,
@@ -261,14 +265,6 @@ export class PaymentWorkflow extends Construct {
 
     this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn, allowedOrigin: props.allowedOrigin });
     new TerraformOutput(this, 'state-machine-arn', { value: sm.arn });
-  }
-
-  /** Role ARNs of every component, for a key policy that names its users. */
-  get principals(): Record<string, string> {
-    return {
-      ...Object.fromEntries(Object.entries(this.functions).map(([k, f]) => [k, f.role.arn])),
-      states: this.stateMachine.role.arn,
-    };
   }
 }
 
