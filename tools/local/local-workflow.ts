@@ -40,12 +40,12 @@ import { tasksOf, type StateMachineDefinition } from '../../modules/workflow/asl
 import { readZip } from '../../modules/workflow/deterministic-zip';
 import { buildApp } from '../../stacks/app';
 import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
+import type { TfJson } from '../../modules/core/terraform-json';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
 
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
 const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 
-type TfJson = { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>>; provider?: { aws?: { allowed_account_ids?: string[]; region?: string; alias?: string }[] } };
 type Handler = (event: unknown) => Promise<unknown>;
 
 export interface LocalWorkflowOptions {
@@ -179,8 +179,9 @@ export class LocalWorkflow {
     const tf = synth.tf;
     // Every stack's default provider is pinned to its one account and region (F-19): the local ARNs use them.
     const provider = (tf.provider?.aws ?? []).find((p) => p.alias === undefined);
-    const accountId = provider?.allowed_account_ids?.[0];
-    const region = provider?.region;
+    const accounts = provider?.allowed_account_ids;
+    const accountId = Array.isArray(accounts) && typeof accounts[0] === 'string' ? accounts[0] : undefined;
+    const region = typeof provider?.region === 'string' ? provider.region : undefined;
     if (accountId === undefined || region === undefined) throw new Error(`${this.stackName}: the default AWS provider names no allowed account or no region`);
     const res = tf.resource ?? {};
     const one = (type: string) => Object.values(res[type] ?? {})[0] ?? {};
