@@ -47,8 +47,13 @@ export class LazyPolicy {
       else this.statements[at] = mergeStatements(this.statements[at]!, s);
     }
   }
+  /** The policy as it stands now. */
+  render(): string {
+    return policyDocument(this.statements);
+  }
+  /** The policy rendered at synth, after every grant. */
   get json(): string {
-    return Lazy.stringValue({ produce: () => policyDocument(this.statements) });
+    return Lazy.stringValue({ produce: () => this.render() });
   }
 }
 
