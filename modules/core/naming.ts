@@ -100,10 +100,10 @@ export const BUCKET_PURPOSES = ['tfstate', 'archive', 'access-logs', 'log-archiv
 export type BucketPurpose = (typeof BUCKET_PURPOSES)[number];
 
 /** Per-workload IAM roles (IAM is global: regional roles carry their region). */
-export const WORKLOAD_ROLE_PURPOSES = ['replication', 'api', 'states', 'validate', 'fraud', 'charge', 'record', 'notify', 'archive', 'status', 'submit', 'failure', 'reconcile'] as const;
+export const WORKLOAD_ROLE_PURPOSES = ['replication', 'api', 'states', 'validate', 'fraud', 'charge', 'status', 'submit', 'failure', 'reconcile'] as const;
 export type WorkloadRolePurpose = (typeof WORKLOAD_ROLE_PURPOSES)[number];
 
-export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure', 'reconcile'] as const;
+export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'status', 'submit', 'failure', 'reconcile'] as const;
 export type FunctionPurpose = (typeof FUNCTION_PURPOSES)[number];
 
 export const TABLE_PURPOSES = ['payments', 'sandbox'] as const;

@@ -7,7 +7,7 @@
  *   const topic = new AlarmTopic(this, 'alarm-topic', { naming, region, key: dataKey });
  *   new WorkloadAlarms(this, 'alarms', {
  *     naming, region, topic,
- *     functions: ['validate', 'fraud', 'charge', 'record', 'archive', 'status', 'submit', 'failure'],
+ *     functions: ['validate', 'fraud', 'charge', 'status', 'submit', 'failure', 'reconcile'],
  *     stateMachine: paymentStateMachine,          // anything with .arn
  *     apiStage: 'live',
  *     tables: ['payments'],
