@@ -18,10 +18,8 @@
  * Resource-less calls (kms:CreateKey, list calls, telemetry puts) are only authorised by IAM
  * on `*`; they are listed action by action, never as a wildcard service.
  */
-import { XRAY_ACTIONS, type PolicyDocument, type PolicyStatement } from '../core/iam-document';
+import { policy, XRAY_ACTIONS, type PolicyDocument, type PolicyStatement } from '../core/iam-document';
 import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from '../core/naming';
-
-export const policy = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: '2012-10-17', Statement: statements });
 
 /** `s3` → `S3`, `secretsmanager` → `Secretsmanager`: a Sid holds letters and digits only. */
 const sidPart = (service: string): string => service.charAt(0).toUpperCase() + service.slice(1).replace(/[^A-Za-z0-9]/g, '');

@@ -36,7 +36,7 @@ import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { Manifest } from '../../accounts/schema';
-import { policy } from './access-policies';
+import { policy } from '../core/iam-document';
 import { ciApplyPurpose, DEPLOY_STAGES, GITHUB_OIDC_HOST, Naming, type AccessRolePurpose, type CiRolePurpose, type DeployStage } from '../core/naming';
 
 export const GITHUB_AUDIENCE = 'sts.amazonaws.com';

@@ -27,8 +27,14 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
+/** A policy document of these statements. */
+export function policy(...statements: PolicyStatement[]): PolicyDocument {
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** The same, as the JSON string a Terraform policy argument takes. */
 export function policyDocument(statements: readonly PolicyStatement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  return JSON.stringify(policy(...statements));
 }
 
 /**

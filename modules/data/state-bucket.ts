@@ -24,8 +24,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import type { Manifest } from '../../accounts/schema';
-import { policy } from '../access/access-policies';
-import type { PolicyStatement } from '../core/iam-document';
+import { policy, type PolicyStatement } from '../core/iam-document';
 import { Naming } from '../core/naming';
 import { HardenedBucket } from './hardened-bucket';
 

@@ -40,7 +40,7 @@ import { tasksOf, type StateMachineDefinition } from '../../modules/workflow/asl
 import { readZip } from '../../modules/workflow/deterministic-zip';
 import { buildApp } from '../../stacks/app';
 import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
-import type { TfJson } from '../../modules/core/terraform-json';
+import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
 
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
@@ -212,7 +212,11 @@ export class LocalWorkflow {
     // The API's clients (manifest) and the resource policy the stack gives the API.
     const workload = options.manifest.workloads.find((w) => this.stackName === `payments-${w.name}-${region}`)!;
     for (const c of apiClientsOf(workload)) this.clients.set(c.name, signerOf(c.principals[0]!));
-    this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => JSON.parse(String(p.policy)).Statement);
+    this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => {
+      const parsed = parsePolicy(p.policy);
+      if (!parsed.ok) throw new Error(`API policy: ${parsed.reason}`);
+      return parsed.statements as typeof this.apiPolicy;
+    });
 
     if (options.shareWith) {
       this.aws = options.shareWith.aws;
