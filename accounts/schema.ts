@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { REGION_NAMES, type AwsRegion } from './regions';
-import { ISO_4217, type CurrencyCode } from './currencies';
+import { ISO_4217, type CurrencyCode } from '../contract/currencies';
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

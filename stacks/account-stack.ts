@@ -11,8 +11,8 @@
 import { Construct } from 'constructs';
 import { Fn, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
 import type { AwsRegion, Manifest, Workload } from '../accounts/schema';
-import { Naming, type AccessRolePurpose } from '../modules/naming';
-import { PinnedAwsProvider } from '../modules/pinned-provider';
+import { Naming, type AccessRolePurpose } from '../modules/core/naming';
+import { PinnedAwsProvider } from '../modules/core/pinned-provider';
 import type { StackSpec } from './topology';
 
 export interface AccountStackProps {

@@ -10,7 +10,7 @@
  */
 import { Construct } from 'constructs';
 import type { Workload } from '../accounts/schema';
-import { AccessRoles } from '../modules/access-roles';
+import { AccessRoles } from '../modules/access/access-roles';
 import { AccountStack, workloadOf, type AccountStackProps } from './account-stack';
 
 export class BootstrapStack extends AccountStack {

@@ -4,14 +4,14 @@
  * roles (it is a deploy target like any other).
  *
  * The read-only CI roles may assume every target account's plan role; each stage's apply
- * role only the deploy roles of that stage's accounts (modules/github-oidc.ts says why).
+ * role only the deploy roles of that stage's accounts (modules/access/github-oidc.ts says why).
  * Adding a workload changes this stack only by the grants that list its account's roles.
  */
 import { Construct } from 'constructs';
-import { AccessRoles } from '../modules/access-roles';
-import { GithubOidc } from '../modules/github-oidc';
-import { DEPLOY_STAGES, deployStageOf } from '../modules/naming';
-import { StateBucket } from '../modules/state-bucket';
+import { AccessRoles } from '../modules/access/access-roles';
+import { GithubOidc } from '../modules/access/github-oidc';
+import { DEPLOY_STAGES, deployStageOf } from '../modules/core/naming';
+import { StateBucket } from '../modules/data/state-bucket';
 import { AccountStack, type AccountStackProps } from './account-stack';
 
 export class DeploymentStack extends AccountStack {

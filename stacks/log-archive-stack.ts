@@ -3,8 +3,8 @@
  * workloads' replicated settlement archives.
  */
 import { Construct } from 'constructs';
-import { AccessRoles } from '../modules/access-roles';
-import { LogArchive } from '../modules/log-archive';
+import { AccessRoles } from '../modules/access/access-roles';
+import { LogArchive } from '../modules/data/log-archive';
 import { AccountStack, type AccountStackProps } from './account-stack';
 
 export class LogArchiveStack extends AccountStack {

@@ -7,11 +7,14 @@
 import { Construct } from 'constructs';
 import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import type { Workload } from '../accounts/schema';
-import { AlarmTopic, WorkloadAlarms } from '../modules/alarms';
-import { replicationRoutes } from '../modules/archive-replication';
-import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/naming';
-import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/payment-workflow';
-import { WorkloadDataPlane } from '../modules/workload-data-plane';
+import { KeyRef } from '../modules/core/grants';
+import { ArchiveBucketRef } from '../modules/data/archive-bucket';
+import { TableRef } from '../modules/data/global-table';
+import { AlarmTopic, WorkloadAlarms } from '../modules/observability';
+import { replicationRoutes } from '../modules/data/archive-replication';
+import { FUNCTION_PURPOSES, type FunctionPurpose } from '../modules/core/naming';
+import { PaymentWorkflow, type WorkflowDataPlane } from '../modules/workflow/payment-workflow';
+import { WorkloadDataPlane } from '../modules/data/workload-data-plane';
 import { AccountStack, workloadOf, type AccountStackProps } from './account-stack';
 
 export class PaymentsStack extends AccountStack {
@@ -36,10 +39,11 @@ export class PaymentsStack extends AccountStack {
       // The primary stack (an earlier wave) created this region's key replica and its alias.
       keyArn = new DataAwsKmsAlias(this, 'data-key', { name: wn.keyAlias('data') }).targetKeyArn;
     }
+    const key = new KeyRef(keyArn);
     const dataPlane: WorkflowDataPlane = {
-      paymentsTable: { name: wn.table('payments'), arn: wn.tableArn('payments', region) },
-      archiveBucket: { name: wn.bucket('archive', region), arn: wn.bucketArn('archive', region) },
-      key: { arn: keyArn },
+      paymentsTable: TableRef.inRegion(wn, 'payments', region, key),
+      archiveBucket: ArchiveBucketRef.inRegion(wn, region, key),
+      key,
     };
     this.workflow = new PaymentWorkflow(this, 'workflow', { naming: wn, workload: w, region, dataPlane });
 

@@ -11,7 +11,7 @@
  *   wave 3  payments-<workload>-<replica> uses the key replicas and table replicas the primary created
  */
 import type { AwsRegion, Manifest, Workload } from '../accounts/schema';
-import { stackNames } from '../modules/naming';
+import { stackNames } from '../modules/core/naming';
 
 export const STACK_KINDS = ['deployment', 'log-archive', 'bootstrap', 'payments'] as const;
 export type StackKind = (typeof STACK_KINDS)[number];

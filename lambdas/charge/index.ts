@@ -17,10 +17,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
-import { ChargeAlreadyClaimedError, InvalidTaskInputError } from '../shared/errors';
+import { ChargeAlreadyClaimedError, InvalidTaskInputError } from '../../contract/errors';
 import { gatewayFromEnv } from '../shared/gateway-config';
 import { createLogger } from '../shared/logger';
-import type { PaymentRequest } from '../shared/payment';
+import type { PaymentRequest } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const gateway = gatewayFromEnv();

@@ -13,7 +13,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { createLogger } from '../shared/logger';
-import { PAYMENT_ID_PATTERN } from '../shared/payment';
+import { PAYMENT_ID_PATTERN } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const doc = documentClient();

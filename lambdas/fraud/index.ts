@@ -12,10 +12,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/config';
-import { InvalidTaskInputError, VelocityContentionError } from '../shared/errors';
+import { InvalidTaskInputError, VelocityContentionError } from '../../contract/errors';
 import { createLogger } from '../shared/logger';
-import { validatePaymentRequest } from '../shared/payment';
-import { VELOCITY_KEY_PREFIX } from '../shared/records';
+import { validatePaymentRequest } from '../../contract/payment';
+import { VELOCITY_KEY_PREFIX } from '../../contract/records';
 import { rulesFromEnv } from '../shared/rules';
 
 const rules = rulesFromEnv();

@@ -25,7 +25,7 @@ import { requireEnv, requireIntEnv } from '../shared/config';
 import { gatewayFromEnv } from '../shared/gateway-config';
 import { createLogger } from '../shared/logger';
 import { tracer } from '../shared/tracer';
-import type { ExecutionInput } from '../shared/payment';
+import type { ExecutionInput } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');

@@ -9,7 +9,7 @@
  * account principal; the manifest validation makes sure no principal belongs to two clients.
  */
 import { requireEnv } from './config';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../../contract/errors';
 
 export interface ApiClientEntry {
   readonly name: string;

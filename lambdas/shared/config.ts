@@ -2,7 +2,7 @@
  * Configuration from the environment, read at module scope so a missing variable fails
  * the cold start with its name instead of the first payment (F-16).
  */
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../../contract/errors';
 
 export function requireEnv(name: string): string {
   const value = process.env[name];

@@ -10,7 +10,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { documentClient } from './clients';
 import { optionalIntEnv, requireEnv } from './config';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../../contract/errors';
 import { liveLookupTransport, liveTransport, PaymentGateway, SandboxGateway } from './gateway';
 import { tracer } from './tracer';
 

@@ -16,7 +16,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
-import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from './errors';
+import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from '../../contract/errors';
 
 export interface ChargeRequest {
   readonly idempotencyKey: string;

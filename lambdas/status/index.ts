@@ -10,8 +10,8 @@ import { apiClientsFromEnv, clientOf } from '../shared/api-clients';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
-import { PAYMENT_ID_PATTERN } from '../shared/payment';
-import { toView, type PaymentRecord } from '../shared/records';
+import { PAYMENT_ID_PATTERN } from '../../contract/payment';
+import { toView, type PaymentRecord } from '../../contract/records';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const clients = apiClientsFromEnv();

@@ -27,7 +27,7 @@ import { requireEnv } from '../shared/config';
 import { json } from '../shared/http';
 import { createLogger } from '../shared/logger';
 import { tracer } from '../shared/tracer';
-import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, requestFingerprint, storableRequest, type ExecutionInput, type PaymentStatus, type RejectReason } from '../shared/payment';
+import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, requestFingerprint, storableRequest, type ExecutionInput, type PaymentStatus, type RejectReason } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');
 const stateMachineArn = requireEnv('STATE_MACHINE_ARN');

@@ -3,7 +3,7 @@
  * throws on bad input — a malformed body is an answer (`valid: false` + reason), not an error.
  */
 import { createLogger } from '../shared/logger';
-import { validatePaymentRequest, type PaymentRequest, type RejectReason } from '../shared/payment';
+import { validatePaymentRequest, type PaymentRequest, type RejectReason } from '../../contract/payment';
 import { rulesFromEnv } from '../shared/rules';
 
 const rules = rulesFromEnv();

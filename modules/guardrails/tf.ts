@@ -60,34 +60,9 @@ export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly 
 
 // ---- IAM policy documents -------------------------------------------------------------
 
-export interface Statement {
-  readonly Sid?: string;
-  readonly Effect?: string;
-  readonly Principal?: unknown;
-  readonly NotPrincipal?: unknown;
-  readonly Action?: unknown;
-  readonly NotAction?: unknown;
-  readonly Resource?: unknown;
-  readonly NotResource?: unknown;
-  readonly Condition?: unknown;
-}
-
-export type ParsedPolicy = { ok: true; statements: Statement[] } | { ok: false; reason: string };
-
-/** Parses a policy written as a literal JSON string (references inside strings are fine). */
-export function parsePolicy(value: unknown): ParsedPolicy {
-  if (typeof value !== 'string') return { ok: false, reason: 'the policy is not a JSON string' };
-  let doc: unknown;
-  try {
-    doc = JSON.parse(value);
-  } catch {
-    return { ok: false, reason: `the policy is not literal JSON (${value.length > 60 ? `${value.slice(0, 57)}...` : value})` };
-  }
-  if (!isObject(doc)) return { ok: false, reason: 'the policy is not a JSON object' };
-  const st = doc.Statement;
-  const statements = (Array.isArray(st) ? st : [st]).filter(isObject) as Statement[];
-  return { ok: true, statements };
-}
+/** Policies are parsed by the one parser of synthesized Terraform JSON. */
+export { parsePolicy, type ParsedPolicy, type PolicyStatementJson as Statement } from '../core/terraform-json';
+import type { PolicyStatementJson as Statement } from '../core/terraform-json';
 
 export function describeStatement(s: Statement, index: number): string {
   return s.Sid ? `statement ${JSON.stringify(s.Sid)}` : `statement #${index + 1}`;

@@ -7,12 +7,8 @@
  */
 
 /** Terraform JSON of one stack, as `stack.toTerraform()` returns it and `cdktf synth` writes it. */
-export type TfJson = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Record<string, unknown>[]>;
-  [key: string]: unknown;
-};
+export type { TfJson } from '../core/terraform-json';
+import type { TfJson } from '../core/terraform-json';
 
 /** The pseudo resource type under which AWS provider configurations are checked. */
 export const AWS_PROVIDER = 'provider.aws';

@@ -9,7 +9,7 @@
  * StringEquals (exact, case-sensitive; a missing claim never matches). The CI trusts use
  * StringEquals only (asserted below), so nothing else needs evaluating by hand.
  */
-import { GITHUB_OIDC_HOST } from '../../modules/naming';
+import { GITHUB_OIDC_HOST } from '../../modules/core/naming';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { resourcesOf, type TfJson } from '../support/synth';
 

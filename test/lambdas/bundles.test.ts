@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { createZip } from '../../modules/deterministic-zip';
-import { HANDLERS, bundleHandler } from '../../modules/lambda-bundle';
+import { createZip } from '../../modules/workflow/deterministic-zip';
+import { HANDLERS, bundleHandler } from '../../modules/workflow/lambda-bundle';
 
 const env = {
   PATH: process.env.PATH ?? '',
@@ -126,7 +126,7 @@ describe('F-26: deterministic packages', () => {
 
   test('bundling a handler in a fresh process gives the same hash as in this one', () => {
     const here = bundleHandler('validate').sha256;
-    const script = `require('tsx/cjs'); const { bundleHandler } = require(${JSON.stringify(join(__dirname, '../../modules/lambda-bundle.ts'))}); console.log(bundleHandler('validate').sha256);`;
+    const script = `require('tsx/cjs'); const { bundleHandler } = require(${JSON.stringify(join(__dirname, '../../modules/workflow/lambda-bundle.ts'))}); console.log(bundleHandler('validate').sha256);`;
     const there = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: join(__dirname, '../..') }).trim().split('\n').pop();
     expect(there).toBe(here);
   });

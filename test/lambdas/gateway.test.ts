@@ -2,7 +2,7 @@
  * How the gateway adapter reads the card network's answers (lambdas/shared/gateway.ts):
  * which are retried, which are decisions, which leave the outcome unknown.
  */
-import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from '../../lambdas/shared/errors';
+import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from '../../contract/errors';
 import { PaymentGateway, type GatewayResponse } from '../../lambdas/shared/gateway';
 
 const request = { idempotencyKey: 'pay_0123456789abcdef0123456789abcdef', paymentId: 'pay_0123456789abcdef0123456789abcdef', amount: 1250, currency: 'USD', merchantId: 'mer_123', customerId: 'cus_456', token: 'tok_x' };

@@ -1,7 +1,7 @@
 /** The validation every entry point shares, fuzzed (F-07), and money helpers. */
 import fc from 'fast-check';
-import { canonicalJson, validatePaymentRequest, REJECT_REASONS, paymentIdFor, requestFingerprint, storableRequest } from '../../lambdas/shared/payment';
-import { formatMoney, isMinorAmount } from '../../lambdas/shared/money';
+import { canonicalJson, validatePaymentRequest, REJECT_REASONS, paymentIdFor, requestFingerprint, storableRequest } from '../../contract/payment';
+import { formatMoney, isMinorAmount } from '../../contract/money';
 
 const rules = { currencies: ['EUR', 'USD'], maxAmountMinor: 100_000 };
 const validBody = fc.record(

@@ -6,9 +6,9 @@
  * well-formed ARNs of the same key in the same region. Every context key is given.
  */
 import type { Manifest, Workload } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
-import { exampleManifest, parseManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
+import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { otherOrganisation } from '../support/manifests';
 
 type Cfg = Record<string, any>;
@@ -90,7 +90,7 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
   const replicationDocs = rolePolicies(n.role('replication'));
   // The boundary every deploy-created role carries, as the workload's bootstrap stack synthesizes it.
   const [, boundary] = resources(s.stacks.get(`bootstrap-${w.name}`)!, 'aws_iam_policy').find(([, c]) => c.name === naming.boundaryPolicyName())!;
-  const replication = { arn: n.roleArn('replication'), policies: replicationDocs, permissionBoundary: JSON.parse(boundary.policy) as PolicyDocument };
+  const replication = { arn: n.roleArn('replication'), policies: replicationDocs, permissionBoundary: policyJson(boundary.policy) };
   const writer = { arn: n.roleArn('states', w.primaryRegion), policies: rolePolicies(n.role('states', w.primaryRegion)) };
   const src = n.bucket('archive', w.primaryRegion);
   const dst = n.bucket('archive', replica);

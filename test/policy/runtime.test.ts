@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../accounts/schema';
-import { HANDLERS } from '../../modules/lambda-bundle';
+import { HANDLERS } from '../../modules/workflow/lambda-bundle';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, synthManifest } from '../support/synth';
 import { TfIndex } from '../support/tf-refs';

@@ -4,8 +4,8 @@
  * example manifest and for a manifest of another organisation with five workloads.
  */
 import type { Manifest } from '../../accounts/schema';
-import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../modules/naming';
-import { STAGE_ENVIRONMENTS } from '../../modules/github-oidc';
+import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../modules/core/naming';
+import { STAGE_ENVIRONMENTS } from '../../modules/access/github-oidc';
 import { simulate, type Decision, type PolicyDocument } from '../support/iam-sim';
 import { exampleManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { otherOrgManifest } from './other-org';

@@ -13,7 +13,7 @@
  * - the failure recorder's own failures land in the dead-letter queue.
  */
 import type { Manifest, Workload } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
@@ -98,7 +98,7 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
-  test('given a sandbox workload, then no gateway secret is created or read; given a live one, then the secret exists and only the charge function may read it', () => {
+  test('given a sandbox workload, then no gateway secret is created or read; given a live one, then the secret exists and only the functions that call the gateway (charge, reconcile) may read it', () => {
     for (const spec of paymentsStacks) {
       const tf = s.stacks.get(spec.name)!;
       const live = workloadOf(spec.workload!).environment === 'prod';
@@ -108,8 +108,9 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
       const grants = resources(tf, 'aws_iam_role_policy').filter(([, p]) => String(p.policy).includes('secretsmanager:GetSecretValue'));
       if (live) {
         expect(secrets).toHaveLength(1);
-        expect(readers).toEqual([naming.forWorkload(workloadOf(spec.workload!)).function('charge')]);
-        expect(grants).toHaveLength(1);
+        const wn = naming.forWorkload(workloadOf(spec.workload!));
+        expect(readers).toEqual([wn.function('charge'), wn.function('reconcile')]);
+        expect(grants.map(([name]) => name).sort()).toEqual([expect.stringMatching(/charge/), expect.stringMatching(/reconcile/)]);
       } else {
         expect([spec.name, secrets, readers, grants]).toEqual([spec.name, [], [], []]);
       }

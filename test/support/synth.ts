@@ -8,18 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateManifest, type Manifest, type ManifestInput } from '../../accounts/schema';
 import { manifest as exampleInput } from '../../accounts/manifest';
+import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { buildApp } from '../../stacks/app';
 import type { StackSpec } from '../../stacks/topology';
 
-export type TfJson = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Record<string, unknown>[]>;
-  terraform?: Record<string, unknown>;
-  output?: Record<string, Record<string, unknown>>;
-  variable?: Record<string, Record<string, unknown>>;
-  [key: string]: unknown;
-};
+export type { TfJson };
 
 export interface Synthesized {
   readonly manifest: Manifest;
@@ -70,6 +63,7 @@ export function resourcesOf(tf: TfJson, type: string): [string, Record<string, u
 
 /** Parses a policy that the stack wrote as a JSON string (not a policy-document data source). */
 export function policyJson(value: unknown): { Version?: string; Statement: Record<string, unknown>[] } {
-  if (typeof value !== 'string') throw new Error(`policy is not a JSON string: ${JSON.stringify(value)}`);
-  return JSON.parse(value);
+  const parsed = parsePolicy(value);
+  if (!parsed.ok) throw new Error(`${parsed.reason}: ${JSON.stringify(value)}`);
+  return { Version: parsed.version, Statement: parsed.statements };
 }

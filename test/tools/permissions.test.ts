@@ -9,11 +9,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '../../accounts/schema';
-import { Naming } from '../../modules/naming';
+import { Naming } from '../../modules/core/naming';
 import { generatedManifest } from '../../tools/bench-synth';
 import { ACTION_TABLE } from '../../tools/permissions/actions';
 import { checkPermissions, formatFindings, main, type CheckResult, type Evaluation } from '../../tools/permissions/check';
-import type { StackJson } from '../../tools/permissions/model';
+import type { TfJson } from '../../modules/core/terraform-json';
 import { PolicySimulator } from '../../tools/permissions/simulator';
 import { exampleManifest, parseManifest, synthManifest } from '../support/synth';
 
@@ -24,12 +24,12 @@ const line = (e: Evaluation) => `${e.stack} ${e.address} ${e.phase} ${e.action} 
 const findings = (r: CheckResult) => [...r.unknownTypes.map((u) => `unknown ${u.stack} ${u.address}`), ...r.problems.map((p) => `error ${p.stack} ${p.address ?? ''} ${p.message}`), ...r.denied.map(line)];
 
 /** A deep copy of the synthesized stacks, to change one thing and see the check notice. */
-function copyOf(stacks: ReadonlyMap<string, unknown>): Map<string, StackJson> {
-  return new Map([...stacks].map(([name, tf]) => [name, structuredClone(tf) as StackJson]));
+function copyOf(stacks: ReadonlyMap<string, unknown>): Map<string, TfJson> {
+  return new Map([...stacks].map(([name, tf]) => [name, structuredClone(tf) as TfJson]));
 }
 
 /** The example workload's stacks (its bootstrap and payments stacks) and the stacks they need. */
-function workloadStacks(m: Manifest, stacks: ReadonlyMap<string, unknown>): { name: string; primary: string; subset: Map<string, StackJson> } {
+function workloadStacks(m: Manifest, stacks: ReadonlyMap<string, unknown>): { name: string; primary: string; subset: Map<string, TfJson> } {
   const w = m.workloads.find((x) => x.replicaRegions.length > 0) ?? m.workloads[0]!;
   const names = [...stacks.keys()].filter((n) => n === `bootstrap-${w.name}` || n.startsWith(`payments-${w.name}-`));
   return { name: w.name, primary: `payments-${w.name}-${w.primaryRegion}`, subset: copyOf(new Map(names.map((n) => [n, stacks.get(n)!]))) };
@@ -40,7 +40,7 @@ describe('apply and plan permissions of the example organisation', () => {
   const s = synthManifest(m);
   let result: CheckResult;
   beforeAll(async () => {
-    result = await checkPermissions(s.stacks as ReadonlyMap<string, StackJson>);
+    result = await checkPermissions(s.stacks as ReadonlyMap<string, TfJson>);
   });
 
   it('has a row for every resource type and data source the stacks synthesize', () => {
@@ -69,7 +69,7 @@ describe('apply and plan permissions of a generated organisation of 50 workloads
     const s = synthManifest(m);
     expect(s.specs.filter((spec) => spec.kind === 'payments')).toHaveLength(150);
     const started = Date.now();
-    const result = await checkPermissions(s.stacks as ReadonlyMap<string, StackJson>);
+    const result = await checkPermissions(s.stacks as ReadonlyMap<string, TfJson>);
     const seconds = (Date.now() - started) / 1000;
     process.stderr.write(`50 × 3 check: ${result.evaluations} calls, ${result.simulations} simulated, ${seconds.toFixed(1)} s\n`);
     // Denials repeat per workload; one line per (type, phase, action, role) keeps a failure readable.

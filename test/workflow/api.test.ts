@@ -1,6 +1,6 @@
 /** The synthesized payments API: the contract its clients rely on. */
 import { apiClientsOf, type Workload } from '../../accounts/schema';
-import { REJECT_REASONS } from '../../lambdas/shared/payment';
+import { REJECT_REASONS } from '../../contract/payment';
 import { simulate, type PolicyDocument } from '../support/iam-sim';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
@@ -118,7 +118,7 @@ describe('functions', () => {
 
   test('F-14: no role policy of the workflow grants Action * or a write on Resource *', () => {
     for (const p of all('aws_iam_role_policy')) {
-      for (const s of JSON.parse(String(p.policy)).Statement as { Action: string | string[]; Resource: string | string[] }[]) {
+      for (const s of policyJson(p.policy).Statement as unknown as { Action: string | string[]; Resource: string | string[] }[]) {
         const actions = ([] as string[]).concat(s.Action);
         expect(actions).not.toContain('*');
         if (([] as string[]).concat(s.Resource).includes('*')) {
@@ -138,7 +138,7 @@ describe('who may call the API: exactly the clients\' principals', () => {
   const EXECUTION_ARN = (w: Workload) => `arn:aws:execute-api:${w.primaryRegion}:${w.accountId}:a1b2c3d4e5`;
   const policyOf = (tf: TfJson, w: Workload): PolicyDocument => {
     const [, p] = resourcesOf(tf, 'aws_api_gateway_rest_api_policy')[0]!;
-    return JSON.parse(String(p.policy).replace(/\$\{aws_api_gateway_rest_api\.[^}]+\.execution_arn\}/g, EXECUTION_ARN(w)));
+    return policyJson(String(p.policy).replace(/\$\{aws_api_gateway_rest_api\.[^}]+\.execution_arn\}/g, EXECUTION_ARN(w)));
   };
   const callerMayInvokeAnything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] };
   const call = (w: Workload, tf: TfJson, principal: string, method: string) => {

@@ -2,8 +2,8 @@
  * The SYNTHESIZED state machine definition (not the builder's output): valid ASL, every
  * Task bounded by a timeout and guarded by Retry and Catch, retries only where they are safe.
  */
-import { exampleManifest, resourcesOf, synthManifest, type TfJson } from '../support/synth';
-import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/asl';
+import { exampleManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
+import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type declarations
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
@@ -103,9 +103,9 @@ describe('F-06: failed executions reach an encrypted dead-letter queue', () => {
     expect(targets.some((a) => a.includes('aws_sqs_queue'))).toBe(true);
     expect(targets.some((a) => a.includes('aws_lambda_function.workflow_failure'))).toBe(true);
     const [, qp] = resourcesOf(stack, 'aws_sqs_queue_policy')[0];
-    const statement = JSON.parse(String(qp.policy)).Statement[0];
+    const statement = policyJson(qp.policy).Statement[0]!;
     expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
-    expect(statement.Condition.ArnEquals['aws:SourceArn']).toMatch(/aws_cloudwatch_event_rule/);
+    expect(statement.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': expect.stringMatching(/aws_cloudwatch_event_rule/) } });
   });
 });
 

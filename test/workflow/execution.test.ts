@@ -8,20 +8,11 @@ import fc from 'fast-check';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { exampleManifest } from '../support/synth';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
+import { paymentRequests } from '../support/requests';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 let local: LocalWorkflow;
-let seq = 0;
-const key = (label: string) => `${label}-${process.pid}-${++seq}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
-const valid = (over: Record<string, unknown> = {}) => ({
-  amount: 1250,
-  currency: 'USD',
-  merchantId: 'mer_123',
-  customerId: `cus_${(++seq).toString(36)}abc`,
-  paymentMethod: { type: 'card', token: 'tok_success' },
-  description: 'Order 42',
-  ...over,
-});
+const { key, valid } = paymentRequests('abc', { description: 'Order 42' });
 const run = async (body: unknown, label = 'k') => (await local.simulate([{ idempotencyKey: key(label), body }]))[0];
 
 beforeAll(async () => {

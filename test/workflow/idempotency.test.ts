@@ -7,24 +7,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { paymentIdFor, requestFingerprint } from '../../lambdas/shared/payment';
+import { paymentIdFor, requestFingerprint } from '../../contract/payment';
 import { apiClientsOf } from '../../accounts/schema';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
+import { paymentRequests } from '../support/requests';
 import { exampleManifest, parseManifest } from '../support/synth';
 import { otherOrganisation } from '../support/manifests';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 let local: LocalWorkflow;
-let seq = 0;
-const key = (label: string) => `${label}-${process.pid}-${++seq}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
-const valid = (over: Record<string, unknown> = {}) => ({
-  amount: 1250,
-  currency: 'USD',
-  merchantId: 'mer_123',
-  customerId: `cus_${(++seq).toString(36)}idem`,
-  paymentMethod: { type: 'card', token: 'tok_success' },
-  ...over,
-});
+const { key, valid } = paymentRequests('idem');
 
 beforeAll(async () => {
   local = await LocalWorkflow.start({ manifest: exampleManifest() });

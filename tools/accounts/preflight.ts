@@ -8,7 +8,7 @@ import { AccountClient, GetRegionOptStatusCommand } from '@aws-sdk/client-accoun
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { Manifest } from '../../accounts/schema';
-import { ciApplyPurpose, deployStageOf, Naming } from '../../modules/naming';
+import { ciApplyPurpose, deployStageOf, Naming } from '../../modules/core/naming';
 import { AccountsToolError, awsCall, type RetryOptions } from './aws';
 
 /** Temporary credentials of an assumed role (the shape every SDK v3 client accepts). */

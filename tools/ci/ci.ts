@@ -40,7 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Manifest } from '../../accounts/schema';
-import { DEPLOY_STAGES, Naming, type DeployStage } from '../../modules/naming';
+import { DEPLOY_STAGES, Naming, type DeployStage } from '../../modules/core/naming';
 import { buildReport } from '../review/report';
 import { repoRoot } from '../review/synth';
 import type { Side, TfJson } from '../review/types';

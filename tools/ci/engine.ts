@@ -19,8 +19,8 @@
  * it was never applied: its first apply creates the roles CI would use). `payments-*` are CI's.
  */
 import type { Manifest } from '../../accounts/schema';
-import { CI_WORKFLOWS, STAGE_ENVIRONMENTS } from '../../modules/github-oidc';
-import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, Naming, type CiRolePurpose, type DeployStage } from '../../modules/naming';
+import { CI_WORKFLOWS, STAGE_ENVIRONMENTS } from '../../modules/access/github-oidc';
+import { ciApplyPurpose, DEPLOY_STAGES, deployStageOf, Naming, type CiRolePurpose, type DeployStage } from '../../modules/core/naming';
 import { planStacks, type StackKind, type StackSpec } from '../../stacks/topology';
 
 export const CI_EVENTS = ['push', 'pull_request', 'schedule'] as const;

@@ -10,13 +10,13 @@
  */
 import type { Manifest } from '../../accounts/schema';
 import { checkPermissions, type CheckResult } from '../permissions/check';
-import type { StackJson } from '../permissions/model';
+import type { TfJson } from '../../modules/core/terraform-json';
 import { adminOwnedAddresses, ciStacks, type Step } from './engine';
 
 export const STEP_PERMISSION_CHECK = { active: true, by: 'tools/permissions/check.ts' } as const;
 
 /** The apply-permission check of `stacks` (synthesized from `manifest`) with CI's rule of who applies what. */
-export function checkForCi(manifest: Manifest, stacks: ReadonlyMap<string, StackJson>): Promise<CheckResult> {
+export function checkForCi(manifest: Manifest, stacks: ReadonlyMap<string, TfJson>): Promise<CheckResult> {
   const specs = new Map(ciStacks(manifest).map((s) => [s.name, s]));
   return checkPermissions(stacks, {
     deployScope: (name) => {

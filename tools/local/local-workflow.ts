@@ -36,15 +36,15 @@ import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { unzipSync } from 'fflate';
 import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
-import { tasksOf, type StateMachineDefinition } from '../../modules/asl';
+import { tasksOf, type StateMachineDefinition } from '../../modules/workflow/asl';
 import { buildApp } from '../../stacks/app';
-import { toView, type PaymentRecord, type PaymentView } from '../../lambdas/shared/records';
+import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
+import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { startLocalAws, ServiceError, type LocalAws } from './local-aws';
 
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
 const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 
-type TfJson = { resource?: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>>; provider?: { aws?: { allowed_account_ids?: string[]; region?: string; alias?: string }[] } };
 type Handler = (event: unknown) => Promise<unknown>;
 
 export interface LocalWorkflowOptions {
@@ -178,8 +178,9 @@ export class LocalWorkflow {
     const tf = synth.tf;
     // Every stack's default provider is pinned to its one account and region (F-19): the local ARNs use them.
     const provider = (tf.provider?.aws ?? []).find((p) => p.alias === undefined);
-    const accountId = provider?.allowed_account_ids?.[0];
-    const region = provider?.region;
+    const accounts = provider?.allowed_account_ids;
+    const accountId = Array.isArray(accounts) && typeof accounts[0] === 'string' ? accounts[0] : undefined;
+    const region = typeof provider?.region === 'string' ? provider.region : undefined;
     if (accountId === undefined || region === undefined) throw new Error(`${this.stackName}: the default AWS provider names no allowed account or no region`);
     const res = tf.resource ?? {};
     const one = (type: string) => Object.values(res[type] ?? {})[0] ?? {};
@@ -210,7 +211,11 @@ export class LocalWorkflow {
     // The API's clients (manifest) and the resource policy the stack gives the API.
     const workload = options.manifest.workloads.find((w) => this.stackName === `payments-${w.name}-${region}`)!;
     for (const c of apiClientsOf(workload)) this.clients.set(c.name, signerOf(c.principals[0]!));
-    this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => JSON.parse(String(p.policy)).Statement);
+    this.apiPolicy = Object.values(res.aws_api_gateway_rest_api_policy ?? {}).flatMap((p) => {
+      const parsed = parsePolicy(p.policy);
+      if (!parsed.ok) throw new Error(`API policy: ${parsed.reason}`);
+      return parsed.statements as typeof this.apiPolicy;
+    });
 
     if (options.shareWith) {
       this.aws = options.shareWith.aws;

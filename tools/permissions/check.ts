@@ -22,7 +22,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PHASES, type Call, type Context, type Phase } from './actions';
-import { OrgIndex, type Node, type PinnedProvider, type RolePolicies, type StackJson, type StackModel } from './model';
+import type { TfJson } from '../../modules/core/terraform-json';
+import { OrgIndex, type Node, type PinnedProvider, type RolePolicies, type StackModel } from './model';
 import { PolicySimulator, type Decision } from './simulator';
 
 export type RoleUse = 'deploy' | 'plan';
@@ -119,7 +120,7 @@ function organisationOf(index: OrgIndex, roleArn: string): string | undefined {
   return undefined;
 }
 
-export async function checkPermissions(stacks: ReadonlyMap<string, StackJson>, options: CheckOptions = {}): Promise<CheckResult> {
+export async function checkPermissions(stacks: ReadonlyMap<string, TfJson>, options: CheckOptions = {}): Promise<CheckResult> {
   const index = new OrgIndex(stacks);
   const sim = options.simulator ?? new PolicySimulator();
   const startEvaluations = sim.evaluations;
@@ -254,13 +255,13 @@ export function summaryLine(result: CheckResult): string {
 }
 
 /** Reads `<dir>/stacks/<stack>/cdk.tf.json` of every stack. */
-export function readSynthesized(dir: string): Map<string, StackJson> {
+export function readSynthesized(dir: string): Map<string, TfJson> {
   const root = join(dir, 'stacks');
   if (!existsSync(root)) throw new Error(`${root} does not exist: run \`npm run synth\` first`);
-  const stacks = new Map<string, StackJson>();
+  const stacks = new Map<string, TfJson>();
   for (const name of readdirSync(root).sort()) {
     const file = join(root, name, 'cdk.tf.json');
-    if (existsSync(file)) stacks.set(name, JSON.parse(readFileSync(file, 'utf8')) as StackJson);
+    if (existsSync(file)) stacks.set(name, JSON.parse(readFileSync(file, 'utf8')) as TfJson);
   }
   return stacks;
 }
@@ -284,7 +285,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  let stacks: Map<string, StackJson>;
+  let stacks: Map<string, TfJson>;
   try {
     stacks = readSynthesized(values.dir ?? process.env.CDKTF_OUTDIR ?? 'cdktf.out');
   } catch (err) {

@@ -11,15 +11,10 @@
  * KMS alias names.
  */
 import { createHash } from 'node:crypto';
+import { parsePolicy as parseTfPolicy, type TfBlockConfig, type TfJson } from '../../modules/core/terraform-json';
 import { rowFor, type ActionRow, type ResourceInput } from './actions';
 
-export type Block = Record<string, unknown>;
-export interface StackJson {
-  resource?: Record<string, Record<string, Block>>;
-  data?: Record<string, Record<string, Block>>;
-  provider?: Record<string, Block[]>;
-  [key: string]: unknown;
-}
+export type Block = TfBlockConfig;
 
 export type PolicyDocument = { Version?: string; Statement: unknown };
 
@@ -51,7 +46,7 @@ const SINGLE_REFERENCE = /^\$\{(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-
 const ROLE_MAP_ENTRY = /"(deploy|plan|bootstrap)"\s*=\s*"(arn:aws:iam::\d{12}:role\/[^"]+)"/g;
 
 /** The providers of a stack, each pinned to one account and region. */
-export function providersOf(stack: string, tf: StackJson): PinnedProvider[] {
+export function providersOf(stack: string, tf: TfJson): PinnedProvider[] {
   return (tf.provider?.aws ?? []).map((p) => {
     const accounts = p.allowed_account_ids as string[] | undefined;
     if (!accounts || accounts.length !== 1) throw new Error(`${stack}: a provider is not pinned to exactly one account (allowed_account_ids)`);
@@ -74,7 +69,7 @@ export class StackModel {
   private readonly attrs = new Map<string, Record<string, string>>();
   private readonly resolving = new Set<string>();
 
-  constructor(readonly name: string, readonly tf: StackJson, private readonly org: OrgIndex) {
+  constructor(readonly name: string, readonly tf: TfJson, private readonly org: OrgIndex) {
     this.providers = providersOf(name, tf);
     const defaultProvider = this.providers.find((p) => p.alias === undefined);
     for (const kind of ['resource', 'data'] as const) {
@@ -204,11 +199,9 @@ export interface RolePolicies {
 }
 
 const parsePolicy = (text: string, where: string): PolicyDocument => {
-  try {
-    return JSON.parse(text) as PolicyDocument;
-  } catch {
-    throw new Error(`${where}: policy is not literal JSON once references are resolved`);
-  }
+  const parsed = parseTfPolicy(text);
+  if (!parsed.ok) throw new Error(`${where}: policy is not literal JSON once references are resolved (${parsed.reason})`);
+  return { Version: parsed.version, Statement: parsed.statements };
 };
 
 /** What evaluations need from other stacks: roles' policies, resource policies, alias targets. */
@@ -218,7 +211,7 @@ export class OrgIndex {
   private resourcePolicies?: Map<string, PolicyDocument>;
   private aliases?: Map<string, string>;
 
-  constructor(stacks: ReadonlyMap<string, StackJson>) {
+  constructor(stacks: ReadonlyMap<string, TfJson>) {
     this.stacks = [...stacks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, tf]) => new StackModel(name, tf, this));
   }
 

@@ -7,6 +7,7 @@
  * compared as text: a reference that changes counts as a new value (conservatively
  * broadening), and wildcards inside `${…}` are never treated as wildcards.
  */
+import { parsePolicy as parseTfPolicy } from '../../modules/core/terraform-json';
 
 export type Effect = 'Allow' | 'Deny';
 
@@ -75,20 +76,10 @@ function conditions(v: unknown): Map<string, string[]> {
 
 /** Parses a policy JSON string; undefined when it is not a literal JSON policy (e.g. a whole `${…}` expression). */
 export function parsePolicy(text: unknown): ParsedPolicy | undefined {
-  if (typeof text !== 'string') return undefined;
-  const trimmed = text.trim();
-  if (!trimmed.startsWith('{')) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(trimmed);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== 'object' || doc === null || !('Statement' in doc)) return undefined;
-  const raw = (doc as { Statement: unknown }).Statement;
-  const statements = (Array.isArray(raw) ? raw : [raw]).filter((s): s is Record<string, unknown> => typeof s === 'object' && s !== null);
+  const parsed = parseTfPolicy(typeof text === 'string' ? text.trim() : text);
+  if (!parsed.ok) return undefined;
   return {
-    statements: statements.map((s) => ({
+    statements: parsed.statements.map((s) => ({
       sid: typeof s.Sid === 'string' && s.Sid !== '' ? s.Sid : undefined,
       effect: s.Effect === 'Deny' ? 'Deny' : 'Allow',
       principal: principals(s.Principal),

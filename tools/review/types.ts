@@ -5,16 +5,8 @@
  */
 
 /** Terraform JSON as cdktf writes it to `cdktf.out/stacks/<stack>/cdk.tf.json`. */
-export type TfJson = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  data?: Record<string, Record<string, Record<string, unknown>>>;
-  provider?: Record<string, Record<string, unknown>[]>;
-  terraform?: Record<string, unknown>;
-  output?: Record<string, unknown>;
-  variable?: Record<string, unknown>;
-  locals?: Record<string, unknown>;
-  [key: string]: unknown;
-};
+export type { TfJson } from '../../modules/core/terraform-json';
+import type { TfJson } from '../../modules/core/terraform-json';
 
 /** One line of `npm run stacks -- --json`. */
 export interface StackInfo {

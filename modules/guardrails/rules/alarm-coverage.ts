@@ -28,7 +28,7 @@ export const alarmCoverage: Rule = {
   description: 'Every Lambda function and state machine has at least one CloudWatch alarm on its own metrics',
   failures: ['F-06', 'F-24'],
   appliesTo: ['aws_lambda_function', 'aws_sfn_state_machine'],
-  fix: 'watch it with WorkloadAlarms (modules/alarms): pass the function purpose in `functions` or the state machine as `stateMachine`',
+  fix: 'watch it with WorkloadAlarms (modules/observability): pass the function purpose in `functions` or the state machine as `stateMachine`',
   check(b, stack) {
     if (b.type === 'aws_lambda_function') {
       const ok = watches(stack, 'AWS/Lambda', 'FunctionName', (v) => refersTo(v, b, ['function_name'], ['function_name', 'id']));

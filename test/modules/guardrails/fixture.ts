@@ -25,7 +25,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { PinnedAwsProvider } from '../../../modules/pinned-provider';
+import { PinnedAwsProvider } from '../../../modules/core/pinned-provider';
 
 export const FIXTURE_ACCOUNT = '111111111111';
 

@@ -17,8 +17,8 @@
  * Where AWS documentation leaves a detail open (which context keys a service sends to KMS),
  * the entry says so in `note`.
  */
-import { tasksOf, type StateMachineDefinition } from '../../../modules/asl';
-import { HANDLERS, type HandlerName } from '../../../modules/lambda-bundle';
+import { tasksOf, type StateMachineDefinition } from '../../../modules/workflow/asl';
+import { HANDLERS, type HandlerName } from '../../../modules/workflow/lambda-bundle';
 import type { Located, TfIndex } from '../../support/tf-refs';
 import { HANDLER_CALLS, type HandlerCall } from './handler-calls';
 

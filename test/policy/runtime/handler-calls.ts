@@ -12,7 +12,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
-import { LAMBDAS_DIR, type HandlerName } from '../../../modules/lambda-bundle';
+import { LAMBDAS_DIR, type HandlerName } from '../../../modules/workflow/lambda-bundle';
 
 /** The kind of resource an environment variable names, and how its ARN is formed. */
 export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine' | 'sns-topic' | 's3-archive';

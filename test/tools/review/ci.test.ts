@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Manifest, ManifestInput } from '../../../accounts/schema';
 import { manifest as exampleInput } from '../../../accounts/manifest';
-import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../../modules/naming';
+import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../../modules/core/naming';
 import { dryRun } from '../../../tools/ci/ci';
 import { ciStacks, type CiEvent, type Step } from '../../../tools/ci/engine';
 import { checkForCi, STEP_PERMISSION_CHECK, stepPermissionProblems } from '../../../tools/ci/permissions-hook';

@@ -1,0 +1,84 @@
+/**
+ * The access roles of one target account (F-14, F-19): the roles every stack's provider
+ * assumes there (`AccountStack.accessRoles()`), and the boundary that caps the deploy role.
+ *
+ *   <project>-deploy  trusted only by the apply role of this account's deploy stage
+ *                     (ci-apply-shared | ci-apply-nonprod | ci-apply-prod); deployPolicy, capped by the boundary
+ *   <project>-plan    trusted only by the read-only CI roles (ci-plan, ci-preview, ci-drift); read-only
+ *   <project>-audit   trusted only by the audit account (root + aws:PrincipalOrgID + external id); read-only
+ *
+ * Used by `bootstrap-<workload>` for workload accounts, by `deployment-<region>` for the
+ * deployment account and by `log-archive-<region>` for the log-archive account. None of these
+ * roles can be changed by a deploy (the boundary denies it): the stacks that own them are
+ * applied with the organisation's account-access role (`access_role=bootstrap`, see README).
+ */
+import { Guardrails } from '../guardrails';
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import type { Manifest } from '../../accounts/schema';
+import { deployPolicy, readOnlyPolicy } from './access-policies';
+import { CrossAccountRole } from './cross-account-role';
+import { ciApplyPurpose, deployStageOf, Naming } from '../core/naming';
+import { PermissionsBoundary } from './permissions-boundary';
+
+export interface AccessRolesProps {
+  readonly manifest: Manifest;
+  /** The account these roles live in. */
+  readonly accountId: string;
+  /** CI roles that must exist before the trust policies name them (deployment stack only). @default [] */
+  readonly dependsOn?: ITerraformDependable[];
+  /** @default 7200 — seconds a deploy session may last (long multi-stack applies) */
+  readonly deploySessionSeconds?: number;
+}
+
+export class AccessRoles extends Construct {
+  readonly boundary: PermissionsBoundary;
+  readonly deploy: CrossAccountRole;
+  readonly plan: CrossAccountRole;
+  readonly audit: CrossAccountRole;
+
+  constructor(scope: Construct, id: string, props: AccessRolesProps) {
+    super(scope, id);
+    const naming = new Naming(props.manifest);
+    const org = props.manifest.organization.id;
+    const account = props.accountId;
+    const dependsOn = props.dependsOn ?? [];
+    if (account === props.manifest.audit.accountId) throw new Error(`AccessRoles ${id}: the audit account ${account} is not a deploy target; it holds no access roles`);
+
+    this.boundary = new PermissionsBoundary(this, 'boundary', { naming, accountId: account });
+    this.deploy = new CrossAccountRole(this, 'deploy', {
+      roleName: naming.accessRoleName('deploy'),
+      description: 'Assumed by CI apply (deployment account) to deploy this account; capped by the permissions boundary.',
+      trustedPrincipals: [naming.ciRoleArn(ciApplyPurpose(deployStageOf(props.manifest, account)))],
+      organizationId: org,
+      policies: { deploy: deployPolicy(naming, account) },
+      permissionsBoundary: this.boundary,
+      maxSessionDuration: props.deploySessionSeconds ?? 7200,
+      dependsOn,
+    });
+    this.plan = new CrossAccountRole(this, 'plan', {
+      roleName: naming.accessRoleName('plan'),
+      description: 'Assumed by the read-only CI roles (pull requests, deploy preview, drift) to read this account; read-only.',
+      trustedPrincipals: [naming.ciRoleArn('ci-plan'), naming.ciRoleArn('ci-preview'), naming.ciRoleArn('ci-drift')],
+      organizationId: org,
+      policies: { 'read-only': readOnlyPolicy(naming, account) },
+      dependsOn,
+    });
+    const LIST_REASON =
+      'read-only list and describe calls that IAM authorises only on Resource "*" (no resource-level permissions); Terraform refresh needs them';
+    this.audit = new CrossAccountRole(this, 'audit', {
+      roleName: naming.accessRoleName('audit'),
+      description: 'Assumed by the audit account to review this account; read-only.',
+      trustedPrincipals: [naming.accountRootArn(props.manifest.audit.accountId)],
+      organizationId: org,
+      externalId: naming.auditExternalId(),
+      policies: { 'read-only': readOnlyPolicy(naming, account) },
+    });
+    Guardrails.suppress(this.plan, 'iam-no-wildcards', LIST_REASON);
+    Guardrails.suppress(this.audit, 'iam-no-wildcards', LIST_REASON);
+    const DEPLOY_REASON =
+      "the deploy role is Terraform's identity: it manages every resource of the project's services, each statement scoped to this account's <project>-* resources, and the permissions boundary caps it (no IAM escalation, no edits to the access roles)";
+    Guardrails.suppress(this.deploy, 'iam-no-wildcards', DEPLOY_REASON);
+    Guardrails.suppress(this.boundary, 'iam-no-wildcards', DEPLOY_REASON);
+  }
+}
