@@ -18,7 +18,7 @@
  * Resource-less calls (kms:CreateKey, list calls, telemetry puts) are only authorised by IAM
  * on `*`; they are listed action by action, never as a wildcard service.
  */
-import { policy, XRAY_ACTIONS, type PolicyDocument, type PolicyStatement } from '../core/iam-document';
+import { API_GATEWAY_LOG_WRITES, policy, XRAY_ACTIONS, type PolicyDocument, type PolicyStatement } from '../core/iam-document';
 import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from '../core/naming';
 
 /** `s3` → `S3`, `secretsmanager` → `Secretsmanager`: a Sid holds letters and digits only. */
@@ -70,6 +70,18 @@ const RESOURCELESS_READS = [
   's3:ListAllMyBuckets', 'iam:ListRoles', 'iam:ListPolicies',
 ];
 
+/**
+ * The same resource-less calls by family, for the boundary: a managed policy may hold 6,144
+ * characters, and the boundary repeats most of the deploy policy. Each family holds only
+ * list/describe calls, log delivery, resource-policy and telemetry calls of one service.
+ */
+const RESOURCELESS_FAMILIES = [
+  'kms:CreateKey', 'kms:List*', 'logs:*LogDelivery', 'logs:ListLogDeliveries', 'logs:*ResourcePolic*', 'logs:DescribeLogGroups',
+  'cloudwatch:PutMetricData', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:GetMetricData', 'xray:PutT*', 'xray:GetSampling*',
+  'dynamodb:List*', 'dynamodb:DescribeLimits', 'lambda:List*', 'states:List*', 'sns:List*', 'sqs:List*', 'events:List*',
+  'secretsmanager:ListSecrets', 's3:ListAllMyBuckets', 'iam:List*',
+];
+
 /** Describe/get/list actions, per service, that read configuration and never data. */
 const READ_ACTIONS: Record<string, string[]> = {
   // s3:ListBucket authorises HeadBucket, with which the provider finds a bucket on every refresh (it lists keys, never reads objects).
@@ -89,10 +101,9 @@ const READ_ACTIONS: Record<string, string[]> = {
 
 /** The roles a deploy must never change: the access roles themselves and, in the deployment account, the CI roles. */
 export function protectedRoleArns(naming: Naming, accountId: string): string[] {
-  return [
-    ...ACCESS_ROLE_PURPOSES.map((p) => naming.accessRoleArn(p, accountId)),
-    ...CI_ROLE_PURPOSES.map((p) => `arn:aws:iam::${accountId}:role/${naming.ciRoleName(p)}`),
-  ];
+  // The CI roles exist only in the deployment account.
+  const ci = accountId === naming.manifest.deployment.accountId ? CI_ROLE_PURPOSES.map((p) => `arn:aws:iam::${accountId}:role/${naming.ciRoleName(p)}`) : [];
+  return [...ACCESS_ROLE_PURPOSES.map((p) => naming.accessRoleArn(p, accountId)), ...ci];
 }
 
 /** Read-only: plan and audit roles. No writes, no data reads. */
@@ -127,6 +138,7 @@ function escalationDenies(naming: Naming, accountId: string): PolicyStatement[] 
     },
     { Sid: 'DenyBoundaryChanges', Effect: 'Deny', Action: POLICY_WRITES, Resource: naming.boundaryPolicyArn(accountId) },
     { Sid: 'DenyBoundaryRemoval', Effect: 'Deny', Action: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'], Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:user/*`] },
+    ...stateDenies(naming, accountId),
     {
       Sid: 'DenyAdministratorPolicies',
       Effect: 'Deny',
@@ -137,10 +149,27 @@ function escalationDenies(naming: Naming, accountId: string): PolicyStatement[] 
   ];
 }
 
-function serviceWrites(naming: Naming, accountId: string): PolicyStatement[] {
+/**
+ * In the deployment account, the Terraform state of every stack: its bucket and its key match
+ * the project's `<project>-*` patterns, but no deploy may touch them (CI and administrators
+ * reach state through the backend, never through an access role). Without this a deploy there
+ * could suspend versioning, expire state or schedule the state key's deletion.
+ */
+function stateDenies(naming: Naming, accountId: string): PolicyStatement[] {
+  if (accountId !== naming.manifest.deployment.accountId) return [];
+  const bucket = `arn:aws:s3:::${naming.stateBucket}`;
+  const alias = naming.keyAlias('tfstate');
+  return [
+    { Sid: 'DenyStateBucket', Effect: 'Deny', Action: 's3:*', Resource: [bucket, `${bucket}/*`] },
+    { Sid: 'DenyStateKey', Effect: 'Deny', Action: 'kms:*', Resource: `arn:aws:kms:*:${accountId}:key/*`, Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias } } },
+    { Sid: 'DenyStateKeyAlias', Effect: 'Deny', Action: 'kms:*', Resource: `arn:aws:kms:*:${accountId}:${alias}` },
+  ];
+}
+
+function serviceWrites(naming: Naming, accountId: string, resourceless: readonly string[] = [...RESOURCELESS_WRITES, ...RESOURCELESS_READS]): PolicyStatement[] {
   return [
     ...serviceResources(naming, accountId).map((s) => ({ Sid: `Manage${sidPart(s.service)}`, Effect: 'Allow' as const, Action: `${s.service}:*`, Resource: s.resources })),
-    { Sid: 'Resourceless', Effect: 'Allow', Action: [...RESOURCELESS_WRITES, ...RESOURCELESS_READS], Resource: '*' },
+    { Sid: 'Resourceless', Effect: 'Allow', Action: [...resourceless], Resource: '*' },
     { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
   ];
 }
@@ -171,6 +200,8 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
  * Calls that roles created by a deploy make at run time and that the deploy role itself
  * never needs, so they are in the boundary and not in the deploy policy.
  *
+ * API Gateway's logging role (one per account and region) writes any log group of its region.
+ *
  * S3 replication of the settlement archives writes into the log-archive account's bucket,
  * whose default encryption is that account's key with S3 Bucket Keys on: S3 then needs
  * kms:Encrypt and kms:Decrypt on the destination key from the replication role (the S3
@@ -179,12 +210,33 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
  */
 function runtimeOnlyStatements(naming: Naming, accountId: string): PolicyStatement[] {
   const la = naming.manifest.logArchive;
-  if (la.accountId === accountId) return [];
-  return [{ Sid: 'ReplicateIntoLogArchive', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*` }];
+  return [
+    ...(la.accountId === accountId ? [] : [{ Sid: 'ReplicateIntoLogArchive', Effect: 'Allow' as const, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*` }]),
+    // API Gateway's account-level logging role writes to any log group of its region (see PaymentApi).
+    { Sid: 'ApiGatewayWritesLogs', Effect: 'Allow', Action: [...API_GATEWAY_LOG_WRITES], Resource: [`arn:aws:logs:*:${accountId}:log-group:*`, `arn:aws:logs:*:${accountId}:log-group:*:log-stream:*`] },
+  ];
+}
+
+/**
+ * In the deployment account every stack is applied by an administrator (it holds the state and
+ * the CI roles), so its deploy role only reads, like the plan role, and may change nothing.
+ */
+function deploymentAccountOnlyReads(naming: Naming, accountId: string, as: 'policy' | 'boundary'): PolicyDocument | undefined {
+  if (accountId !== naming.manifest.deployment.accountId) return undefined;
+  // The role's own policy names its reads exactly (no data reads); its boundary caps it at
+  // describe/get/list of the same services, by family, to stay within IAM's size limit.
+  const services = [...new Set([...serviceResources(naming, accountId).map((r) => r.service), 'iam', 'account'])];
+  const reads: PolicyStatement[] =
+    as === 'policy'
+      ? [...readOnlyPolicy(naming, accountId).Statement]
+      : [{ Sid: 'ReadOnlyCeiling', Effect: 'Allow', Action: services.flatMap((svc) => [`${svc}:Describe*`, `${svc}:Get*`, `${svc}:List*`]), Resource: '*' }];
+  return policy(...reads, ...escalationDenies(naming, accountId));
 }
 
 /** The deploy role's own permissions. It carries the boundary too, which allows all of these. */
 export function deployPolicy(naming: Naming, accountId: string): PolicyDocument {
+  const readsOnly = deploymentAccountOnlyReads(naming, accountId, 'policy');
+  if (readsOnly) return readsOnly;
   return policy(...serviceWrites(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
 }
 
@@ -195,5 +247,7 @@ export function deployPolicy(naming: Naming, accountId: string): PolicyDocument 
  * payment workflow's roles do at run time.
  */
 export function boundaryPolicy(naming: Naming, accountId: string): PolicyDocument {
-  return policy(...serviceWrites(naming, accountId), ...runtimeOnlyStatements(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
+  const readsOnly = deploymentAccountOnlyReads(naming, accountId, 'boundary');
+  if (readsOnly) return readsOnly;
+  return policy(...serviceWrites(naming, accountId, RESOURCELESS_FAMILIES), ...runtimeOnlyStatements(naming, accountId), ...iamWrites(naming, accountId), ...escalationDenies(naming, accountId));
 }

@@ -89,3 +89,6 @@ export const XRAY_WRITE: PolicyStatement = {
   Action: [...XRAY_ACTIONS],
   Resource: '*',
 };
+
+/** What AWS documents for API Gateway's account-level CloudWatch role, less its reads of log events. */
+export const API_GATEWAY_LOG_WRITES = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] as const;

@@ -156,7 +156,9 @@ export class ArchiveReplication extends Construct {
           sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
           destination: {
             bucket: s3Arn(d.bucketName),
-            storageClass: 'STANDARD_IA',
+            // Settlements are a few KB: Standard-IA bills every object as 128 KB, so replicas start
+            // in Standard and the destination's lifecycle moves them on, as it does originals.
+            storageClass: 'STANDARD',
             encryptionConfiguration: { replicaKmsKeyId: bucket(d.bucketName).keyArn },
             metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
             replicationTime: { status: 'Enabled', time: { minutes: 15 } },

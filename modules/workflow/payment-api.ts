@@ -42,7 +42,7 @@ import {
   MAX_DESCRIPTION_LENGTH,
   MERCHANT_ID_PATTERN,
 } from '../../contract/payment';
-import { policyDocument, type PolicyStatement } from '../core/iam-document';
+import { API_GATEWAY_LOG_WRITES, policyDocument, type PolicyStatement } from '../core/iam-document';
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
@@ -151,7 +151,12 @@ export class PaymentApi extends Construct {
     this.executionLogs = new CloudwatchLogGroup(this, 'execution-logs', { name: n.apiExecutionLogGroup(this.restApi.id, stageName), retentionInDays, kmsKeyId: props.logKeyArn });
 
     // API Gateway writes both through an account-level role (one per account and region; one
-    // workload per account, so one API per role). It may write those two groups and read nothing.
+    // workload per account, so one API per role). When the role is set, API Gateway checks it
+    // against what AWS documents for it (the AmazonAPIGatewayPushToCloudWatchLogs policy: these
+    // actions on every log group of the region), and a role cut down to single groups is reported
+    // to fail that check; the provider then gives up after its retries and the stage never logs.
+    // So it gets the documented write actions on the region's log groups, and none of the
+    // documented reads (GetLogEvents, FilterLogEvents): nothing here needs to read logs back.
     const cloudwatchRole = new ServiceRole(this, 'cloudwatch-role', {
       naming: n,
       roleName: n.role('api', props.region),
@@ -159,11 +164,8 @@ export class PaymentApi extends Construct {
       trust: { service: 'apigateway.amazonaws.com' },
       policyName: 'push-logs',
     });
-    const groups = [this.accessLogs.arn, this.executionLogs.arn];
-    cloudwatchRole.addToPolicy(
-      { Sid: 'WriteApiLogs', Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: [...groups, ...groups.map((g) => `${g}:*`)] },
-      { Sid: 'FindApiLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: `arn:aws:logs:${props.region}:${n.accountId}:log-group:*` },
-    );
+    const regionLogGroups = `arn:aws:logs:${props.region}:${n.accountId}:log-group:*`;
+    cloudwatchRole.addToPolicy({ Sid: 'WriteApiLogs', Effect: 'Allow', Action: [...API_GATEWAY_LOG_WRITES], Resource: [regionLogGroups, `${regionLogGroups}:log-stream:*`] });
     const account = new ApiGatewayAccount(this, 'account', { cloudwatchRoleArn: cloudwatchRole.arn, dependsOn: [cloudwatchRole.policy] });
 
     const validator = new ApiGatewayRequestValidator(this, 'validator', {

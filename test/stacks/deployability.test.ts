@@ -52,6 +52,24 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
+  test('given the deployment account, then its deploy role may change nothing (an administrator applies every stack there), least of all the state bucket and key', async () => {
+    const d = m.deployment.accountId;
+    const boot = s.stacks.get(`deployment-${m.deployment.region}`)!;
+    const [, boundary] = resources(boot, 'aws_iam_policy').find(([, c]) => c.name === naming.boundaryPolicyName())!;
+    const roleId = resources(boot, 'aws_iam_role').find(([, c]) => c.name === naming.accessRoleName('deploy'))![0];
+    const deploy = resources(boot, 'aws_iam_role_policy').filter(([, p]) => String(p.role).includes(`.${roleId}.`)).map(([, p]) => policyJson(p.policy) as PolicyDocument);
+    const ask = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+      simulate({ principal: naming.accessRoleArn('deploy', d), action, resource, resourceAccount: d, identityPolicies: deploy, permissionBoundary: policyJson(boundary.policy) as PolicyDocument, context });
+    const state = `arn:aws:s3:::${naming.stateBucket}`;
+    for (const [action, resource] of [['s3:PutBucketVersioning', state], ['s3:PutBucketPolicy', state], ['s3:DeleteObject', `${state}/stacks/x/terraform.tfstate`], ['s3:PutLifecycleConfiguration', state], ['lambda:CreateFunction', `arn:aws:lambda:${m.deployment.region}:${d}:function:${naming.project}-x`]]) {
+      expect([action, await ask(action, resource)]).toEqual([action, expect.stringMatching(/Denied$/)]);
+    }
+    const key = `arn:aws:kms:${m.deployment.region}:${d}:key/11111111-2222-3333-4444-555555555555`;
+    expect(await ask('kms:ScheduleKeyDeletion', key, { 'kms:ResourceAliases': [naming.keyAlias('tfstate')] })).toBe('ExplicitlyDenied');
+    expect(await ask('s3:GetBucketVersioning', state)).toBe('ExplicitlyDenied');
+    expect(await ask('lambda:GetFunction', `arn:aws:lambda:${m.deployment.region}:${d}:function:${naming.project}-x`)).toBe('Allowed');
+  });
+
   test('given the deploy role and its boundary, then iam:CreateRole is allowed for a role carrying the boundary and denied for one without it', async () => {
     const w = m.workloads[0]!;
     const { boundary, deploy } = accessPolicies(w);
@@ -117,7 +135,7 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
-  test('given the API of each payments stack, then its execution log group is created encrypted and with a retention before the stage logs, and the logging role may write only the API\'s two groups', () => {
+  test('given the API of each payments stack, then its execution log group is created encrypted and with a retention before the stage logs, and the account\'s logging role may write the region\'s log groups and read none', () => {
     for (const spec of paymentsStacks) {
       const tf = s.stacks.get(spec.name)!;
       const [apiId] = resources(tf, 'aws_api_gateway_rest_api')[0]!;
@@ -130,8 +148,12 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
       expect(stage.depends_on).toContain(`aws_cloudwatch_log_group.${execution![0]}`);
       const [roleId] = resources(tf, 'aws_iam_role').find(([, r]) => String(r.name).includes('-api-'))!;
       const [, policy] = resources(tf, 'aws_iam_role_policy').find(([, p]) => String(p.role).includes(`.${roleId}.`))!;
+      // API Gateway checks the account-level role against its documented policy: the write actions
+      // on the region's log groups, and here none of the documented reads of log events.
       const writes = (policyJson(policy.policy).Statement as Cfg[]).find((x) => x.Sid === 'WriteApiLogs')!;
-      expect(writes.Resource.every((r: string) => r.startsWith('${aws_cloudwatch_log_group.'))).toBe(true);
+      const regionGroups = `arn:aws:logs:${spec.region}:${spec.accountId}:log-group:*`;
+      expect(writes.Resource).toEqual([regionGroups, `${regionGroups}:log-stream:*`]);
+      expect([...writes.Action].sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents']);
       expect(JSON.stringify(policyJson(policy.policy))).not.toMatch(/GetLogEvents|FilterLogEvents/);
     }
   });
