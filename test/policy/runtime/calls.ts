@@ -447,7 +447,7 @@ function functionDestinationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
 
 /** Every run-time call of one stack. */
 export function runtimeCalls(ix: TfIndex, stack: string): RuntimeCall[] {
-  return [
+  const calls = [
     ...accessLogCalls(ix, stack),
     ...functionCalls(ix, stack),
     ...functionDestinationCalls(ix, stack),
@@ -458,4 +458,25 @@ export function runtimeCalls(ix: TfIndex, stack: string): RuntimeCall[] {
     ...apiCalls(ix, stack),
     ...logEncryptionCalls(ix, stack),
   ];
+  return [...calls, ...apiGatewayAccountLogCalls(ix, stack, calls)];
+}
+
+/**
+ * API Gateway's CloudWatch role is one per account and region, and AWS documents it with the
+ * log write actions on every log group of the region (API Gateway checks the role against
+ * that when it is set). So it may write — never read — every log group the table names in
+ * its region: the function's, the state machine's, not only the API's own.
+ */
+function apiGatewayAccountLogCalls(ix: TfIndex, stack: string, calls: readonly RuntimeCall[]): RuntimeCall[] {
+  const out: RuntimeCall[] = [];
+  for (const account of ix.find('aws_api_gateway_account', stack)) {
+    const p = role(ix, ix.located(stack, account.cfg.cloudwatch_role_arn));
+    const inRegion = `arn:aws:logs:${account.region}:${account.account}:log-group:`;
+    const logs = [...new Set(calls.map((c) => c.resource).filter((r) => r.startsWith(inRegion)))];
+    for (const resource of logs) {
+      const actions = resource.includes(':log-stream:') ? ['logs:CreateLogStream', 'logs:PutLogEvents'] : ['logs:CreateLogGroup', 'logs:DescribeLogStreams'];
+      for (const action of actions) out.push({ principal: p, action, resource, context: {}, origin: 'API Gateway\'s account-level logging role: writes any log group of its region' });
+    }
+  }
+  return out;
 }
