@@ -17,9 +17,7 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 /** Tag keys the stacks set themselves; a manifest may not override them. */
 export const RESERVED_TAG_KEYS = ['project', 'environment', 'account', 'managed-by', 'stack'] as const;
 
-const accountId = z
-  .string({ error: 'must be a string of 12 digits' })
-  .regex(/^\d{12}$/, { error: (i) => `must be a 12-digit AWS account id, got ${JSON.stringify(i.input)}` });
+const accountId = z.string({ error: 'must be a string of 12 digits' }).regex(/^\d{12}$/, { error: (i) => `must be a 12-digit AWS account id, got ${JSON.stringify(i.input)}` });
 
 const region = z.enum(REGION_NAMES as [AwsRegion, ...AwsRegion[]], {
   error: (i) => `must be an AWS commercial region (e.g. eu-west-1), got ${JSON.stringify(i.input)}`,
@@ -55,7 +53,11 @@ export function tagKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-const nonNegativeInt = (what: string) => z.number({ error: `must be a number (${what})` }).int({ error: `must be a whole number (${what})` }).min(0, { error: `must be ≥ 0 (${what})` });
+const nonNegativeInt = (what: string) =>
+  z
+    .number({ error: `must be a number (${what})` })
+    .int({ error: `must be a whole number (${what})` })
+    .min(0, { error: `must be ≥ 0 (${what})` });
 
 /**
  * Alarm thresholds of one workload (= one environment). Every field is optional with the
@@ -65,7 +67,11 @@ const nonNegativeInt = (what: string) => z.number({ error: `must be a number (${
  */
 export const alarmsSchema = z.strictObject({
   /** @default 300 — seconds per evaluation period of every alarm (60 or a multiple of 60) */
-  periodSeconds: z.number().int().refine((n) => n >= 60 && n % 60 === 0, { error: 'must be 60 or a multiple of 60 seconds' }).default(300),
+  periodSeconds: z
+    .number()
+    .int()
+    .refine((n) => n >= 60 && n % 60 === 0, { error: 'must be 60 or a multiple of 60 seconds' })
+    .default(300),
   /** @default 1 — consecutive breaching periods before an alarm fires */
   evaluationPeriods: z.number().int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(100).default(1),
   /** @default 2000 — API p99 latency in milliseconds */
@@ -128,11 +134,9 @@ export const workloadSchema = z.strictObject({
   accountId,
   environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(', ')}` }),
   /** The organizational unit the account must sit in: an OU id (`ou-…`) or a path of OU names from the root (`Workloads/Prod`). */
-  organizationalUnit: z
-    .string({ error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)' })
-    .regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[A-Za-z0-9 _.-]+(\/[A-Za-z0-9 _.-]+)*)$/, {
-      error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)',
-    }),
+  organizationalUnit: z.string({ error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)' }).regex(/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|[A-Za-z0-9 _.-]+(\/[A-Za-z0-9 _.-]+)*)$/, {
+    error: 'must be an OU id (ou-xxxx-xxxxxxxx) or an OU path (Workloads/Prod)',
+  }),
   primaryRegion: region,
   /** Regions that hold replicas of the primary region's data; never the primary, no duplicates. @default [] */
   replicaRegions: z.array(region, { error: 'must be a list of regions' }).default([]),
@@ -143,17 +147,11 @@ export const workloadSchema = z.strictObject({
     })
     .min(1, { error: 'must name at least one address: an alarm nobody receives never fires (F-24)' }),
   payments: z.strictObject({
-    currencies: z
-      .array(currency, { error: 'must be a list of ISO 4217 codes' })
-      .min(1, { error: 'must name at least one currency' }),
+    currencies: z.array(currency, { error: 'must be a list of ISO 4217 codes' }).min(1, { error: 'must name at least one currency' }),
     maxAmountMinor: positiveMinor,
     fraudReviewThresholdMinor: positiveMinor,
     /** @default 10 — distinct payments of one customer in 60 s above which the fraud screen declines */
-    maxPaymentsPerCustomerPerMinute: z
-      .number()
-      .int({ error: 'must be a positive integer' })
-      .positive({ error: 'must be a positive integer' })
-      .default(10),
+    maxPaymentsPerCustomerPerMinute: z.number().int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).default(10),
     /**
      * The API's clients. @default one client `default` whose principal is the workload's own
      * account (see `apiClientsOf`).
@@ -161,11 +159,7 @@ export const workloadSchema = z.strictObject({
     clients: z.array(apiClientSchema, { error: 'must be a list of API clients' }).min(1, { error: 'must name at least one client (or leave the field out)' }).optional(),
   }),
   /** @default 2555 (7 years) — days settlement archives are kept before any rule may expire them */
-  archiveRetentionDays: z
-    .number()
-    .int({ error: 'must be a whole number of days' })
-    .min(365, { error: 'must be at least 365 days: settlement records are kept for years' })
-    .default(2555),
+  archiveRetentionDays: z.number().int({ error: 'must be a whole number of days' }).min(365, { error: 'must be at least 365 days: settlement records are kept for years' }).default(2555),
   /** Extra tags on every resource of this workload. @default {} */
   tags: tags.default({}),
   /** Alarm thresholds; every field optional with its default (`alarmsSchema`). @default {} */
@@ -367,9 +361,7 @@ export type ValidationResult = { ok: true; manifest: Manifest } | { ok: false; p
 /** Validates a raw manifest and returns every problem, field rules and cross-field rules together. */
 export function validateManifest(raw: unknown): ValidationResult {
   const parsed = manifestSchema.safeParse(raw);
-  const problems: ManifestProblem[] = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const problems: ManifestProblem[] = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
   problems.push(...crossFieldProblems(raw));
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: dedupe(problems) };
   return { ok: true, manifest: parsed.data };
@@ -392,9 +384,6 @@ export class ManifestError extends Error {
     readonly source: string,
     readonly problems: readonly ManifestProblem[],
   ) {
-    super(
-      `Manifest ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'),
-    );
+    super(`Manifest ${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'));
   }
 }

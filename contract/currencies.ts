@@ -6,6 +6,8 @@
  * Funds codes, precious metals and testing codes (XAU, XTS, XXX, …) are left out:
  * nobody pays with them.
  */
+// A table laid out for reading, about ten codes a line.
+// prettier-ignore
 export const ISO_4217 = {
   AED: 2, AFN: 2, ALL: 2, AMD: 2, AOA: 2, ARS: 2, AUD: 2, AWG: 2, AZN: 2,
   BAM: 2, BBD: 2, BDT: 2, BGN: 2, BHD: 3, BIF: 0, BMD: 2, BND: 2, BOB: 2, BRL: 2,

@@ -150,10 +150,7 @@ export function storableRequest(body: unknown): unknown {
       case 'paymentMethod':
         return isObject(v)
           ? Object.fromEntries(
-              Object.entries(v).map(([mk, mv]) => [
-                mk,
-                mk === 'type' ? keep(mv === 'card', mv) : mk === 'token' ? keep(typeof mv === 'string' && CARD_TOKEN_PATTERN.test(mv), mv) : null,
-              ]),
+              Object.entries(v).map(([mk, mv]) => [mk, mk === 'type' ? keep(mv === 'card', mv) : mk === 'token' ? keep(typeof mv === 'string' && CARD_TOKEN_PATTERN.test(mv), mv) : null]),
             )
           : null;
       default:
@@ -181,7 +178,9 @@ export const PAYMENT_ID_PATTERN = /^pay_[0-9a-f]{32}$/;
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

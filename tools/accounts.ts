@@ -31,17 +31,24 @@ async function main(args: string[]): Promise<number> {
     const { manifest, source } = loadManifestOrExit();
     const result = await verifyManifest(manifest, new OrganizationsClient({ ...sdk, region: 'us-east-1' }), retry);
     for (const p of result.problems) process.stdout.write(`${p.path}: ${p.message}\n`);
-    process.stderr.write(`${result.checked} accounts of ${source} checked against organisation ${manifest.organization.id}: ${result.problems.length === 0 ? 'all match' : `${result.problems.length} mismatch(es)`}\n`);
+    process.stderr.write(
+      `${result.checked} accounts of ${source} checked against organisation ${manifest.organization.id}: ${result.problems.length === 0 ? 'all match' : `${result.problems.length} mismatch(es)`}\n`,
+    );
     return result.problems.length === 0 ? 0 : 1;
   }
   if (command === 'preflight' && arg) {
     const { manifest } = loadManifestOrExit();
     const region = manifest.deployment.region;
-    const checks = await preflight(manifest, arg, {
-      sts: new STSClient({ ...sdk, region }),
-      s3: new S3Client({ ...sdk, region }),
-      accountClient: (credentials) => new AccountClient({ ...sdk, region: 'us-east-1', credentials }),
-    }, retry);
+    const checks = await preflight(
+      manifest,
+      arg,
+      {
+        sts: new STSClient({ ...sdk, region }),
+        s3: new S3Client({ ...sdk, region }),
+        accountClient: (credentials) => new AccountClient({ ...sdk, region: 'us-east-1', credentials }),
+      },
+      retry,
+    );
     for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}\n`);
     return checks.every((c) => c.ok) ? 0 : 1;
   }
@@ -56,7 +63,7 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`${err instanceof AccountsToolError ? err.message : (err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`${err instanceof AccountsToolError ? err.message : ((err as Error).stack ?? String(err))}\n`);
     process.exit(2);
   },
 );

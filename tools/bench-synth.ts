@@ -42,7 +42,10 @@ export function generatedManifest(n: number): ManifestInput {
   };
 }
 
-interface Run { seconds: number; peakMb?: number }
+interface Run {
+  seconds: number;
+  peakMb?: number;
+}
 
 function synthOnce(manifestFile: string | undefined, outdir: string): Run {
   const env = { ...process.env, CDKTF_OUTDIR: outdir, ...(manifestFile ? { PAYMENTS_MANIFEST: manifestFile } : {}) };

@@ -14,7 +14,9 @@ const USAGE = 'usage: npm run bench:workflow [-- --payments <n>]';
 async function main(): Promise<void> {
   let payments: string | undefined;
   try {
-    ({ values: { payments } } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { payments: { type: 'string' } } }));
+    ({
+      values: { payments },
+    } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { payments: { type: 'string' } } }));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);

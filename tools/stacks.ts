@@ -22,12 +22,19 @@ export function stacksJson(specs: readonly StackSpec[]): object[] {
 export function stacksTable(specs: readonly StackSpec[]): string {
   const rows = [
     ['WAVE', 'STACK', 'KIND', 'ACCOUNT', 'WORKLOAD', 'REGION', 'DEPENDS ON'],
-    ...[...specs]
-      .sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name))
-      .map((s) => [String(s.wave), s.name, s.kind, s.accountId, s.workload ?? '-', s.region, s.dependsOn.join(', ') || '-']),
+    ...[...specs].sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)).map((s) => [String(s.wave), s.name, s.kind, s.accountId, s.workload ?? '-', s.region, s.dependsOn.join(', ') || '-']),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 if (require.main === module) {

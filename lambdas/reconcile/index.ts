@@ -140,13 +140,23 @@ async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DEC
   // As the workflow does after recording: notify, then archive the settlement record.
   await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(outcome), MessageAttributes: { status: { DataType: 'String', StringValue: outcome.status } } }));
   await s3.send(
-    new PutObjectCommand({ Bucket: archiveBucket, Key: `${archivePrefix}${item.paymentId}.json`, Body: JSON.stringify(outcome), ContentType: 'application/json', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: archiveKeyArn }),
+    new PutObjectCommand({
+      Bucket: archiveBucket,
+      Key: `${archivePrefix}${item.paymentId}.json`,
+      Body: JSON.stringify(outcome),
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: archiveKeyArn,
+    }),
   );
   return outcome.status;
 }
 
 /** Records the decision if the payment is still as it was read; false when something else decided first. */
-async function decide(item: Undecided, d: { status: string; reason: string; decidedAt: string; chargeId?: string; amount?: number; currency?: string; merchantId?: string; customerId?: string }): Promise<boolean> {
+async function decide(
+  item: Undecided,
+  d: { status: string; reason: string; decidedAt: string; chargeId?: string; amount?: number; currency?: string; merchantId?: string; customerId?: string },
+): Promise<boolean> {
   const fields: Record<string, unknown> = { status: d.status, reason: d.reason, updatedAt: d.decidedAt, reconciledAt: new Date().toISOString() };
   for (const k of ['chargeId', 'amount', 'currency', 'merchantId', 'customerId'] as const) if (d[k] !== undefined) fields[k] = d[k];
   const keys = Object.keys(fields);

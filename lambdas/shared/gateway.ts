@@ -155,7 +155,17 @@ async function parsed(res: Response): Promise<GatewayResponse> {
  * Any other token is declined `card_declined` (the sandbox approves only what it is told to).
  * A lookup answers the key's capture (200), its decline (402), or 404.
  */
-export const SANDBOX_TOKENS = ['tok_success', 'tok_insufficient_funds', 'tok_card_declined', 'tok_flaky', 'tok_gateway_down', 'tok_lost_response', 'tok_capture_no_response', 'tok_request_in_progress', 'tok_do_not_honor'] as const;
+export const SANDBOX_TOKENS = [
+  'tok_success',
+  'tok_insufficient_funds',
+  'tok_card_declined',
+  'tok_flaky',
+  'tok_gateway_down',
+  'tok_lost_response',
+  'tok_capture_no_response',
+  'tok_request_in_progress',
+  'tok_do_not_honor',
+] as const;
 
 /** Item of the sandbox captures table: partition key `idempotencyKey` (S). */
 export interface SandboxCaptureItem {
@@ -240,10 +250,7 @@ export class SandboxGateway {
    * or records the decline. A capture happens once per key whatever the retries: its
    * fields are set only where absent, so a second request gets the first capture back.
    */
-  private async attempt(
-    idempotencyKey: string,
-    what: { capture?: ChargeRequest; declineCode?: string; uncounted?: boolean },
-  ): Promise<{ attempts: number; chargeId?: string; capturedAt?: string }> {
+  private async attempt(idempotencyKey: string, what: { capture?: ChargeRequest; declineCode?: string; uncounted?: boolean }): Promise<{ attempts: number; chargeId?: string; capturedAt?: string }> {
     const sets: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};

@@ -13,9 +13,7 @@ export interface ValidateEvent {
   readonly paymentId?: string;
   readonly body: unknown;
 }
-export type ValidateResult =
-  | { valid: true; payment: PaymentRequest; checkedAt: string }
-  | { valid: false; reason: RejectReason; checkedAt: string };
+export type ValidateResult = { valid: true; payment: PaymentRequest; checkedAt: string } | { valid: false; reason: RejectReason; checkedAt: string };
 
 export const handler = async (event: ValidateEvent): Promise<ValidateResult> => {
   const result = validatePaymentRequest(event?.body, rules);

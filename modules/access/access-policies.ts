@@ -25,11 +25,7 @@ import { ACCESS_ROLE_PURPOSES, CI_ROLE_PURPOSES, type Naming } from '../core/nam
 const sidPart = (service: string): string => service.charAt(0).toUpperCase() + service.slice(1).replace(/[^A-Za-z0-9]/g, '');
 
 /** AWS managed policies that must never be attached by a deploy: they would lift a role above the boundary's intent. */
-export const FORBIDDEN_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/AdministratorAccess',
-  'arn:aws:iam::aws:policy/PowerUserAccess',
-  'arn:aws:iam::aws:policy/IAMFullAccess',
-] as const;
+export const FORBIDDEN_MANAGED_POLICIES = ['arn:aws:iam::aws:policy/AdministratorAccess', 'arn:aws:iam::aws:policy/PowerUserAccess', 'arn:aws:iam::aws:policy/IAMFullAccess'] as const;
 
 /** The regional services the payment stacks manage, with the resources of one account they may touch. */
 function serviceResources(naming: Naming, accountId: string): { service: string; resources: string[] }[] {
@@ -62,12 +58,38 @@ function serviceResources(naming: Naming, accountId: string): { service: string;
 }
 
 /** Calls IAM authorises only on `*`: creating keys, account-wide listing, telemetry. */
-const RESOURCELESS_WRITES = ['kms:CreateKey', 'logs:CreateLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:PutResourcePolicy', 'logs:DeleteResourcePolicy', 'cloudwatch:PutMetricData', ...XRAY_ACTIONS];
+const RESOURCELESS_WRITES = [
+  'kms:CreateKey',
+  'logs:CreateLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:PutResourcePolicy',
+  'logs:DeleteResourcePolicy',
+  'cloudwatch:PutMetricData',
+  ...XRAY_ACTIONS,
+];
 const RESOURCELESS_READS = [
-  'kms:ListKeys', 'kms:ListAliases', 'dynamodb:ListTables', 'dynamodb:DescribeLimits', 'lambda:ListFunctions', 'states:ListStateMachines',
-  'sns:ListTopics', 'sqs:ListQueues', 'events:ListRules', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies', 'logs:ListLogDeliveries', 'logs:GetLogDelivery',
-  'cloudwatch:DescribeAlarms', 'cloudwatch:ListDashboards', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'secretsmanager:ListSecrets',
-  's3:ListAllMyBuckets', 'iam:ListRoles', 'iam:ListPolicies',
+  'kms:ListKeys',
+  'kms:ListAliases',
+  'dynamodb:ListTables',
+  'dynamodb:DescribeLimits',
+  'lambda:ListFunctions',
+  'states:ListStateMachines',
+  'sns:ListTopics',
+  'sqs:ListQueues',
+  'events:ListRules',
+  'logs:DescribeLogGroups',
+  'logs:DescribeResourcePolicies',
+  'logs:ListLogDeliveries',
+  'logs:GetLogDelivery',
+  'cloudwatch:DescribeAlarms',
+  'cloudwatch:ListDashboards',
+  'cloudwatch:GetMetricData',
+  'cloudwatch:ListMetrics',
+  'secretsmanager:ListSecrets',
+  's3:ListAllMyBuckets',
+  'iam:ListRoles',
+  'iam:ListPolicies',
 ];
 
 /**
@@ -76,18 +98,61 @@ const RESOURCELESS_READS = [
  * list/describe calls, log delivery, resource-policy and telemetry calls of one service.
  */
 const RESOURCELESS_FAMILIES = [
-  'kms:CreateKey', 'kms:List*', 'logs:*LogDelivery', 'logs:ListLogDeliveries', 'logs:*ResourcePolic*', 'logs:DescribeLogGroups',
-  'cloudwatch:PutMetricData', 'cloudwatch:Describe*', 'cloudwatch:List*', 'cloudwatch:GetMetricData', 'xray:PutT*', 'xray:GetSampling*',
-  'dynamodb:List*', 'dynamodb:DescribeLimits', 'lambda:List*', 'states:List*', 'sns:List*', 'sqs:List*', 'events:List*',
-  'secretsmanager:ListSecrets', 's3:ListAllMyBuckets', 'iam:List*',
+  'kms:CreateKey',
+  'kms:List*',
+  'logs:*LogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:*ResourcePolic*',
+  'logs:DescribeLogGroups',
+  'cloudwatch:PutMetricData',
+  'cloudwatch:Describe*',
+  'cloudwatch:List*',
+  'cloudwatch:GetMetricData',
+  'xray:PutT*',
+  'xray:GetSampling*',
+  'dynamodb:List*',
+  'dynamodb:DescribeLimits',
+  'lambda:List*',
+  'states:List*',
+  'sns:List*',
+  'sqs:List*',
+  'events:List*',
+  'secretsmanager:ListSecrets',
+  's3:ListAllMyBuckets',
+  'iam:List*',
 ];
 
 /** Describe/get/list actions, per service, that read configuration and never data. */
 const READ_ACTIONS: Record<string, string[]> = {
   // s3:ListBucket authorises HeadBucket, with which the provider finds a bucket on every refresh (it lists keys, never reads objects).
-  s3: ['s3:ListBucket', 's3:GetBucket*', 's3:GetAccelerateConfiguration', 's3:GetLifecycleConfiguration', 's3:GetReplicationConfiguration', 's3:GetEncryptionConfiguration', 's3:GetIntelligentTieringConfiguration', 's3:GetInventoryConfiguration', 's3:GetMetricsConfiguration', 's3:GetAnalyticsConfiguration'],
+  s3: [
+    's3:ListBucket',
+    's3:GetBucket*',
+    's3:GetAccelerateConfiguration',
+    's3:GetLifecycleConfiguration',
+    's3:GetReplicationConfiguration',
+    's3:GetEncryptionConfiguration',
+    's3:GetIntelligentTieringConfiguration',
+    's3:GetInventoryConfiguration',
+    's3:GetMetricsConfiguration',
+    's3:GetAnalyticsConfiguration',
+  ],
   dynamodb: ['dynamodb:Describe*', 'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy'],
-  lambda: ['lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:GetFunctionCodeSigningConfig', 'lambda:GetFunctionConcurrency', 'lambda:GetPolicy', 'lambda:GetAlias', 'lambda:GetFunctionUrlConfig', 'lambda:GetFunctionEventInvokeConfig', 'lambda:GetRuntimeManagementConfig', 'lambda:GetFunctionRecursionConfig', 'lambda:ListVersionsByFunction', 'lambda:ListAliases', 'lambda:ListTags'],
+  lambda: [
+    'lambda:GetFunction',
+    'lambda:GetFunctionConfiguration',
+    'lambda:GetFunctionCodeSigningConfig',
+    'lambda:GetFunctionConcurrency',
+    'lambda:GetPolicy',
+    'lambda:GetAlias',
+    'lambda:GetFunctionUrlConfig',
+    'lambda:GetFunctionEventInvokeConfig',
+    'lambda:GetRuntimeManagementConfig',
+    'lambda:GetFunctionRecursionConfig',
+    'lambda:ListVersionsByFunction',
+    'lambda:ListAliases',
+    'lambda:ListTags',
+  ],
   states: ['states:DescribeStateMachine', 'states:DescribeStateMachineAlias', 'states:ListStateMachineVersions', 'states:ListStateMachineAliases', 'states:ListTagsForResource'],
   sns: ['sns:GetTopicAttributes', 'sns:GetSubscriptionAttributes', 'sns:ListSubscriptionsByTopic', 'sns:ListTagsForResource', 'sns:GetDataProtectionPolicy'],
   sqs: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListQueueTags', 'sqs:ListDeadLetterSourceQueues'],
@@ -114,7 +179,17 @@ export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocumen
     {
       Sid: 'ReadIam',
       Effect: 'Allow',
-      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:GetOpenIDConnectProvider', 'iam:ListInstanceProfilesForRole'],
+      Action: [
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:GetPolicy',
+        'iam:GetPolicyVersion',
+        'iam:ListPolicyVersions',
+        'iam:GetOpenIDConnectProvider',
+        'iam:ListInstanceProfilesForRole',
+      ],
       Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, `arn:aws:iam::${accountId}:oidc-provider/*`, 'arn:aws:iam::aws:policy/*'],
     },
     { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
@@ -137,7 +212,12 @@ function escalationDenies(naming: Naming, accountId: string): PolicyStatement[] 
       Resource: protectedRoleArns(naming, accountId),
     },
     { Sid: 'DenyBoundaryChanges', Effect: 'Deny', Action: POLICY_WRITES, Resource: naming.boundaryPolicyArn(accountId) },
-    { Sid: 'DenyBoundaryRemoval', Effect: 'Deny', Action: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'], Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:user/*`] },
+    {
+      Sid: 'DenyBoundaryRemoval',
+      Effect: 'Deny',
+      Action: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'],
+      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:user/*`],
+    },
     ...stateDenies(naming, accountId),
     {
       Sid: 'DenyAdministratorPolicies',
@@ -189,7 +269,16 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
     {
       Sid: 'ReadIam',
       Effect: 'Allow',
-      Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:ListInstanceProfilesForRole'],
+      Action: [
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:GetPolicy',
+        'iam:GetPolicyVersion',
+        'iam:ListPolicyVersions',
+        'iam:ListInstanceProfilesForRole',
+      ],
       Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, 'arn:aws:iam::aws:policy/*'],
     },
     { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: 'iam:CreateServiceLinkedRole', Resource: `arn:aws:iam::${accountId}:role/aws-service-role/*` },
@@ -211,9 +300,16 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
 function runtimeOnlyStatements(naming: Naming, accountId: string): PolicyStatement[] {
   const la = naming.manifest.logArchive;
   return [
-    ...(la.accountId === accountId ? [] : [{ Sid: 'ReplicateIntoLogArchive', Effect: 'Allow' as const, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*` }]),
+    ...(la.accountId === accountId
+      ? []
+      : [{ Sid: 'ReplicateIntoLogArchive', Effect: 'Allow' as const, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: `arn:aws:kms:${la.region}:${la.accountId}:key/*` }]),
     // API Gateway's account-level logging role writes to any log group of its region (see PaymentApi).
-    { Sid: 'ApiGatewayWritesLogs', Effect: 'Allow', Action: [...API_GATEWAY_LOG_WRITES], Resource: [`arn:aws:logs:*:${accountId}:log-group:*`, `arn:aws:logs:*:${accountId}:log-group:*:log-stream:*`] },
+    {
+      Sid: 'ApiGatewayWritesLogs',
+      Effect: 'Allow',
+      Action: [...API_GATEWAY_LOG_WRITES],
+      Resource: [`arn:aws:logs:*:${accountId}:log-group:*`, `arn:aws:logs:*:${accountId}:log-group:*:log-stream:*`],
+    },
   ];
 }
 

@@ -64,8 +64,7 @@ export class AccessRoles extends Construct {
       policies: { 'read-only': readOnlyPolicy(naming, account) },
       dependsOn,
     });
-    const LIST_REASON =
-      'read-only list and describe calls that IAM authorises only on Resource "*" (no resource-level permissions); Terraform refresh needs them';
+    const LIST_REASON = 'read-only list and describe calls that IAM authorises only on Resource "*" (no resource-level permissions); Terraform refresh needs them';
     this.audit = new CrossAccountRole(this, 'audit', {
       roleName: naming.accessRoleName('audit'),
       description: 'Assumed by the audit account to review this account; read-only.',

@@ -177,7 +177,10 @@ export class GithubOidc extends Construct {
     const naming = new Naming(props.manifest);
     const sessionSeconds = props.sessionSeconds ?? 3600;
     const applySessionSeconds = props.applySessionSeconds ?? 14_400;
-    for (const [name, value] of [['sessionSeconds', sessionSeconds], ['applySessionSeconds', applySessionSeconds]] as const) {
+    for (const [name, value] of [
+      ['sessionSeconds', sessionSeconds],
+      ['applySessionSeconds', applySessionSeconds],
+    ] as const) {
       if (value < 3600 || value > 43200) throw new Error(`GithubOidc ${id}: ${name} must be 3600..43200`);
     }
     // AWS validates GitHub's certificate itself; thumbprints are no longer needed for this issuer.

@@ -30,7 +30,9 @@ export class PermissionsBoundary extends Construct {
     if (!/^\d{12}$/.test(props.accountId)) throw new Error(`PermissionsBoundary ${id}: accountId must be 12 digits, got ${props.accountId}`);
     this.document = JSON.stringify(boundaryPolicy(props.naming, props.accountId));
     if (this.document.length > MANAGED_POLICY_MAX_CHARS) {
-      throw new Error(`PermissionsBoundary ${id}: the boundary is ${this.document.length} characters; IAM allows ${MANAGED_POLICY_MAX_CHARS}. Shorten the project name or the service list in modules/access/access-policies.ts.`);
+      throw new Error(
+        `PermissionsBoundary ${id}: the boundary is ${this.document.length} characters; IAM allows ${MANAGED_POLICY_MAX_CHARS}. Shorten the project name or the service list in modules/access/access-policies.ts.`,
+      );
     }
     this.arn = props.naming.boundaryPolicyArn(props.accountId);
     this.policy = new IamPolicy(this, 'policy', {

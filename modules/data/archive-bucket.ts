@@ -80,13 +80,17 @@ export class ArchiveBucket extends Construct {
       provider,
       bucketName: props.logBucketName,
       encryption: { s3Managed: { reason: 'S3 server access logging cannot deliver to an SSE-KMS bucket; SSE-S3 is the only option, and the logs hold request metadata, not settlements' } },
-      lifecycle: [{
-        id: 'access-log-retention', status: 'Enabled', filter: [{ prefix: '' }],
-        transition: [{ days: 90, storageClass: 'GLACIER_IR' }],
-        expiration: [{ days: 400 }],
-        noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      lifecycle: [
+        {
+          id: 'access-log-retention',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          transition: [{ days: 90, storageClass: 'GLACIER_IR' }],
+          expiration: [{ days: 400 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     this.logs.addToResourcePolicy({
       Sid: 'S3ServerAccessLogDelivery',
@@ -102,19 +106,23 @@ export class ArchiveBucket extends Construct {
       bucketName: props.bucketName,
       encryption: { kmsKeyArn: props.keyArn },
       accessLogsTo: this.logs,
-      lifecycle: [{
-        id: 'settlement-retention', status: 'Enabled', filter: [{ prefix: '' }],
-        // Colder as settlements age; never expired before the retention (F-22).
-        transition: [
-          { days: 30, storageClass: 'STANDARD_IA' },
-          { days: 90, storageClass: 'GLACIER_IR' },
-          { days: 365, storageClass: 'DEEP_ARCHIVE' },
-        ],
-        expiration: [{ days: retention }],
-        noncurrentVersionTransition: [{ noncurrentDays: 30, storageClass: 'GLACIER_IR' }],
-        noncurrentVersionExpiration: [{ noncurrentDays: retention }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      lifecycle: [
+        {
+          id: 'settlement-retention',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          // Colder as settlements age; never expired before the retention (F-22).
+          transition: [
+            { days: 30, storageClass: 'STANDARD_IA' },
+            { days: 90, storageClass: 'GLACIER_IR' },
+            { days: 365, storageClass: 'DEEP_ARCHIVE' },
+          ],
+          expiration: [{ days: retention }],
+          noncurrentVersionTransition: [{ noncurrentDays: 30, storageClass: 'GLACIER_IR' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: retention }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     // Absent headers fall back to the bucket default (this key); a put that names another
     // algorithm, or another key, is refused: "header present (Null false) AND not ours".

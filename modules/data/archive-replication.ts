@@ -125,7 +125,12 @@ export class ArchiveReplication extends Construct {
     for (const r of props.routes) for (const d of r.destinations) destinations.set(d.bucketName, d);
     this.role.addToPolicy(
       { Sid: 'ReadSourceConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: sources.map(s3Arn) },
-      { Sid: 'ReadSourceVersions', Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: sources.map((s) => `${s3Arn(s)}/*`) },
+      {
+        Sid: 'ReadSourceVersions',
+        Effect: 'Allow',
+        Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        Resource: sources.map((s) => `${s3Arn(s)}/*`),
+      },
       ...props.routes.map((r) => keyUse(`DecryptSource${sid(r.sourceRegion)}`, ['kms:Decrypt'], bucket(r.sourceBucket).keyArn, r.sourceRegion, r.sourceBucket)),
       ...[...destinations.values()].flatMap((d) => [
         {
@@ -142,30 +147,33 @@ export class ArchiveReplication extends Construct {
     for (const route of props.routes) {
       const source = bucket(route.sourceBucket);
       const waitFor = [source.versioning, ...route.destinations.map((d) => bucket(d.bucketName).versioning)].filter((x): x is ITerraformDependable => x !== undefined);
-      configurations.set(route.sourceRegion, new S3BucketReplicationConfigurationA(this, `configuration-${route.sourceRegion}`, {
-        provider: source.provider,
-        bucket: source.bucketId,
-        role: this.role.arn,
-        dependsOn: [...waitFor, this.role.policy],
-        rule: route.destinations.map((d, i) => ({
-          id: d.id,
-          priority: i + 1,
-          status: 'Enabled',
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-          destination: {
-            bucket: s3Arn(d.bucketName),
-            // Settlements are a few KB: Standard-IA bills every object as 128 KB, so replicas start
-            // in Standard and the destination's lifecycle moves them on, as it does originals.
-            storageClass: 'STANDARD',
-            encryptionConfiguration: { replicaKmsKeyId: bucket(d.bucketName).keyArn },
-            metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
-            replicationTime: { status: 'Enabled', time: { minutes: 15 } },
-            ...(d.account ? { account: d.account, accessControlTranslation: { owner: 'Destination' } } : {}),
-          },
-        })),
-      }));
+      configurations.set(
+        route.sourceRegion,
+        new S3BucketReplicationConfigurationA(this, `configuration-${route.sourceRegion}`, {
+          provider: source.provider,
+          bucket: source.bucketId,
+          role: this.role.arn,
+          dependsOn: [...waitFor, this.role.policy],
+          rule: route.destinations.map((d, i) => ({
+            id: d.id,
+            priority: i + 1,
+            status: 'Enabled',
+            filter: { prefix: '' },
+            deleteMarkerReplication: { status: 'Disabled' },
+            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+            destination: {
+              bucket: s3Arn(d.bucketName),
+              // Settlements are a few KB: Standard-IA bills every object as 128 KB, so replicas start
+              // in Standard and the destination's lifecycle moves them on, as it does originals.
+              storageClass: 'STANDARD',
+              encryptionConfiguration: { replicaKmsKeyId: bucket(d.bucketName).keyArn },
+              metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
+              replicationTime: { status: 'Enabled', time: { minutes: 15 } },
+              ...(d.account ? { account: d.account, accessControlTranslation: { owner: 'Destination' } } : {}),
+            },
+          })),
+        }),
+      );
     }
     this.configurations = configurations;
   }

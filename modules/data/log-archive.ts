@@ -97,24 +97,27 @@ export class LogArchive extends Construct {
     new KmsAlias(this, 'alias', { name: naming.keyAlias('archive'), targetKeyId: this.key.keyId });
     new TerraformOutput(this, 'key-arn', { value: this.key.arn, description: 'ARN of the key replicas are encrypted with (read by the payments stacks)' }).overrideLogicalId(ARCHIVE_KEY_ARN_OUTPUT);
 
-    const grants: ResourcePolicyStatement[] = writers.length === 0 ? [] : [
-      {
-        Sid: 'WorkloadReplicationRolesReplicate',
-        Effect: 'Allow',
-        Principal: principals,
-        Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-        Resource: `arn:aws:s3:::${bucketName}/*`,
-        Condition: onlyReplicationRoles,
-      },
-      {
-        Sid: 'WorkloadReplicationRolesReadVersioning',
-        Effect: 'Allow',
-        Principal: principals,
-        Action: ['s3:GetBucketVersioning', 's3:ListBucket'],
-        Resource: `arn:aws:s3:::${bucketName}`,
-        Condition: onlyReplicationRoles,
-      },
-    ];
+    const grants: ResourcePolicyStatement[] =
+      writers.length === 0
+        ? []
+        : [
+            {
+              Sid: 'WorkloadReplicationRolesReplicate',
+              Effect: 'Allow',
+              Principal: principals,
+              Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+              Resource: `arn:aws:s3:::${bucketName}/*`,
+              Condition: onlyReplicationRoles,
+            },
+            {
+              Sid: 'WorkloadReplicationRolesReadVersioning',
+              Effect: 'Allow',
+              Principal: principals,
+              Action: ['s3:GetBucketVersioning', 's3:ListBucket'],
+              Resource: `arn:aws:s3:::${bucketName}`,
+              Condition: onlyReplicationRoles,
+            },
+          ];
     this.archive = new ArchiveBucket(this, 'archive', {
       bucketName,
       logBucketName: naming.bucket('access-logs', accountId, region),

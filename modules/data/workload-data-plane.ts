@@ -49,14 +49,17 @@ export class WorkloadDataPlane extends Construct {
 
     const archives = new Map<AwsRegion, ArchiveBucket>();
     for (const region of n.regions) {
-      archives.set(region, new ArchiveBucket(this, `archive-${region}`, {
-        provider: props.providerFor(region),
-        bucketName: n.bucket('archive', region),
-        logBucketName: n.bucket('access-logs', region),
-        keyArn: keyArnIn(region),
-        accountId: w.accountId,
-        retentionDays: w.archiveRetentionDays,
-      }));
+      archives.set(
+        region,
+        new ArchiveBucket(this, `archive-${region}`, {
+          provider: props.providerFor(region),
+          bucketName: n.bucket('archive', region),
+          logBucketName: n.bucket('access-logs', region),
+          keyArn: keyArnIn(region),
+          accountId: w.accountId,
+          retentionDays: w.archiveRetentionDays,
+        }),
+      );
     }
     this.archives = archives;
 

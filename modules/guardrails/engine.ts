@@ -8,16 +8,7 @@
  */
 import { isObject } from './tf';
 import type { RulePack } from './pack';
-import {
-  AWS_PROVIDER,
-  type Finding,
-  type StackReport,
-  type StackView,
-  type SuppressedFinding,
-  type TfBlock,
-  type TfJson,
-  type UnusedSuppression,
-} from './types';
+import { AWS_PROVIDER, type Finding, type StackReport, type StackView, type SuppressedFinding, type TfBlock, type TfJson, type UnusedSuppression } from './types';
 
 export const SUPPRESSIONS_KEY = 'guardrails_suppressions';
 /** Finding for a suppression whose reason is empty: it suppresses nothing and is itself a violation. */
@@ -76,7 +67,7 @@ export function checkStack(stackName: string, tf: TfJson, pack: RulePack): Stack
   const suppressed: SuppressedFinding[] = [];
   const unusedSuppressions: UnusedSuppression[] = [];
 
-  const rulesByType = new Map<string, typeof pack.rules[number][]>();
+  const rulesByType = new Map<string, (typeof pack.rules)[number][]>();
   for (const rule of pack.rules) {
     for (const type of rule.appliesTo) rulesByType.set(type, [...(rulesByType.get(type) ?? []), rule]);
   }
@@ -93,7 +84,13 @@ export function checkStack(stackName: string, tf: TfJson, pack: RulePack): Stack
     });
     for (const [ruleId, reason] of Object.entries(suppressions)) {
       if (typeof reason !== 'string' || reason.trim() === '') {
-        findings.push(locate(SUPPRESSION_WITHOUT_REASON, `suppression of ${ruleId} has no reason`, `give Guardrails.suppress(construct, '${ruleId}', reason) a reason a reviewer can judge, or remove the suppression and fix the finding`));
+        findings.push(
+          locate(
+            SUPPRESSION_WITHOUT_REASON,
+            `suppression of ${ruleId} has no reason`,
+            `give Guardrails.suppress(construct, '${ruleId}', reason) a reason a reviewer can judge, or remove the suppression and fix the finding`,
+          ),
+        );
       } else if (!ruleIds.has(ruleId)) {
         findings.push(locate(SUPPRESSION_UNKNOWN_RULE, `suppression names ${ruleId}, which is no rule of the ${pack.name} pack`, `use one of: ${[...ruleIds].join(', ')}`));
       }
@@ -117,7 +114,11 @@ export function checkStack(stackName: string, tf: TfJson, pack: RulePack): Stack
 
   for (const p of providerBlocks(tf)) evaluate(p, {});
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
-    for (const [name, raw] of Object.entries(byName)) evaluate(view.resources(type).find((r) => r.name === name)!, suppressionsOf(raw));
+    for (const [name, raw] of Object.entries(byName))
+      evaluate(
+        view.resources(type).find((r) => r.name === name)!,
+        suppressionsOf(raw),
+      );
   }
   return { stack: stackName, findings, suppressed, unusedSuppressions };
 }

@@ -46,8 +46,18 @@ export function stateMachineAlarms(stateMachineArn: string, t: AlarmThresholds):
 
 export function functionAlarms(purpose: string, functionName: string, t: AlarmThresholds): AlarmSpec[] {
   return [
-    { id: `${purpose}-errors`, description: `Lambda ${functionName} errors`, threshold: t.lambdaErrors, metric: { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: functionName }, stat: 'Sum' } },
-    { id: `${purpose}-throttles`, description: `Lambda ${functionName} throttles`, threshold: t.lambdaThrottles, metric: { namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: functionName }, stat: 'Sum' } },
+    {
+      id: `${purpose}-errors`,
+      description: `Lambda ${functionName} errors`,
+      threshold: t.lambdaErrors,
+      metric: { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: functionName }, stat: 'Sum' },
+    },
+    {
+      id: `${purpose}-throttles`,
+      description: `Lambda ${functionName} throttles`,
+      threshold: t.lambdaThrottles,
+      metric: { namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: functionName }, stat: 'Sum' },
+    },
   ];
 }
 
@@ -67,7 +77,12 @@ export function apiAlarms(apiName: string, stage: string, t: AlarmThresholds): A
         },
       },
     },
-    { id: 'api-latency-p99', description: `API ${apiName}/${stage}: p99 latency (ms)`, threshold: t.apiLatencyP99Ms, metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: dims, stat: 'p99' } },
+    {
+      id: 'api-latency-p99',
+      description: `API ${apiName}/${stage}: p99 latency (ms)`,
+      threshold: t.apiLatencyP99Ms,
+      metric: { namespace: 'AWS/ApiGateway', metricName: 'Latency', dimensions: dims, stat: 'p99' },
+    },
   ];
 }
 

@@ -22,18 +22,7 @@ import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@c
 import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
 import type { FunctionPurpose, QueuePurpose, TablePurpose, WorkloadNaming } from '../core/naming';
 import type { AlarmTopic } from './alarm-topic';
-import {
-  apiAlarms,
-  functionAlarms,
-  isMath,
-  queueAlarms,
-  replicationAlarms,
-  stateMachineAlarms,
-  tableAlarms,
-  type AlarmSpec,
-  type MetricRef,
-  type S3ReplicationRef,
-} from './metrics';
+import { apiAlarms, functionAlarms, isMath, queueAlarms, replicationAlarms, stateMachineAlarms, tableAlarms, type AlarmSpec, type MetricRef, type S3ReplicationRef } from './metrics';
 
 export interface WorkloadAlarmsProps {
   readonly naming: WorkloadNaming;
@@ -141,9 +130,7 @@ function metricLine(m: MetricRef, options: Record<string, unknown>): unknown[] {
 
 /** One widget per alarm (its metric and threshold line), after one widget with every alarm's state. Deterministic (F-26). */
 export function dashboardBody(specs: readonly AlarmSpec[], alarms: Readonly<Record<string, CloudwatchMetricAlarm>>, region: string, period: number) {
-  const widgets: Record<string, unknown>[] = [
-    { type: 'alarm', x: 0, y: 0, width: 24, height: 4, properties: { title: 'Alarms', alarms: specs.map((s) => alarms[s.id]!.arn) } },
-  ];
+  const widgets: Record<string, unknown>[] = [{ type: 'alarm', x: 0, y: 0, width: 24, height: 4, properties: { title: 'Alarms', alarms: specs.map((s) => alarms[s.id]!.arn) } }];
   specs.forEach((spec, i) => {
     const m = spec.metric;
     const metrics = isMath(m)

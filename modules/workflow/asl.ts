@@ -40,10 +40,7 @@ export interface ParallelState extends Flow {
   readonly Retry?: readonly Retrier[];
   readonly Catch?: readonly Catcher[];
 }
-export type ChoiceRule = { readonly Variable: string; readonly Next: string } & (
-  | { readonly BooleanEquals: boolean }
-  | { readonly StringEquals: string }
-);
+export type ChoiceRule = { readonly Variable: string; readonly Next: string } & ({ readonly BooleanEquals: boolean } | { readonly StringEquals: string });
 export interface ChoiceState {
   readonly Type: 'Choice';
   readonly Choices: readonly ChoiceRule[];

@@ -60,10 +60,7 @@ export class NodeFunction extends Construct {
       trust: { service: 'lambda.amazonaws.com' },
       policyName: 'function',
     });
-    this.role.addToPolicy(
-      { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      XRAY_WRITE,
-    );
+    this.role.addToPolicy({ Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` }, XRAY_WRITE);
 
     this.function = new LambdaFunction(this, 'function', {
       functionName: n.function(props.purpose),

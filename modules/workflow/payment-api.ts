@@ -36,12 +36,7 @@ import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usag
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { apiClientsOf, ROLE_ARN_PATTERN, type ApiClient, type AwsRegion, type Workload } from '../../accounts/schema';
-import {
-  CARD_TOKEN_PATTERN,
-  CUSTOMER_ID_PATTERN,
-  MAX_DESCRIPTION_LENGTH,
-  MERCHANT_ID_PATTERN,
-} from '../../contract/payment';
+import { CARD_TOKEN_PATTERN, CUSTOMER_ID_PATTERN, MAX_DESCRIPTION_LENGTH, MERCHANT_ID_PATTERN } from '../../contract/payment';
 import { API_GATEWAY_LOG_WRITES, policyDocument, type PolicyStatement } from '../core/iam-document';
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from '../core/naming';
@@ -325,6 +320,9 @@ export class PaymentApi extends Construct {
     this.apiKeys = keys;
     this.usagePlans = plans;
 
-    new TerraformOutput(this, 'url', { value: `${this.stage.invokeUrl}/payments`, description: 'POST payments here, signed with SigV4 (service execute-api) as a client principal, with the client\'s key in x-api-key' });
+    new TerraformOutput(this, 'url', {
+      value: `${this.stage.invokeUrl}/payments`,
+      description: "POST payments here, signed with SigV4 (service execute-api) as a client principal, with the client's key in x-api-key",
+    });
   }
 }

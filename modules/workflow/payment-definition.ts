@@ -132,21 +132,31 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
         {
           StartAt: 'Validate',
           States: {
-            Validate: lambdaTask(props.functionArns.validate, props.functionTimeouts.validate, { 'paymentId.$': '$.paymentId', 'body.$': '$.body' }, {
-              Catch: [{ ErrorEquals: ['States.ALL'], Next: 'ValidateFailed' }],
-              End: true,
-            }),
+            Validate: lambdaTask(
+              props.functionArns.validate,
+              props.functionTimeouts.validate,
+              { 'paymentId.$': '$.paymentId', 'body.$': '$.body' },
+              {
+                Catch: [{ ErrorEquals: ['States.ALL'], Next: 'ValidateFailed' }],
+                End: true,
+              },
+            ),
             ValidateFailed: { Type: 'Fail', Error: 'ValidateFailed', Cause: 'the validate task failed after its retries' },
           },
         },
         {
           StartAt: 'FraudScreen',
           States: {
-            FraudScreen: lambdaTask(props.functionArns.fraud, props.functionTimeouts.fraud, { 'paymentId.$': '$.paymentId', 'body.$': '$.body' }, {
-              Retry: [retry(LAMBDA_SERVICE_ERRORS), retry(['VelocityContentionError'])],
-              Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FraudScreenFailed' }],
-              End: true,
-            }),
+            FraudScreen: lambdaTask(
+              props.functionArns.fraud,
+              props.functionTimeouts.fraud,
+              { 'paymentId.$': '$.paymentId', 'body.$': '$.body' },
+              {
+                Retry: [retry(LAMBDA_SERVICE_ERRORS), retry(['VelocityContentionError'])],
+                Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FraudScreenFailed' }],
+                End: true,
+              },
+            ),
             FraudScreenFailed: { Type: 'Fail', Error: 'FraudScreenFailed', Cause: 'the fraud-screen task failed after its retries' },
           },
         },
@@ -171,10 +181,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       {
         Comment: 'Claims the charge for this execution, then charges with the payment id as idempotency key on every attempt; retries on transient gateway errors only.',
         ResultPath: '$.charge',
-        Retry: [
-          { ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 },
-          retry(LAMBDA_SERVICE_ERRORS),
-        ],
+        Retry: [{ ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 }, retry(LAMBDA_SERVICE_ERRORS)],
         Catch: [
           { ErrorEquals: ['ChargeAlreadyClaimedError'], Next: 'AlreadyClaimed', ResultPath: '$.error' },
           { ErrorEquals: ['GatewayUnavailableError'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' },
@@ -255,7 +262,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       { Next: 'PaymentFailed' },
       'Any other error: recorded, then the execution fails (DLQ).',
     ),
-    AlreadyClaimed: { Type: 'Succeed', Comment: 'Another execution claimed this payment\'s charge (or decided it): this one charges nothing.' },
+    AlreadyClaimed: { Type: 'Succeed', Comment: "Another execution claimed this payment's charge (or decided it): this one charges nothing." },
     AlreadyRecorded: { Type: 'Succeed', Comment: 'The record was already terminal; nothing was overwritten (F-10).' },
     PaymentFailed: { Type: 'Fail', Error: 'PaymentFailed', Cause: 'The payment was recorded FAILED; see its reason.' },
     RecordingFailed: { Type: 'Fail', Error: 'RecordingFailed', Cause: 'The payment record could not be written; the failure handler records it from the DLQ event.' },

@@ -48,16 +48,22 @@ export class PaymentStateMachine extends Construct {
       trust: { service: 'states.amazonaws.com', sourceArns: [n.stateMachineArn(props.region)] },
       policyName: 'state-machine',
     });
-    this.role.addToPolicy(
-      XRAY_WRITE,
-      {
-        // CloudWatch Logs delivery for vended logs accepts no resource-level permissions.
-        Sid: 'LogDelivery',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
-        Resource: '*',
-      },
-    );
+    this.role.addToPolicy(XRAY_WRITE, {
+      // CloudWatch Logs delivery for vended logs accepts no resource-level permissions.
+      Sid: 'LogDelivery',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ],
+      Resource: '*',
+    });
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
       name: n.stateMachine(),
       type: 'STANDARD',

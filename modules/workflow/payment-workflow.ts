@@ -69,7 +69,15 @@ export const FUNCTION_TIMEOUTS = { validate: 5, fraud: 10, charge: 20, submit: 1
 export const RECONCILE_SCHEDULE = 'rate(5 minutes)';
 
 export class PaymentWorkflow extends Construct {
-  readonly functions: { readonly validate: NodeFunction; readonly fraud: NodeFunction; readonly charge: NodeFunction; readonly submit: NodeFunction; readonly status: NodeFunction; readonly failure: NodeFunction; readonly reconcile: NodeFunction };
+  readonly functions: {
+    readonly validate: NodeFunction;
+    readonly fraud: NodeFunction;
+    readonly charge: NodeFunction;
+    readonly submit: NodeFunction;
+    readonly status: NodeFunction;
+    readonly failure: NodeFunction;
+    readonly reconcile: NodeFunction;
+  };
   readonly stateMachine: PaymentStateMachine;
   readonly api: PaymentApi;
   readonly eventsTopic: SnsTopic;
@@ -254,7 +262,12 @@ export class PaymentWorkflow extends Construct {
       description: 'Reconciles payments whose charge outcome is unknown (PENDING) or that never started',
       scheduleExpression: RECONCILE_SCHEDULE,
     });
-    new CloudwatchEventTarget(this, 'reconcile-target', { rule: reconcileRule.name, targetId: 'reconcile', arn: reconcile.arn, retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 } });
+    new CloudwatchEventTarget(this, 'reconcile-target', {
+      rule: reconcileRule.name,
+      targetId: 'reconcile',
+      arn: reconcile.arn,
+      retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 },
+    });
     new LambdaPermission(this, 'reconcile-from-schedule', {
       statementId: 'AllowSchedule',
       action: 'lambda:InvokeFunction',

@@ -14,8 +14,16 @@ describe('the alarms block of a workload', () => {
   test('given no alarms block, when validated, then every threshold has its documented default (F-24)', () => {
     const result = validateManifest(manifest);
     expect(result.ok && result.manifest.workloads[0]!.alarms).toEqual({
-      periodSeconds: 300, evaluationPeriods: 1, apiLatencyP99Ms: 2000, api5xxRatePercent: 1, lambdaErrors: 0, lambdaThrottles: 0,
-      failedExecutions: 0, dynamodbThrottleEvents: 0, replicationLatencyMs: 60000, s3FailedReplications: 0,
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      apiLatencyP99Ms: 2000,
+      api5xxRatePercent: 1,
+      lambdaErrors: 0,
+      lambdaThrottles: 0,
+      failedExecutions: 0,
+      dynamodbThrottleEvents: 0,
+      replicationLatencyMs: 60000,
+      s3FailedReplications: 0,
     });
   });
 

@@ -75,12 +75,49 @@ const cases: [rule: string, edit: (m: Mutable) => void, path: string, words: Reg
   ['reserved tag key', (m) => (m.workloads[2].tags = { environment: 'x' }), 'workloads[2].tags.environment', /set by the stacks/],
   ['missing field', (m) => delete (m.workloads[1] as any).primaryRegion, 'workloads[1].primaryRegion', /region/],
   ['client name not a name', (m) => (m.workloads[0].payments.clients = [{ name: 'Checkout App', principals: ['720000000001'] }]), 'workloads[0].payments.clients[0].name', /lowercase letters/],
-  ['duplicate client name', (m) => (m.workloads[0].payments.clients = [{ name: 'shop', principals: ['720000000001'] }, { name: 'shop', principals: ['720000000009'] }]), 'workloads[0].payments.clients[1].name', /duplicate client name/],
-  ['client principal neither role nor account', (m) => (m.workloads[2].payments.clients = [{ name: 'shop', principals: ['arn:aws:iam::720000000003:user/alice'] }]), 'workloads[2].payments.clients[0].principals[0]', /role ARN .* or a 12-digit account id/],
+  [
+    'duplicate client name',
+    (m) =>
+      (m.workloads[0].payments.clients = [
+        { name: 'shop', principals: ['720000000001'] },
+        { name: 'shop', principals: ['720000000009'] },
+      ]),
+    'workloads[0].payments.clients[1].name',
+    /duplicate client name/,
+  ],
+  [
+    'client principal neither role nor account',
+    (m) => (m.workloads[2].payments.clients = [{ name: 'shop', principals: ['arn:aws:iam::720000000003:user/alice'] }]),
+    'workloads[2].payments.clients[0].principals[0]',
+    /role ARN .* or a 12-digit account id/,
+  ],
   ['client without a principal', (m) => (m.workloads[2].payments.clients = [{ name: 'shop', principals: [] }]), 'workloads[2].payments.clients[0].principals', /at least one principal/],
-  ['principal of two clients', (m) => (m.workloads[1].payments.clients = [{ name: 'a', principals: ['720000000009'] }, { name: 'b', principals: ['720000000009'] }]), 'workloads[1].payments.clients[1].principals[0]', /one client/],
-  ['role in an account another client names', (m) => (m.workloads[1].payments.clients = [{ name: 'a', principals: ['720000000009'] }, { name: 'b', principals: ['arn:aws:iam::720000000009:role/b'] }]), 'workloads[1].payments.clients[1].principals[0]', /names as a whole/],
-  ['client rate limit not positive', (m) => (m.workloads[3].payments.clients = [{ name: 'a', principals: ['720000000004'], rateLimitPerSecond: 0 }]), 'workloads[3].payments.clients[0].rateLimitPerSecond', /> 0/],
+  [
+    'principal of two clients',
+    (m) =>
+      (m.workloads[1].payments.clients = [
+        { name: 'a', principals: ['720000000009'] },
+        { name: 'b', principals: ['720000000009'] },
+      ]),
+    'workloads[1].payments.clients[1].principals[0]',
+    /one client/,
+  ],
+  [
+    'role in an account another client names',
+    (m) =>
+      (m.workloads[1].payments.clients = [
+        { name: 'a', principals: ['720000000009'] },
+        { name: 'b', principals: ['arn:aws:iam::720000000009:role/b'] },
+      ]),
+    'workloads[1].payments.clients[1].principals[0]',
+    /names as a whole/,
+  ],
+  [
+    'client rate limit not positive',
+    (m) => (m.workloads[3].payments.clients = [{ name: 'a', principals: ['720000000004'], rateLimitPerSecond: 0 }]),
+    'workloads[3].payments.clients[0].rateLimitPerSecond',
+    /> 0/,
+  ],
   ['client burst fractional', (m) => (m.workloads[3].payments.clients = [{ name: 'a', principals: ['720000000004'], burst: 2.5 }]), 'workloads[3].payments.clients[0].burst', /whole number/],
   ['unknown client field', (m) => (m.workloads[3].payments.clients = [{ name: 'a', principals: ['720000000004'], apiKey: 'x' }]), 'workloads[3].payments.clients[0]', /apiKey/],
 ];
@@ -112,13 +149,7 @@ describe('manifest validation (F-23)', () => {
     expect(r.ok).toBe(false);
     const paths = r.ok ? [] : r.problems.map((p) => p.path);
     expect(paths).toEqual(
-      expect.arrayContaining([
-        'workloads[0].accountId',
-        'workloads[1].replicaRegions[0]',
-        'workloads[2].payments.currencies[0]',
-        'workloads[3].name',
-        'workloads[4].alertEmails[0]',
-      ]),
+      expect.arrayContaining(['workloads[0].accountId', 'workloads[1].replicaRegions[0]', 'workloads[2].payments.currencies[0]', 'workloads[3].name', 'workloads[4].alertEmails[0]']),
     );
   });
 
@@ -137,7 +168,15 @@ describe('manifest validation (F-23)', () => {
 
   test('given a bad manifest, when `npm run synth` runs it, then it exits non-zero, lists every problem, shows no stack trace and writes nothing', () => {
     const file = join(dir, 'cli-bad.json');
-    writeFileSync(file, JSON.stringify(variant((x) => { x.workloads[1].accountId = '1'; x.workloads[3].replicaRegions = ['ap-southeast-2']; })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        variant((x) => {
+          x.workloads[1].accountId = '1';
+          x.workloads[3].replicaRegions = ['ap-southeast-2'];
+        }),
+      ),
+    );
     const outdir = join(dir, 'cli-out');
     const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'main.ts'], {
       cwd: ROOT,

@@ -44,9 +44,7 @@ export function importsOf(file: string, text: string): Import[] {
 }
 
 function sourcesUnder(folder: string): string[] {
-  return (readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: false }) as string[])
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => join(folder, f));
+  return (readdirSync(join(ROOT, folder), { recursive: true, withFileTypes: false }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join(folder, f));
 }
 
 function importsUnder(folder: string): Import[] {
@@ -68,7 +66,7 @@ describe('import layering', () => {
       "const c = require('../../lambdas/status');",
       "import d = require('../../stacks/app');",
       "// import { e } from '../../lambdas/fraud';",
-      "const f = \"from '../../lambdas/charge'\";",
+      'const f = "from \'../../lambdas/charge\'";',
       "import { g } from './core/naming';",
     ].join('\n');
     const found = importsOf('modules/workflow/example.ts', text);

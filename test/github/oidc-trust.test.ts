@@ -22,7 +22,10 @@ import { ciRolesOf, pinsSubAndAud, trustAccepts, type TokenClaims } from './oidc
 const DIR = join(__dirname, '../../.github/workflows');
 type Job = { permissions?: Record<string, string>; environment?: string; steps?: { run?: string; uses?: string }[] };
 type Workflow = { on: Record<string, { branches?: string[] } | null | unknown[]>; jobs: Record<string, Job> };
-const workflows = readdirSync(DIR).filter((f) => f.endsWith('.yml')).sort().map((file) => ({ file, wf: parse(readFileSync(join(DIR, file), 'utf8')) as Workflow }));
+const workflows = readdirSync(DIR)
+  .filter((f) => f.endsWith('.yml'))
+  .sort()
+  .map((file) => ({ file, wf: parse(readFileSync(join(DIR, file), 'utf8')) as Workflow }));
 
 interface DerivedToken {
   readonly label: string;
@@ -52,7 +55,15 @@ function derive(m: Manifest): { legit: DerivedToken[]; hostile: DerivedToken[] }
   });
   const legit: DerivedToken[] = [];
   const hostile: DerivedToken[] = [];
-  const environments = [...new Set(workflows.flatMap(({ wf }) => Object.values(wf.jobs).map((j) => j.environment).filter((e): e is string => e !== undefined)))];
+  const environments = [
+    ...new Set(
+      workflows.flatMap(({ wf }) =>
+        Object.values(wf.jobs)
+          .map((j) => j.environment)
+          .filter((e): e is string => e !== undefined),
+      ),
+    ),
+  ];
   const main = `refs/heads/${m.deployment.defaultBranch}`;
   for (const { file, wf } of workflows) {
     for (const [job, spec] of Object.entries(wf.jobs)) {
@@ -91,11 +102,18 @@ describe.each(cases)('which job may assume which CI role — %s', (_label, load)
   const accepts = (role: (typeof roles)[number], t: DerivedToken) => trustAccepts(role, naming.githubOidcProviderArn(), m.deployment.accountId, t.claims);
 
   test('given the workflows, then every job that asks for an OIDC token is a CI job with the environment the YAML declares, and calls `ci role` for its role', () => {
-    const jobs = workflows.flatMap(({ file, wf }) => Object.entries(wf.jobs).filter(([, j]) => j.permissions?.['id-token'] === 'write').map(([job, j]) => ({ file, job, environment: j.environment })));
+    const jobs = workflows.flatMap(({ file, wf }) =>
+      Object.entries(wf.jobs)
+        .filter(([, j]) => j.permissions?.['id-token'] === 'write')
+        .map(([job, j]) => ({ file, job, environment: j.environment })),
+    );
     expect(jobs.map((j) => j.job).sort()).toEqual(Object.keys(CI_JOBS).sort());
     for (const j of jobs) {
       expect({ job: j.job, workflow: CI_JOBS[j.job]!.workflow, environment: CI_JOBS[j.job]!.environment }).toEqual({ job: j.job, workflow: j.file, environment: j.environment });
-      const runs = workflows.find((w) => w.file === j.file)!.wf.jobs[j.job]!.steps!.map((s) => s.run ?? '').join('\n');
+      const runs = workflows
+        .find((w) => w.file === j.file)!
+        .wf.jobs[j.job]!.steps!.map((s) => s.run ?? '')
+        .join('\n');
       expect(runs).toContain('npm run -s ci -- role --job "$GITHUB_JOB"');
     }
   });

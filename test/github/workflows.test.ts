@@ -11,7 +11,9 @@ import { parse } from 'yaml';
 import { exampleManifest, synthManifest } from '../support/synth';
 
 const DIR = join(__dirname, '../../.github/workflows');
-const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 type Step = { uses?: string; run?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
 type Job = { permissions?: Record<string, string> | string; steps?: Step[]; environment?: string; needs?: string | string[]; if?: string };
@@ -44,7 +46,9 @@ describe('GitHub workflows', () => {
       for (const v of Object.values(perms)) expect(['read', 'write', 'none']).toContain(v);
       const usesOidc = (job.steps ?? []).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
       expect([name, perms['id-token'] === 'write']).toEqual([name, usesOidc]);
-      const writes = Object.entries(perms).filter(([k, v]) => v === 'write' && k !== 'id-token').map(([k]) => k);
+      const writes = Object.entries(perms)
+        .filter(([k, v]) => v === 'write' && k !== 'id-token')
+        .map(([k]) => k);
       // Only jobs that run none of the pull request's code may write: the comment (reads an artifact) and drift (main only).
       const allowed: Record<string, string[]> = { comment: ['pull-requests'], drift: ['issues'] };
       expect([name, writes]).toEqual([name, allowed[name] ?? []]);
@@ -61,11 +65,14 @@ describe('GitHub workflows', () => {
       for (const s of job.steps ?? []) {
         if (!s.uses?.startsWith('aws-actions/configure-aws-credentials@')) continue;
         expect(s.with?.['role-to-assume']).toEqual('${{ steps.roles.outputs.role }}');
-        expect(Object.keys(s.with ?? {}).filter((k) => k !== 'role-duration-seconds').sort()).toEqual(['aws-region', 'role-session-name', 'role-to-assume']);
+        expect(
+          Object.keys(s.with ?? {})
+            .filter((k) => k !== 'role-duration-seconds')
+            .sort(),
+        ).toEqual(['aws-region', 'role-session-name', 'role-to-assume']);
       }
     }
   });
-
 });
 
 const runsOf = (wf: Workflow, job: string) => (wf.jobs[job]!.steps ?? []).map((s) => s.run ?? '').join('\n');
@@ -95,7 +102,11 @@ describe('the workflows run what `npm run ci` decides', () => {
     const { wf } = load('pull-request.yml');
     const gate = wf.jobs.gate!;
     expect(gate.if).toBe('always()');
-    expect([...(gate.needs as string[])].sort()).toEqual(Object.keys(wf.jobs).filter((j) => j !== 'gate').sort());
+    expect([...(gate.needs as string[])].sort()).toEqual(
+      Object.keys(wf.jobs)
+        .filter((j) => j !== 'gate')
+        .sort(),
+    );
     const run = runsOf(wf, 'gate');
     expect(run).toContain('.review.result == "success"');
     expect(run).toContain('.test.result == "success"');
@@ -110,7 +121,11 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(runsOf(wf, 'preview')).toContain('.github/scripts/stack.sh plan-readonly');
     expect(runsOf(wf, 'preview')).toContain('npm run -s ci -- gate --context ci/context.json --results ci/results --summary ci/gate.md >> "$GITHUB_OUTPUT"');
     expect(JSON.stringify(wf.jobs.preview)).toContain('"TF_VAR_access_role":"plan"');
-    const stages = [['shared', 'shared-infrastructure', []], ['nonprod', 'nonprod', ['deploy-shared']], ['prod', 'production', ['deploy-shared', 'deploy-nonprod']]] as const;
+    const stages = [
+      ['shared', 'shared-infrastructure', []],
+      ['nonprod', 'nonprod', ['deploy-shared']],
+      ['prod', 'production', ['deploy-shared', 'deploy-nonprod']],
+    ] as const;
     for (const [stage, environment, before] of stages) {
       const job = wf.jobs[`deploy-${stage}`]!;
       expect(job.environment).toBe(environment);
@@ -241,7 +256,10 @@ describe('Terraform and Node run the same way in every job', () => {
 
 describe('CODEOWNERS', () => {
   const text = readFileSync(join(__dirname, '../../.github/CODEOWNERS'), 'utf8');
-  const rules = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
+  const rules = text
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((l) => l.trim().split(/\s+/));
 
   test('given the CI, the review tool and the CI trust, then each path has an owner in the organisation that owns the deploying repository', () => {
     const owner = exampleManifest().deployment.repository.split('/')[0]!;

@@ -25,7 +25,7 @@ describe('the client of a request', () => {
     expect(clientOf(clients, { userArn: `arn:aws:iam::${b}:user/alice`, accountId: b })).toBe('partner');
   });
 
-  test('given a role of the same name in another account, another role of a client role\'s account, or no identity, then no client', () => {
+  test("given a role of the same name in another account, another role of a client role's account, or no identity, then no client", () => {
     expect(clientOf(clients, session(c!, 'shop-frontend'))).toBeUndefined();
     expect(clientOf(clients, session(a!, 'shop-backend'))).toBeUndefined();
     expect(clientOf(clients, undefined)).toBeUndefined();

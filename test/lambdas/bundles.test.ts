@@ -70,7 +70,12 @@ describe('bundles as the Lambda runtime loads them', () => {
   });
 
   test('given a request signed by a principal that is no client, when the submit or status bundle gets it, then 403 before anything is read or written', () => {
-    const stranger = { requestContext: { identity: { userArn: 'arn:aws:sts::999999999999:assumed-role/intruder/s', accountId: '999999999999' } }, headers: { 'Idempotency-Key': 'order-0001' }, body: '{}', pathParameters: { paymentId: `pay_${'0'.repeat(32)}` } };
+    const stranger = {
+      requestContext: { identity: { userArn: 'arn:aws:sts::999999999999:assumed-role/intruder/s', accountId: '999999999999' } },
+      headers: { 'Idempotency-Key': 'order-0001' },
+      body: '{}',
+      pathParameters: { paymentId: `pay_${'0'.repeat(32)}` },
+    };
     for (const name of ['submit', 'status']) {
       expect([name, loadAndCall(dirs.get(name)!, stranger)]).toEqual([name, { loaded: true, result: expect.objectContaining({ statusCode: 403 }) }]);
     }
@@ -98,7 +103,9 @@ describe('bundles as the Lambda runtime loads them', () => {
     await new Promise((settle) => setTimeout(settle, 100));
     daemon.close();
     const subsegments = received.map((datagram) => JSON.parse(datagram.split('\n')[1]));
-    expect(subsegments).toContainEqual(expect.objectContaining({ type: 'subsegment', namespace: 'aws', name: 'DynamoDB', aws: expect.objectContaining({ operation: 'GetItem', table_name: env.PAYMENTS_TABLE }) }));
+    expect(subsegments).toContainEqual(
+      expect.objectContaining({ type: 'subsegment', namespace: 'aws', name: 'DynamoDB', aws: expect.objectContaining({ operation: 'GetItem', table_name: env.PAYMENTS_TABLE }) }),
+    );
   });
 
   test('F-16: a missing environment variable fails the cold start, naming it', () => {
@@ -111,10 +118,19 @@ describe('bundles as the Lambda runtime loads them', () => {
 
 describe('F-26: deterministic packages', () => {
   test('the same files give the same zip bytes, whatever their order', () => {
-    const a = createZip([{ name: 'b.js', data: Buffer.from('b') }, { name: 'a.js', data: Buffer.from('a') }]);
-    const b = createZip([{ name: 'a.js', data: Buffer.from('a') }, { name: 'b.js', data: Buffer.from('b') }]);
+    const a = createZip([
+      { name: 'b.js', data: Buffer.from('b') },
+      { name: 'a.js', data: Buffer.from('a') },
+    ]);
+    const b = createZip([
+      { name: 'a.js', data: Buffer.from('a') },
+      { name: 'b.js', data: Buffer.from('b') },
+    ]);
     expect(a.equals(b)).toBe(true);
-    expect(Object.entries(unzipSync(a)).map(([name, data]) => [name, Buffer.from(data).toString()])).toEqual([['a.js', 'a'], ['b.js', 'b']]);
+    expect(Object.entries(unzipSync(a)).map(([name, data]) => [name, Buffer.from(data).toString()])).toEqual([
+      ['a.js', 'a'],
+      ['b.js', 'b'],
+    ]);
   });
 
   test.each(HANDLERS)('given the %s bundle, when a zip library reads its zip, then it holds exactly the script esbuild wrote', (name) => {
@@ -127,7 +143,10 @@ describe('F-26: deterministic packages', () => {
   test('bundling a handler in a fresh process gives the same hash as in this one', () => {
     const here = bundleHandler('validate').sha256;
     const script = `require('tsx/cjs'); const { bundleHandler } = require(${JSON.stringify(join(__dirname, '../../modules/workflow/lambda-bundle.ts'))}); console.log(bundleHandler('validate').sha256);`;
-    const there = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: join(__dirname, '../..') }).trim().split('\n').pop();
+    const there = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: join(__dirname, '../..') })
+      .trim()
+      .split('\n')
+      .pop();
     expect(there).toBe(here);
   });
 });

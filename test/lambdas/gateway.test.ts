@@ -5,7 +5,15 @@
 import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from '../../contract/errors';
 import { PaymentGateway, type GatewayResponse } from '../../lambdas/shared/gateway';
 
-const request = { idempotencyKey: 'pay_0123456789abcdef0123456789abcdef', paymentId: 'pay_0123456789abcdef0123456789abcdef', amount: 1250, currency: 'USD', merchantId: 'mer_123', customerId: 'cus_456', token: 'tok_x' };
+const request = {
+  idempotencyKey: 'pay_0123456789abcdef0123456789abcdef',
+  paymentId: 'pay_0123456789abcdef0123456789abcdef',
+  amount: 1250,
+  currency: 'USD',
+  merchantId: 'mer_123',
+  customerId: 'cus_456',
+  token: 'tok_x',
+};
 const answering = (response: GatewayResponse | 'never') => {
   const reply = (signal: AbortSignal) =>
     response === 'never' ? new Promise<GatewayResponse>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })) : Promise.resolve(response);
@@ -35,7 +43,11 @@ describe('the gateway adapter', () => {
   });
 
   test('given a lookup, then 200 is captured, 402 declined, 404 nothing under the key, and 409 or 5xx cannot tell', async () => {
-    expect(await answering({ status: 200, body: { approved: true, chargeId: 'ch_2', capturedAt: '2026-01-01T00:00:00.000Z' } }).lookup('k')).toEqual({ outcome: 'captured', chargeId: 'ch_2', capturedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await answering({ status: 200, body: { approved: true, chargeId: 'ch_2', capturedAt: '2026-01-01T00:00:00.000Z' } }).lookup('k')).toEqual({
+      outcome: 'captured',
+      chargeId: 'ch_2',
+      capturedAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(await answering({ status: 402, body: { reason: 'stolen_card' } }).lookup('k')).toMatchObject({ outcome: 'declined', reason: 'card_declined' });
     expect(await answering({ status: 404, body: {} }).lookup('k')).toEqual({ outcome: 'not_found' });
     await expect(answering({ status: 409, body: {} }).lookup('k')).rejects.toBeInstanceOf(GatewayBusyError);

@@ -25,17 +25,28 @@ const PAN = '4242424242424242';
 /** A valid body with a card number put somewhere outside the contract. */
 const withCardNumber = fc.tuple(validBody, fc.integer({ min: 0, max: 10 })).map(([body, where]): unknown => {
   switch (where) {
-    case 0: return { ...body, cardNumber: PAN };
-    case 1: return { ...body, card: { number: PAN, cvc: '123' } };
-    case 2: return { ...body, paymentMethod: { ...body.paymentMethod, number: PAN } };
-    case 3: return { ...body, paymentMethod: { type: 'card', token: PAN } };
-    case 4: return { ...body, paymentMethod: PAN };
-    case 5: return { ...body, merchantId: PAN };
-    case 6: return { ...body, customerId: `cus_${PAN}!` };
-    case 7: return { ...body, amount: PAN };
-    case 8: return { ...body, currency: PAN };
-    case 9: return { ...body, paymentMethod: { type: PAN, token: body.paymentMethod.token } };
-    default: return PAN;
+    case 0:
+      return { ...body, cardNumber: PAN };
+    case 1:
+      return { ...body, card: { number: PAN, cvc: '123' } };
+    case 2:
+      return { ...body, paymentMethod: { ...body.paymentMethod, number: PAN } };
+    case 3:
+      return { ...body, paymentMethod: { type: 'card', token: PAN } };
+    case 4:
+      return { ...body, paymentMethod: PAN };
+    case 5:
+      return { ...body, merchantId: PAN };
+    case 6:
+      return { ...body, customerId: `cus_${PAN}!` };
+    case 7:
+      return { ...body, amount: PAN };
+    case 8:
+      return { ...body, currency: PAN };
+    case 9:
+      return { ...body, paymentMethod: { type: PAN, token: body.paymentMethod.token } };
+    default:
+      return PAN;
   }
 });
 
@@ -113,10 +124,15 @@ describe('validatePaymentRequest', () => {
 
   test('a valid body with any extra field is rejected (raw card data never passes)', () => {
     fc.assert(
-      fc.property(validBody, fc.string({ minLength: 1 }).filter((k) => !['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description', '__proto__'].includes(k)), fc.jsonValue(), (body, k, v) => {
-        const r = validatePaymentRequest({ ...body, [k]: v }, rules);
-        return !r.valid && r.reason === 'unknown_field';
-      }),
+      fc.property(
+        validBody,
+        fc.string({ minLength: 1 }).filter((k) => !['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description', '__proto__'].includes(k)),
+        fc.jsonValue(),
+        (body, k, v) => {
+          const r = validatePaymentRequest({ ...body, [k]: v }, rules);
+          return !r.valid && r.reason === 'unknown_field';
+        },
+      ),
       { numRuns: 1000 },
     );
   });

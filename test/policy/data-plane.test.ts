@@ -29,11 +29,13 @@ function resolver(tf: TfJson, accountId: string, known: Record<string, string> =
   }
   for (const [ref, value] of Object.entries(known)) arns.set(ref, value);
   return (text: string): PolicyDocument =>
-    JSON.parse(text.replace(/\$\{(aws_kms_(replica_)?key\.[^}]+\.arn|data\.terraform_remote_state\.[^}]+)\}/g, (r) => {
-      const arn = arns.get(r);
-      if (!arn) throw new Error(`unknown reference ${r}`);
-      return arn;
-    }));
+    JSON.parse(
+      text.replace(/\$\{(aws_kms_(replica_)?key\.[^}]+\.arn|data\.terraform_remote_state\.[^}]+)\}/g, (r) => {
+        const arn = arns.get(r);
+        if (!arn) throw new Error(`unknown reference ${r}`);
+        return arn;
+      }),
+    );
 }
 
 /**
@@ -96,7 +98,11 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
   const dst = n.bucket('archive', replica);
   const tls = { 'aws:SecureTransport': 'true' };
   const inOrg = (principal: string) => ({ 'aws:PrincipalArn': principal, 'aws:PrincipalOrgID': org, ...tls });
-  const viaS3 = (region: string, bucket: string, account = w.accountId) => ({ 'kms:ViaService': `s3.${region}.amazonaws.com`, 'kms:CallerAccount': account, 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}` });
+  const viaS3 = (region: string, bucket: string, account = w.accountId) => ({
+    'kms:ViaService': `s3.${region}.amazonaws.com`,
+    'kms:CallerAccount': account,
+    'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${bucket}`,
+  });
 
   test('F-13: every KMS grant of the replication role is bound to the bucket it serves (encryption context, bucket or object ARN)', () => {
     const kms = replicationDocs.flatMap((d) => d.Statement as Cfg[]).filter((st) => String(st.Action).startsWith('kms:'));
@@ -109,36 +115,171 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
     }
   });
 
-  test('F-13 F-21: the replication role reads the source, decrypts with the source key, and replicates into the replica-region archive with that region\'s key', async () => {
-    expect(await simulate({ principal: replication.arn, action: 's3:GetObjectVersionForReplication', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(replication.arn) })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: keyPolicy(w.primaryRegion), context: { ...inOrg(replication.arn), ...viaS3(w.primaryRegion, src) } })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${dst}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: bucketPolicyOf(tf, dst), context: inOrg(replication.arn) })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 'kms:Encrypt', resource: keyArn(replica), resourceAccount: w.accountId, identityPolicies: replication.policies, resourcePolicy: keyPolicy(replica), context: { ...inOrg(replication.arn), ...viaS3(replica, dst) } })).toBe('Allowed');
+  test("F-13 F-21: the replication role reads the source, decrypts with the source key, and replicates into the replica-region archive with that region's key", async () => {
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 's3:GetObjectVersionForReplication',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: inOrg(replication.arn),
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 'kms:Decrypt',
+        resource: keyArn(w.primaryRegion),
+        resourceAccount: w.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: keyPolicy(w.primaryRegion),
+        context: { ...inOrg(replication.arn), ...viaS3(w.primaryRegion, src) },
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::${dst}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: bucketPolicyOf(tf, dst),
+        context: inOrg(replication.arn),
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 'kms:Encrypt',
+        resource: keyArn(replica),
+        resourceAccount: w.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: keyPolicy(replica),
+        context: { ...inOrg(replication.arn), ...viaS3(replica, dst) },
+      }),
+    ).toBe('Allowed');
   });
 
   test('across accounts, the replication role replicates into the log archive and uses its key as S3 Bucket Keys need (encrypt and decrypt), through its permissions boundary and only for that bucket', async () => {
-    expect(await simulate({ principal: replication.arn, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
-    expect(await simulate({ principal: replication.arn, action: 's3:ObjectOwnerOverrideToBucketOwner', resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`, resourceAccount: la.accountId, identityPolicies: replication.policies, resourcePolicy: laBucketPolicy, context: inOrg(replication.arn) })).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`,
+        resourceAccount: la.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: laBucketPolicy,
+        context: inOrg(replication.arn),
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 's3:ObjectOwnerOverrideToBucketOwner',
+        resource: `arn:aws:s3:::${laBucket}/settlements/${w.name}/p.json`,
+        resourceAccount: la.accountId,
+        identityPolicies: replication.policies,
+        resourcePolicy: laBucketPolicy,
+        context: inOrg(replication.arn),
+      }),
+    ).toBe('Allowed');
     const laContext = { ...inOrg(replication.arn), ...viaS3(la.region, laBucket, w.accountId) };
     for (const action of ['kms:Encrypt', 'kms:Decrypt']) {
-      expect(await simulate({ principal: replication.arn, action, resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: replication.policies, permissionBoundary: replication.permissionBoundary, resourcePolicy: laKeyPolicy, context: laContext })).toBe('Allowed');
+      expect(
+        await simulate({
+          principal: replication.arn,
+          action,
+          resource: laKeyArn,
+          resourceAccount: la.accountId,
+          identityPolicies: replication.policies,
+          permissionBoundary: replication.permissionBoundary,
+          resourcePolicy: laKeyPolicy,
+          context: laContext,
+        }),
+      ).toBe('Allowed');
     }
     // not through another service than S3 in the log archive's region
-    expect(await simulate({ principal: replication.arn, action: 'kms:Decrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: replication.policies, permissionBoundary: replication.permissionBoundary, resourcePolicy: laKeyPolicy, context: { ...laContext, 'kms:ViaService': 'dynamodb.' + la.region + '.amazonaws.com' } })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: replication.arn,
+        action: 'kms:Decrypt',
+        resource: laKeyArn,
+        resourceAccount: la.accountId,
+        identityPolicies: replication.policies,
+        permissionBoundary: replication.permissionBoundary,
+        resourcePolicy: laKeyPolicy,
+        context: { ...laContext, 'kms:ViaService': 'dynamodb.' + la.region + '.amazonaws.com' },
+      }),
+    ).not.toBe('Allowed');
   });
 
   test('F-13: the archive writer (the state machine) puts a settlement AND generates a data key through S3; it may not read archives', async () => {
-    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).toBe('Allowed');
-    expect(await simulate({ principal: writer.arn, action: 'kms:GenerateDataKey', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: keyPolicy(w.primaryRegion), context: { ...inOrg(writer.arn), ...viaS3(w.primaryRegion, src) } })).toBe('Allowed');
-    expect(await simulate({ principal: writer.arn, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: inOrg(writer.arn) })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: writer.arn,
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: writer.policies,
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: inOrg(writer.arn),
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: writer.arn,
+        action: 'kms:GenerateDataKey',
+        resource: keyArn(w.primaryRegion),
+        resourceAccount: w.accountId,
+        identityPolicies: writer.policies,
+        resourcePolicy: keyPolicy(w.primaryRegion),
+        context: { ...inOrg(writer.arn), ...viaS3(w.primaryRegion, src) },
+      }),
+    ).toBe('Allowed');
+    expect(
+      await simulate({
+        principal: writer.arn,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: writer.policies,
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: inOrg(writer.arn),
+      }),
+    ).not.toBe('Allowed');
   });
 
   test('F-14: non-TLS requests and puts under another encryption are denied, whoever asks', async () => {
-    for (const [bucket, policy, account, who] of [[src, bucketPolicyOf(tf, src), w.accountId, writer], [laBucket, laBucketPolicy, la.accountId, replication]] as const) {
+    for (const [bucket, policy, account, who] of [
+      [src, bucketPolicyOf(tf, src), w.accountId, writer],
+      [laBucket, laBucketPolicy, la.accountId, replication],
+    ] as const) {
       const action = who === writer ? 's3:PutObject' : 's3:ReplicateObject';
-      expect(await simulate({ principal: who.arn, action, resource: `arn:aws:s3:::${bucket}/settlements/${w.name}/p.json`, resourceAccount: account, identityPolicies: who.policies, resourcePolicy: policy, context: { ...inOrg(who.arn), 'aws:SecureTransport': 'false' } })).toBe('ExplicitlyDenied');
+      expect(
+        await simulate({
+          principal: who.arn,
+          action,
+          resource: `arn:aws:s3:::${bucket}/settlements/${w.name}/p.json`,
+          resourceAccount: account,
+          identityPolicies: who.policies,
+          resourcePolicy: policy,
+          context: { ...inOrg(who.arn), 'aws:SecureTransport': 'false' },
+        }),
+      ).toBe('ExplicitlyDenied');
     }
-    expect(await simulate({ principal: writer.arn, action: 's3:PutObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: writer.policies, resourcePolicy: bucketPolicyOf(tf, src), context: { ...inOrg(writer.arn), 's3:x-amz-server-side-encryption': 'AES256' } })).toBe('ExplicitlyDenied');
+    expect(
+      await simulate({
+        principal: writer.arn,
+        action: 's3:PutObject',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: writer.policies,
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: { ...inOrg(writer.arn), 's3:x-amz-server-side-encryption': 'AES256' },
+      }),
+    ).toBe('ExplicitlyDenied');
   });
 
   const anything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['kms:*', 's3:*', 'dynamodb:*'], Resource: '*' }] };
@@ -146,31 +287,131 @@ describe.each(cases)('data-plane policies — %s', (_label, load) => {
 
   test('F-14: a principal outside the organisation is denied on the key, the table and the buckets, whatever its own policies say', async () => {
     const ctx = { 'aws:PrincipalArn': OUTSIDER, 'aws:PrincipalOrgID': 'o-zzzzzzzzzz99', ...tls };
-    expect(await simulate({ principal: OUTSIDER, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: keyPolicy(w.primaryRegion), context: { ...ctx, ...viaS3(w.primaryRegion, src, '999999999999') } })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: OUTSIDER,
+        action: 'kms:Decrypt',
+        resource: keyArn(w.primaryRegion),
+        resourceAccount: w.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: keyPolicy(w.primaryRegion),
+        context: { ...ctx, ...viaS3(w.primaryRegion, src, '999999999999') },
+      }),
+    ).not.toBe('Allowed');
     expect(await simulate({ principal: OUTSIDER, action: 'dynamodb:GetItem', resource: table, resourceAccount: w.accountId, identityPolicies: [anything], context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: OUTSIDER, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: OUTSIDER, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/x`, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laBucketPolicy, context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: OUTSIDER, action: 'kms:Encrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laKeyPolicy, context: { ...ctx, ...viaS3(la.region, laBucket, '999999999999') } })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: OUTSIDER,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: ctx,
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: OUTSIDER,
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::${laBucket}/x`,
+        resourceAccount: la.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: laBucketPolicy,
+        context: ctx,
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: OUTSIDER,
+        action: 'kms:Encrypt',
+        resource: laKeyArn,
+        resourceAccount: la.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: laKeyPolicy,
+        context: { ...ctx, ...viaS3(la.region, laBucket, '999999999999') },
+      }),
+    ).not.toBe('Allowed');
   });
 
-  test('F-14: a role in another workload account is denied on this workload\'s keys, table and buckets', async () => {
+  test("F-14: a role in another workload account is denied on this workload's keys, table and buckets", async () => {
     const intruder = `arn:aws:iam::${other.accountId}:role/${naming.project}-${other.name}-replication`;
     const ctx = inOrg(intruder);
     for (const region of n.regions) {
-      expect(await simulate({ principal: intruder, action: 'kms:Decrypt', resource: keyArn(region), resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: keyPolicy(region), context: { ...ctx, ...viaS3(region, n.bucket('archive', region), other.accountId) } })).not.toBe('Allowed');
+      expect(
+        await simulate({
+          principal: intruder,
+          action: 'kms:Decrypt',
+          resource: keyArn(region),
+          resourceAccount: w.accountId,
+          identityPolicies: [anything],
+          resourcePolicy: keyPolicy(region),
+          context: { ...ctx, ...viaS3(region, n.bucket('archive', region), other.accountId) },
+        }),
+      ).not.toBe('Allowed');
     }
     expect(await simulate({ principal: intruder, action: 'dynamodb:PutItem', resource: table, resourceAccount: w.accountId, identityPolicies: [anything], context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: intruder, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${dst}/x`, resourceAccount: w.accountId, identityPolicies: [anything], resourcePolicy: bucketPolicyOf(tf, dst), context: ctx })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: intruder,
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::${dst}/x`,
+        resourceAccount: w.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: bucketPolicyOf(tf, dst),
+        context: ctx,
+      }),
+    ).not.toBe('Allowed');
   });
 
   test('F-14: a role of the same account without a grant is denied; a role of a workload account other than its replication role may not write the log archive', async () => {
     const bystander = `arn:aws:iam::${w.accountId}:role/${naming.project}-${w.name}-bystander`;
     const ctx = inOrg(bystander);
-    expect(await simulate({ principal: bystander, action: 'kms:Decrypt', resource: keyArn(w.primaryRegion), resourceAccount: w.accountId, identityPolicies: [], resourcePolicy: keyPolicy(w.primaryRegion), context: { ...ctx, ...viaS3(w.primaryRegion, src) } })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: bystander,
+        action: 'kms:Decrypt',
+        resource: keyArn(w.primaryRegion),
+        resourceAccount: w.accountId,
+        identityPolicies: [],
+        resourcePolicy: keyPolicy(w.primaryRegion),
+        context: { ...ctx, ...viaS3(w.primaryRegion, src) },
+      }),
+    ).not.toBe('Allowed');
     expect(await simulate({ principal: bystander, action: 'dynamodb:GetItem', resource: table, resourceAccount: w.accountId, identityPolicies: [], context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: bystander, action: 's3:GetObject', resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`, resourceAccount: w.accountId, identityPolicies: [], resourcePolicy: bucketPolicyOf(tf, src), context: ctx })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: bystander,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::${src}/settlements/${w.name}/p.json`,
+        resourceAccount: w.accountId,
+        identityPolicies: [],
+        resourcePolicy: bucketPolicyOf(tf, src),
+        context: ctx,
+      }),
+    ).not.toBe('Allowed');
     // even with its own policy allowing it, only the named replication role gets through the log archive's policies
-    expect(await simulate({ principal: bystander, action: 's3:ReplicateObject', resource: `arn:aws:s3:::${laBucket}/x`, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laBucketPolicy, context: ctx })).not.toBe('Allowed');
-    expect(await simulate({ principal: bystander, action: 'kms:Encrypt', resource: laKeyArn, resourceAccount: la.accountId, identityPolicies: [anything], resourcePolicy: laKeyPolicy, context: { ...ctx, ...viaS3(la.region, laBucket) } })).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: bystander,
+        action: 's3:ReplicateObject',
+        resource: `arn:aws:s3:::${laBucket}/x`,
+        resourceAccount: la.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: laBucketPolicy,
+        context: ctx,
+      }),
+    ).not.toBe('Allowed');
+    expect(
+      await simulate({
+        principal: bystander,
+        action: 'kms:Encrypt',
+        resource: laKeyArn,
+        resourceAccount: la.accountId,
+        identityPolicies: [anything],
+        resourcePolicy: laKeyPolicy,
+        context: { ...ctx, ...viaS3(la.region, laBucket) },
+      }),
+    ).not.toBe('Allowed');
   });
 });

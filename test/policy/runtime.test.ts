@@ -88,7 +88,12 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(has((c) => c.origin.includes('Task Archive') && c.action === 'kms:GenerateDataKey')).toBe(true);
     for (const region of w.replicaRegions) expect(has((c) => c.action === 's3:ReplicateObject' && c.resource.includes(`-${w.accountId}-${region}/`))).toBe(true);
     expect(has((c) => c.action === 's3:ObjectOwnerOverrideToBucketOwner' && c.resource.includes(`-${m.logArchive.accountId}-${m.logArchive.region}/`))).toBe(true);
-    expect(svc('cloudwatch.amazonaws.com', 'sns:Publish') && svc('events.amazonaws.com', 'sqs:SendMessage') && svc('events.amazonaws.com', 'lambda:InvokeFunction') && svc('apigateway.amazonaws.com', 'lambda:InvokeFunction')).toBe(true);
+    expect(
+      svc('cloudwatch.amazonaws.com', 'sns:Publish') &&
+        svc('events.amazonaws.com', 'sqs:SendMessage') &&
+        svc('events.amazonaws.com', 'lambda:InvokeFunction') &&
+        svc('apigateway.amazonaws.com', 'lambda:InvokeFunction'),
+    ).toBe(true);
     expect(svc(`logs.${w.primaryRegion}.amazonaws.com`, 'kms:GenerateDataKey')).toBe(true);
     expect(svc('logging.s3.amazonaws.com', 's3:PutObject') && laCalls.some((c) => c.action === 's3:PutObject')).toBe(true);
   });
@@ -121,7 +126,7 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(denied).toEqual([]);
   });
 
-  test('no role can make a call outside its table on any resource the table names (other functions\' data, the secret, keys used directly)', async () => {
+  test("no role can make a call outside its table on any resource the table names (other functions' data, the secret, keys used directly)", async () => {
     // given, per stack, the roles of the table and every resource it names
     const allowed: string[] = [];
     for (const [stack, calls] of table) {
@@ -148,7 +153,7 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
     expect(allowed).toEqual([]);
   });
 
-  test('a key use bound to an encryption context is denied under another context (another bucket, another account\'s log group)', async () => {
+  test("a key use bound to an encryption context is denied under another context (another bucket, another account's log group)", async () => {
     // given the allowed key uses whose grants bind the encryption context: the replication role's own
     // policy (bucket ARNs) and the data key's grant to CloudWatch Logs (this account's log groups)
     const bound = all.filter((c) => c.action.startsWith('kms:') && (c.origin.startsWith('S3 replication') || (c.principal.kind === 'service' && c.principal.service.startsWith('logs.'))));
@@ -177,7 +182,11 @@ describe.each(cases)('run-time permissions — %s', (_label, load) => {
       for (const call of calls.filter((c) => c.principal.kind === 'service' && (c.context['aws:SourceArn'] || c.context['aws:SourceAccount']))) {
         // when it comes from another account
         const stranger = '999999999999';
-        const context = { ...call.context, 'aws:SourceAccount': stranger, ...(call.context['aws:SourceArn'] ? { 'aws:SourceArn': String(call.context['aws:SourceArn']).replace(/:\d{12}:/, `:${stranger}:`) } : {}) };
+        const context = {
+          ...call.context,
+          'aws:SourceAccount': stranger,
+          ...(call.context['aws:SourceArn'] ? { 'aws:SourceArn': String(call.context['aws:SourceArn']).replace(/:\d{12}:/, `:${stranger}:`) } : {}),
+        };
         const v = await ev.evaluate({ ...call, context });
         if (v.decision === 'Allowed') allowed.push(`${stack}: ${describeVerdict(v)}`);
       }
@@ -202,11 +211,14 @@ describe('the source scanner sees every way a handler reaches AWS', () => {
   test('commands sent from the entry and from a file it imports, and a calling library, are all found', () => {
     // given a handler that queries, and imports a helper that deletes, and an idempotency persistence layer
     const entry = write({
-      'index.ts': "import { QueryCommand } from '@aws-sdk/lib-dynamodb';\nimport { remove } from './helper';\nimport { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';\nexport const h = async (doc: any) => { await doc.send(new QueryCommand({})); await remove(doc); return new DynamoDBPersistenceLayer({ tableName: 't' }); };\n",
+      'index.ts':
+        "import { QueryCommand } from '@aws-sdk/lib-dynamodb';\nimport { remove } from './helper';\nimport { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';\nexport const h = async (doc: any) => { await doc.send(new QueryCommand({})); await remove(doc); return new DynamoDBPersistenceLayer({ tableName: 't' }); };\n",
       'helper.ts': "import { DeleteCommand } from '@aws-sdk/lib-dynamodb';\nexport const remove = (doc: any) => doc.send(new DeleteCommand({}));\n",
     });
     // when scanned
-    const found = commandsSentFrom(entry).map((c) => `${c.sdk} ${c.command}`).sort();
+    const found = commandsSentFrom(entry)
+      .map((c) => `${c.sdk} ${c.command}`)
+      .sort();
     // then every one is reported
     expect(found).toEqual(['@aws-lambda-powertools/idempotency/dynamodb DynamoDBPersistenceLayer', '@aws-sdk/lib-dynamodb DeleteCommand', '@aws-sdk/lib-dynamodb QueryCommand']);
   });

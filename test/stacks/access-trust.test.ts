@@ -69,7 +69,15 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
   const access = (p: 'deploy' | 'plan' | 'audit', a: string) => role(naming.accessRoleName(p), a);
   const org = m.organization.id;
   const assume = (caller: { arn: string; policies?: PolicyDocument[] }, target: SynthRole, context: Record<string, string> = { 'aws:PrincipalOrgID': org }): Promise<Decision> =>
-    simulate({ principal: caller.arn, action: 'sts:AssumeRole', resource: target.arn, resourceAccount: target.accountId, identityPolicies: caller.policies ?? [], resourcePolicy: target.trust, context });
+    simulate({
+      principal: caller.arn,
+      action: 'sts:AssumeRole',
+      resource: target.arn,
+      resourceAccount: target.accountId,
+      identityPolicies: caller.policies ?? [],
+      resourcePolicy: target.trust,
+      context,
+    });
 
   test('given every target account, then it has exactly one deploy, plan and audit role (F-19)', () => {
     for (const a of targets) for (const p of ['deploy', 'plan', 'audit'] as const) expect(access(p, a).arn).toBe(naming.accessRoleArn(p, a));
@@ -279,7 +287,15 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
     test('given the bootstrap roles and the boundary, then the deploy role cannot change them', async () => {
       for (const a of targets) {
         for (const p of ['deploy', 'plan', 'audit'] as const) {
-          for (const action of ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DeleteRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary']) {
+          for (const action of [
+            'iam:PutRolePolicy',
+            'iam:AttachRolePolicy',
+            'iam:DeleteRolePolicy',
+            'iam:UpdateAssumeRolePolicy',
+            'iam:DeleteRole',
+            'iam:PutRolePermissionsBoundary',
+            'iam:DeleteRolePermissionsBoundary',
+          ]) {
             const decision = await ask(a, action, naming.accessRoleArn(p, a), { ...boundary(a), 'iam:PolicyARN': `arn:aws:iam::${a}:policy/${naming.project}-x` });
             expect(`${action} on ${p}@${a}: ${decision}`).toMatch(/: ExplicitlyDenied$/);
           }

@@ -83,9 +83,7 @@ describe('stacks from the manifest', () => {
   test('given a workload with tags, when synthesized, then its providers tag everything with project, environment, account, managed-by and the manifest tags', () => {
     const s = synthManifest(parseManifest(otherOrganisation()));
     for (const p of awsProviders(s.stacks.get('payments-live-us-ca-central-1')!)) {
-      expect(p.default_tags![0]!.tags).toEqual(
-        expect.objectContaining({ project: 'acme-pay', environment: 'prod', account: 'live-us', 'managed-by': 'cdktf', team: 'payments-core' }),
-      );
+      expect(p.default_tags![0]!.tags).toEqual(expect.objectContaining({ project: 'acme-pay', environment: 'prod', account: 'live-us', 'managed-by': 'cdktf', team: 'payments-core' }));
     }
     const shared = awsProviders(s.stacks.get('deployment-us-east-2')!)[0]!.default_tags![0]!.tags;
     expect(shared).toEqual(expect.objectContaining({ environment: 'shared', account: 'deployment', 'managed-by': 'cdktf' }));

@@ -36,11 +36,14 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     const boot = s.stacks.get(`bootstrap-${w.name}`)!;
     const [, boundary] = resources(boot, 'aws_iam_policy').find(([, c]) => c.name === naming.boundaryPolicyName())!;
     const roleId = (name: string) => resources(boot, 'aws_iam_role').find(([, c]) => c.name === name)![0];
-    const inline = (name: string) => resources(boot, 'aws_iam_role_policy').filter(([, p]) => String(p.role).includes(`.${roleId(name)}.`)).map(([, p]) => policyJson(p.policy) as PolicyDocument);
+    const inline = (name: string) =>
+      resources(boot, 'aws_iam_role_policy')
+        .filter(([, p]) => String(p.role).includes(`.${roleId(name)}.`))
+        .map(([, p]) => policyJson(p.policy) as PolicyDocument);
     return { boundary: policyJson(boundary.policy) as PolicyDocument, deploy: inline(naming.accessRoleName('deploy')), plan: inline(naming.accessRoleName('plan')) };
   };
 
-  test('given any payments stack, then every role in it carries its account\'s permissions boundary, which the bootstrap stack of that account creates first', () => {
+  test("given any payments stack, then every role in it carries its account's permissions boundary, which the bootstrap stack of that account creates first", () => {
     for (const spec of paymentsStacks) {
       const tf = s.stacks.get(spec.name)!;
       const roles = resources(tf, 'aws_iam_role');
@@ -57,11 +60,27 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     const boot = s.stacks.get(`deployment-${m.deployment.region}`)!;
     const [, boundary] = resources(boot, 'aws_iam_policy').find(([, c]) => c.name === naming.boundaryPolicyName())!;
     const roleId = resources(boot, 'aws_iam_role').find(([, c]) => c.name === naming.accessRoleName('deploy'))![0];
-    const deploy = resources(boot, 'aws_iam_role_policy').filter(([, p]) => String(p.role).includes(`.${roleId}.`)).map(([, p]) => policyJson(p.policy) as PolicyDocument);
+    const deploy = resources(boot, 'aws_iam_role_policy')
+      .filter(([, p]) => String(p.role).includes(`.${roleId}.`))
+      .map(([, p]) => policyJson(p.policy) as PolicyDocument);
     const ask = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
-      simulate({ principal: naming.accessRoleArn('deploy', d), action, resource, resourceAccount: d, identityPolicies: deploy, permissionBoundary: policyJson(boundary.policy) as PolicyDocument, context });
+      simulate({
+        principal: naming.accessRoleArn('deploy', d),
+        action,
+        resource,
+        resourceAccount: d,
+        identityPolicies: deploy,
+        permissionBoundary: policyJson(boundary.policy) as PolicyDocument,
+        context,
+      });
     const state = `arn:aws:s3:::${naming.stateBucket}`;
-    for (const [action, resource] of [['s3:PutBucketVersioning', state], ['s3:PutBucketPolicy', state], ['s3:DeleteObject', `${state}/stacks/x/terraform.tfstate`], ['s3:PutLifecycleConfiguration', state], ['lambda:CreateFunction', `arn:aws:lambda:${m.deployment.region}:${d}:function:${naming.project}-x`]]) {
+    for (const [action, resource] of [
+      ['s3:PutBucketVersioning', state],
+      ['s3:PutBucketPolicy', state],
+      ['s3:DeleteObject', `${state}/stacks/x/terraform.tfstate`],
+      ['s3:PutLifecycleConfiguration', state],
+      ['lambda:CreateFunction', `arn:aws:lambda:${m.deployment.region}:${d}:function:${naming.project}-x`],
+    ]) {
       expect([action, await ask(action, resource)]).toEqual([action, expect.stringMatching(/Denied$/)]);
     }
     const key = `arn:aws:kms:${m.deployment.region}:${d}:key/11111111-2222-3333-4444-555555555555`;
@@ -74,7 +93,14 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     const w = m.workloads[0]!;
     const { boundary, deploy } = accessPolicies(w);
     const role = `arn:aws:iam::${w.accountId}:role/${naming.forWorkload(w).role('validate', w.primaryRegion)}`;
-    const base = { principal: naming.accessRoleArn('deploy', w.accountId), action: 'iam:CreateRole', resource: role, resourceAccount: w.accountId, identityPolicies: deploy, permissionBoundary: boundary };
+    const base = {
+      principal: naming.accessRoleArn('deploy', w.accountId),
+      action: 'iam:CreateRole',
+      resource: role,
+      resourceAccount: w.accountId,
+      identityPolicies: deploy,
+      permissionBoundary: boundary,
+    };
     expect(await simulate({ ...base, context: { 'iam:PermissionsBoundary': naming.boundaryPolicyArn(w.accountId) } })).toBe('Allowed');
     expect(await simulate({ ...base, context: {} })).not.toBe('Allowed');
   });
@@ -135,7 +161,7 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
-  test('given the API of each payments stack, then its execution log group is created encrypted and with a retention before the stage logs, and the account\'s logging role may write the region\'s log groups and read none', () => {
+  test("given the API of each payments stack, then its execution log group is created encrypted and with a retention before the stage logs, and the account's logging role may write the region's log groups and read none", () => {
     for (const spec of paymentsStacks) {
       const tf = s.stacks.get(spec.name)!;
       const [apiId] = resources(tf, 'aws_api_gateway_rest_api')[0]!;
@@ -168,7 +194,7 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
-  test('given the failure recorder, then events it fails to record go to the dead-letter queue after Lambda\'s retries, and its role may send them there', () => {
+  test("given the failure recorder, then events it fails to record go to the dead-letter queue after Lambda's retries, and its role may send them there", () => {
     for (const spec of paymentsStacks) {
       const tf = s.stacks.get(spec.name)!;
       const [fnId, fn] = resources(tf, 'aws_lambda_function').find(([, f]) => String(f.function_name).endsWith('-failure'))!;

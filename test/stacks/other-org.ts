@@ -6,7 +6,14 @@
 import type { Manifest, ManifestInput, WorkloadInput } from '../../accounts/schema';
 import { parseManifest } from '../support/synth';
 
-const workload = (name: string, accountId: string, environment: 'dev' | 'staging' | 'prod', ou: string, primaryRegion: WorkloadInput['primaryRegion'], replicaRegions: WorkloadInput['replicaRegions'] = []): WorkloadInput => ({
+const workload = (
+  name: string,
+  accountId: string,
+  environment: 'dev' | 'staging' | 'prod',
+  ou: string,
+  primaryRegion: WorkloadInput['primaryRegion'],
+  replicaRegions: WorkloadInput['replicaRegions'] = [],
+): WorkloadInput => ({
   name,
   accountId,
   environment,

@@ -10,17 +10,11 @@ const letters = 'abcdefghijklmnopqrstuvwxyz';
 const tail = `${letters}0123456789-`;
 
 /** A valid workload name: starts with a letter, [a-z0-9-], 1..16. */
-export const workloadName = fc
-  .tuple(fc.constantFrom(...letters.split('')), fc.string({ unit: fc.constantFrom(...tail.split('')), maxLength: 15 }))
-  .map(([a, b]) => a + b);
+export const workloadName = fc.tuple(fc.constantFrom(...letters.split('')), fc.string({ unit: fc.constantFrom(...tail.split('')), maxLength: 15 })).map(([a, b]) => a + b);
 
 /** A valid project prefix: starts with a letter, ends with a letter or digit, 2..12. */
 export const projectName = fc
-  .tuple(
-    fc.constantFrom(...letters.split('')),
-    fc.string({ unit: fc.constantFrom(...tail.split('')), maxLength: 10 }),
-    fc.constantFrom(...`${letters}0123456789`.split('')),
-  )
+  .tuple(fc.constantFrom(...letters.split('')), fc.string({ unit: fc.constantFrom(...tail.split('')), maxLength: 10 }), fc.constantFrom(...`${letters}0123456789`.split('')))
   .map(([a, b, c]) => a + b + c);
 
 const region = fc.constantFrom(...REGION_NAMES);

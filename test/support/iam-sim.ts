@@ -122,7 +122,13 @@ export function withEncryptionContext(doc: PolicyDocument, context: Record<strin
 
 function encryptionContextMatches(op: string, expected: string[], actual: string | undefined): boolean {
   if (expected.some((v) => v.includes('${'))) throw new Error(`policy variables in ${op} on an encryption-context key are not supported here`);
-  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const glob = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
   switch (op) {
     case 'StringEquals':
     case 'ArnEquals':
@@ -135,10 +141,13 @@ function encryptionContextMatches(op: string, expected: string[], actual: string
         const p = arn.split(':');
         return [...p.slice(0, 5), p.slice(5).join(':')];
       };
-      return actual !== undefined && expected.some((p) => {
-        const [want, have] = [parts(p), parts(actual)];
-        return want.length === have.length && want.every((w, i) => glob(w).test(have[i]!));
-      });
+      return (
+        actual !== undefined &&
+        expected.some((p) => {
+          const [want, have] = [parts(p), parts(actual)];
+          return want.length === have.length && want.every((w, i) => glob(w).test(have[i]!));
+        })
+      );
     }
     default:
       throw new Error(`condition operator ${op} on an encryption-context key is not supported here`);

@@ -40,7 +40,10 @@ export class TfIndex {
         if (!p) throw new Error(`${stack}: no provider ${cfg.provider ?? '(default)'}`);
         return { account: String((p.allowed_account_ids as string[])[0]), region: String(p.region) };
       };
-      for (const [kind, blocks] of [['', tf.resource], ['data.', tf.data]] as const) {
+      for (const [kind, blocks] of [
+        ['', tf.resource],
+        ['data.', tf.data],
+      ] as const) {
         for (const [type, resources] of Object.entries(blocks ?? {})) {
           for (const [id, cfg] of Object.entries(resources)) {
             const loc: Located = { stack, type: `${kind}${type}`, id, cfg: cfg as Cfg, ...where(cfg as Cfg) };
@@ -73,11 +76,13 @@ export class TfIndex {
 
   /** Replaces every reference in `text` (a policy, a definition, an attribute) with its value. */
   resolve(stack: string, text: string): string {
-    return text.replace(REMOTE_OUTPUT, (_all, id: string, output: string) => this.remoteOutput(stack, id, output)).replace(REF, (_all, type: string, id: string, attr: string) => {
-      const loc = this.byRef.get(`${stack}|${type}.${id}`);
-      if (!loc) throw new Error(`${stack}: unknown reference \${${type}.${id}.${attr}}`);
-      return this.attribute(loc, attr);
-    });
+    return text
+      .replace(REMOTE_OUTPUT, (_all, id: string, output: string) => this.remoteOutput(stack, id, output))
+      .replace(REF, (_all, type: string, id: string, attr: string) => {
+        const loc = this.byRef.get(`${stack}|${type}.${id}`);
+        if (!loc) throw new Error(`${stack}: unknown reference \${${type}.${id}.${attr}}`);
+        return this.attribute(loc, attr);
+      });
   }
 
   resolveJson<T = any>(stack: string, text: string): T {

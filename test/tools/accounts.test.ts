@@ -5,14 +5,7 @@
  */
 import { mockClient } from 'aws-sdk-client-mock';
 import { AccountClient, GetRegionOptStatusCommand } from '@aws-sdk/client-account';
-import {
-  DescribeAccountCommand,
-  DescribeOrganizationCommand,
-  DescribeOrganizationalUnitCommand,
-  ListAccountsCommand,
-  ListParentsCommand,
-  OrganizationsClient,
-} from '@aws-sdk/client-organizations';
+import { DescribeAccountCommand, DescribeOrganizationCommand, DescribeOrganizationalUnitCommand, ListAccountsCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import ts from 'typescript';
@@ -58,7 +51,9 @@ function healthyOrganisation(overrides: { status?: Record<string, string>; missi
     if (input.NextToken === undefined) return { Parents: [], NextToken: `more-${input.ChildId}` };
     return { Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
   });
-  org.on(DescribeOrganizationalUnitCommand).callsFake((input: { OrganizationalUnitId: string }) => ({ OrganizationalUnit: { Id: input.OrganizationalUnitId, Name: OUS[input.OrganizationalUnitId]!.name } }));
+  org
+    .on(DescribeOrganizationalUnitCommand)
+    .callsFake((input: { OrganizationalUnitId: string }) => ({ OrganizationalUnit: { Id: input.OrganizationalUnitId, Name: OUS[input.OrganizationalUnitId]!.name } }));
 }
 
 beforeEach(() => {
@@ -105,7 +100,8 @@ describe('accounts verify (F-23)', () => {
 
   test('given throttling, then the call is retried with exponential backoff and succeeds', async () => {
     healthyOrganisation();
-    org.on(DescribeOrganizationCommand)
+    org
+      .on(DescribeOrganizationCommand)
       .rejectsOnce(awsError('TooManyRequestsException'))
       .rejectsOnce(awsError('TooManyRequestsException'))
       .resolves({ Organization: { Id: m.organization.id, MasterAccountId: m.organization.managementAccountId } });
@@ -142,7 +138,12 @@ describe('accounts preflight (F-23)', () => {
     account.on(GetRegionOptStatusCommand, { RegionName: 'eu-central-1' }).resolves({ RegionOptStatus: 'ENABLED' });
     s3.on(HeadBucketCommand).resolves({});
     const checks = await preflight(m, 'prod', clients(), retry);
-    expect(checks.map((c) => [c.check, c.ok])).toEqual([['deploy role', true], ['region eu-west-1', true], ['region eu-central-1', true], ['state bucket', true]]);
+    expect(checks.map((c) => [c.check, c.ok])).toEqual([
+      ['deploy role', true],
+      ['region eu-west-1', true],
+      ['region eu-central-1', true],
+      ['state bucket', true],
+    ]);
     expect(sts.commandCalls(AssumeRoleCommand)[0]!.args[0].input.RoleArn).toBe(`arn:aws:iam::${prod.accountId}:role/payments-deploy`);
   });
 

@@ -21,7 +21,11 @@ type Cfg = Record<string, any>;
 
 /** One line per denied call, without the account-specific ARN: what a reader fixes. */
 const line = (e: Evaluation) => `${e.stack} ${e.address} ${e.phase} ${e.action} as ${e.role}: ${e.decision}`;
-const findings = (r: CheckResult) => [...r.unknownTypes.map((u) => `unknown ${u.stack} ${u.address}`), ...r.problems.map((p) => `error ${p.stack} ${p.address ?? ''} ${p.message}`), ...r.denied.map(line)];
+const findings = (r: CheckResult) => [
+  ...r.unknownTypes.map((u) => `unknown ${u.stack} ${u.address}`),
+  ...r.problems.map((p) => `error ${p.stack} ${p.address ?? ''} ${p.message}`),
+  ...r.denied.map(line),
+];
 
 /** A deep copy of the synthesized stacks, to change one thing and see the check notice. */
 function copyOf(stacks: ReadonlyMap<string, unknown>): Map<string, TfJson> {
@@ -55,10 +59,26 @@ describe('apply and plan permissions of the example organisation', () => {
 
   it('lists the stacks an administrator applies with access_role=bootstrap, and evaluates only their refresh', () => {
     // given the stacks that own the access roles, when checked, then they are "administrator apply" and only the plan role is evaluated on them
-    const administrator = result.stacks.filter((x) => x.appliedBy === 'administrator apply').map((x) => x.stack).sort();
-    const expected = s.specs.filter((spec) => spec.kind !== 'payments').map((spec) => spec.name).sort();
+    const administrator = result.stacks
+      .filter((x) => x.appliedBy === 'administrator apply')
+      .map((x) => x.stack)
+      .sort();
+    const expected = s.specs
+      .filter((spec) => spec.kind !== 'payments')
+      .map((spec) => spec.name)
+      .sort();
     expect(administrator).toEqual(expected);
-    expect(result.stacks.filter((x) => x.appliedBy === 'deploy role').map((x) => x.stack).sort()).toEqual(s.specs.filter((spec) => spec.kind === 'payments').map((spec) => spec.name).sort());
+    expect(
+      result.stacks
+        .filter((x) => x.appliedBy === 'deploy role')
+        .map((x) => x.stack)
+        .sort(),
+    ).toEqual(
+      s.specs
+        .filter((spec) => spec.kind === 'payments')
+        .map((spec) => spec.name)
+        .sort(),
+    );
   });
 });
 

@@ -34,12 +34,18 @@ describe('payments API', () => {
     expect(methods.map((m) => `${m.http_method} ${m.authorization}`).sort()).toEqual(['GET AWS_IAM', 'POST AWS_IAM']);
     const responses = all('aws_api_gateway_gateway_response');
     expect(responses.map((r) => r.response_type).sort()).toEqual(['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS', 'DEFAULT_4XX', 'DEFAULT_5XX']);
-    for (const r of responses) expect(Object.keys(r.response_parameters as object)).toEqual(expect.arrayContaining(['gatewayresponse.header.Access-Control-Allow-Origin', 'gatewayresponse.header.Access-Control-Allow-Headers']));
+    for (const r of responses)
+      expect(Object.keys(r.response_parameters as object)).toEqual(
+        expect.arrayContaining(['gatewayresponse.header.Access-Control-Allow-Origin', 'gatewayresponse.header.Access-Control-Allow-Headers']),
+      );
   });
 
-  test('a request the API refuses before any function runs answers 400 in the function\'s shape: REJECTED with a reason', () => {
+  test("a request the API refuses before any function runs answers 400 in the function's shape: REJECTED with a reason", () => {
     const byType = Object.fromEntries(all('aws_api_gateway_gateway_response').map((r) => [r.response_type, r]));
-    for (const [type, reason] of [['BAD_REQUEST_BODY', 'invalid_body'], ['BAD_REQUEST_PARAMETERS', 'invalid_idempotency_key']] as const) {
+    for (const [type, reason] of [
+      ['BAD_REQUEST_BODY', 'invalid_body'],
+      ['BAD_REQUEST_PARAMETERS', 'invalid_idempotency_key'],
+    ] as const) {
       expect(byType[type].status_code).toBe('400');
       const template = String((byType[type].response_templates as Record<string, string>)['application/json']);
       // API Gateway substitutes $context.error.messageString as a quoted JSON string
@@ -59,9 +65,11 @@ describe('payments API', () => {
       const plan = plans.find((p) => String(p.name).endsWith(`-${c.name}`))!;
       expect(plan.throttle_settings).toEqual({ rate_limit: c.rateLimitPerSecond ?? 50, burst_limit: c.burst ?? 100 });
       const key = resourcesOf(stack, 'aws_api_gateway_api_key').find(([, k]) => k.name === plan.name)!;
-      expect(all('aws_api_gateway_usage_plan_key').filter((pk) => pk.key_id === `\${aws_api_gateway_api_key.${key[0]}.id}`).map((pk) => pk.usage_plan_id)).toEqual([
-        `\${aws_api_gateway_usage_plan.${resourcesOf(stack, 'aws_api_gateway_usage_plan').find(([, p]) => p === plan)![0]}.id}`,
-      ]);
+      expect(
+        all('aws_api_gateway_usage_plan_key')
+          .filter((pk) => pk.key_id === `\${aws_api_gateway_api_key.${key[0]}.id}`)
+          .map((pk) => pk.usage_plan_id),
+      ).toEqual([`\${aws_api_gateway_usage_plan.${resourcesOf(stack, 'aws_api_gateway_usage_plan').find(([, p]) => p === plan)![0]}.id}`]);
     }
     expect(all('aws_api_gateway_stage')[0]).toMatchObject({ xray_tracing_enabled: true });
     expect((all('aws_api_gateway_stage')[0].access_log_settings as { destination_arn: string }).destination_arn).toMatch(/aws_cloudwatch_log_group/);
@@ -106,7 +114,7 @@ describe('functions', () => {
     expect(staging).toEqual(dev);
   });
 
-  test('given a sandbox (dev) and a live (prod) workload, then only the live one\'s charge and reconcile roles may read the gateway credential', () => {
+  test("given a sandbox (dev) and a live (prod) workload, then only the live one's charge and reconcile roles may read the gateway credential", () => {
     const secretReaders = (tf: TfJson) =>
       resourcesOf(tf, 'aws_iam_role_policy')
         .filter(([, p]) => policyJson(p.policy).Statement.some((st) => ([] as unknown[]).concat(st.Action).includes('secretsmanager:GetSecretValue')))
@@ -134,7 +142,7 @@ describe('functions', () => {
  * IAM authorization: the identity policy of the caller (allowing execute-api:Invoke on
  * everything, the most a caller's own account can grant) together with the resource policy.
  */
-describe('who may call the API: exactly the clients\' principals', () => {
+describe("who may call the API: exactly the clients' principals", () => {
   const EXECUTION_ARN = (w: Workload) => `arn:aws:execute-api:${w.primaryRegion}:${w.accountId}:a1b2c3d4e5`;
   const policyOf = (tf: TfJson, w: Workload): PolicyDocument => {
     const [, p] = resourcesOf(tf, 'aws_api_gateway_rest_api_policy')[0]!;
@@ -168,7 +176,7 @@ describe('who may call the API: exactly the clients\' principals', () => {
     }
   });
 
-  test('given a workload whose manifest names no client, then only its own account\'s principals may call; a principal of another account of the organisation is refused before any function runs', async () => {
+  test("given a workload whose manifest names no client, then only its own account's principals may call; a principal of another account of the organisation is refused before any function runs", async () => {
     const other = parseManifest(otherOrganisation());
     const w = other.workloads[0]!;
     expect(apiClientsOf(w)).toEqual([{ name: 'default', principals: [w.accountId] }]);
@@ -182,7 +190,7 @@ describe('who may call the API: exactly the clients\' principals', () => {
     expect(JSON.parse((submit.environment as { variables: Record<string, string> }).variables.API_CLIENTS!)).toEqual([{ name: 'default', principals: [w.accountId] }]);
   });
 
-  test('given a client that is one role of the workload\'s own account, then another role of that account is explicitly denied, even when its own policy allows it', async () => {
+  test("given a client that is one role of the workload's own account, then another role of that account is explicitly denied, even when its own policy allows it", async () => {
     const input = otherOrganisation();
     const w0 = input.workloads[0]!;
     const shopRole = `arn:aws:iam::${w0.accountId}:role/shop-frontend`;

@@ -12,7 +12,11 @@ const synth = synthManifest(exampleManifest());
 const stack = synth.stacks.get('payments-dev-eu-west-1') as TfJson;
 const [, sm] = resourcesOf(stack, 'aws_sfn_state_machine')[0];
 // Terraform references stand where ARNs go; give them ARN shape for the validator.
-const definition = JSON.parse(String(sm.definition).replace(/\$\{aws_lambda_function\.([A-Za-z0-9_]+)\.arn\}/g, 'arn:aws:lambda:eu-west-1:200000000001:function:$1').replace(/\$\{[^}]+\}/g, 'arn:aws:sns:eu-west-1:200000000001:x')) as StateMachineDefinition;
+const definition = JSON.parse(
+  String(sm.definition)
+    .replace(/\$\{aws_lambda_function\.([A-Za-z0-9_]+)\.arn\}/g, 'arn:aws:lambda:eu-west-1:200000000001:function:$1')
+    .replace(/\$\{[^}]+\}/g, 'arn:aws:sns:eu-west-1:200000000001:x'),
+) as StateMachineDefinition;
 const tasks = tasksOf(definition);
 const functions = Object.fromEntries(resourcesOf(stack, 'aws_lambda_function').map(([id, f]) => [id, f]));
 
@@ -40,7 +44,7 @@ describe('synthesized payment state machine', () => {
     }
   });
 
-  test('the charge retries only transient gateway errors (409/429 among them); an unavailable gateway is FAILED, an unknown outcome PENDING, another execution\'s claim ends the run', () => {
+  test("the charge retries only transient gateway errors (409/429 among them); an unavailable gateway is FAILED, an unknown outcome PENDING, another execution's claim ends the run", () => {
     const charge = tasks.find(([n]) => n === 'Charge')![1];
     expect(charge.Retry[0].ErrorEquals).toEqual(['GatewayUnavailableError', 'GatewayTimeoutError', 'GatewayBusyError', 'States.Timeout']);
     expect(charge.Retry[0].MaxAttempts).toBe(3);

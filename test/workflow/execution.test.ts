@@ -175,7 +175,13 @@ describe('malformed-input fuzz through the synthesized definition', () => {
       fc.record({ customerId: fc.string() }).map((o) => valid(o)),
       fc.record({ paymentMethod: fc.anything() }).map((o) => valid(o)),
       fc.record({ description: fc.oneof(fc.integer(), fc.string({ minLength: 501, maxLength: 600 })) }).map((o) => valid(o)),
-      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description'].includes(k)), fc.anything(), { minKeys: 1 }).map((extra) => ({ ...valid(), ...extra })),
+      fc
+        .dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !['amount', 'currency', 'merchantId', 'customerId', 'paymentMethod', 'description'].includes(k)),
+          fc.anything(),
+          { minKeys: 1 },
+        )
+        .map((extra) => ({ ...valid(), ...extra })),
     );
     const bodies = fc.sample(broken, { numRuns: 300, seed: 4242 }).map((b) => JSON.parse(JSON.stringify(b ?? null)) as unknown);
     const results = await local.simulate(bodies.map((body, i) => ({ idempotencyKey: key(`fuzz${i}`), body })));

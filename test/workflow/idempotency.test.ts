@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(async () => local?.stop());
 
 describe('an idempotency key is unique per client', () => {
-  test('given the dev workload, then its clients are the manifest\'s', () => {
+  test("given the dev workload, then its clients are the manifest's", () => {
     expect(apiClientsOf(exampleManifest().workloads[0]!).map((c) => c.name)).toEqual(['default', 'checkout', 'invoicing']);
   });
 
@@ -174,7 +174,17 @@ describe('reconciliation of payments left behind', () => {
     await doc.send(
       new PutCommand({
         TableName: table,
-        Item: { paymentId, kind: 'payment', client: 'default', idempotencyKey, status, createdAt: minutesAgo(age), updatedAt: minutesAgo(age), requestBody: JSON.stringify(body), requestHash: requestFingerprint(body) },
+        Item: {
+          paymentId,
+          kind: 'payment',
+          client: 'default',
+          idempotencyKey,
+          status,
+          createdAt: minutesAgo(age),
+          updatedAt: minutesAgo(age),
+          requestBody: JSON.stringify(body),
+          requestHash: requestFingerprint(body),
+        },
       }),
     );
     doc.destroy();

@@ -19,7 +19,11 @@ test('F-08: given a prod workload, when payments are simulated, then they run th
       { idempotencyKey: 'prod-local-0001', body },
       { idempotencyKey: 'prod-local-0002', body: { ...body, paymentMethod: { type: 'card', token: 'tok_card_declined' } } },
     ]);
-    expect(results.map((r) => [r.status, r.charges])).toEqual([['SETTLED', 1], ['SETTLED', 1], ['DECLINED', 0]]);
+    expect(results.map((r) => [r.status, r.charges])).toEqual([
+      ['SETTLED', 1],
+      ['SETTLED', 1],
+      ['DECLINED', 0],
+    ]);
     expect(results[0]!.paymentId).toBe(results[1]!.paymentId);
   } finally {
     await local.stop();

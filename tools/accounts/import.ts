@@ -9,7 +9,12 @@ import { accountStatus, OrganizationReader } from './organizations';
 
 /** A workload name from an account name: lowercase, hyphens, starts with a letter, ≤ 16. */
 export function workloadNameFrom(accountName: string): string {
-  let n = accountName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 16).replace(/-+$/, '');
+  let n = accountName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 16)
+    .replace(/-+$/, '');
   if (n === '') n = 'workload';
   return n;
 }

@@ -2,14 +2,7 @@
  * Reads AWS Organizations through an injected client: every page of every list, OU paths
  * resolved by walking ListParents and DescribeOrganizationalUnit (cached per run).
  */
-import {
-  DescribeOrganizationalUnitCommand,
-  ListAccountsCommand,
-  ListParentsCommand,
-  type Account,
-  type OrganizationsClient,
-  type Parent,
-} from '@aws-sdk/client-organizations';
+import { DescribeOrganizationalUnitCommand, ListAccountsCommand, ListParentsCommand, type Account, type OrganizationsClient, type Parent } from '@aws-sdk/client-organizations';
 import { awsCall, type RetryOptions } from './aws';
 
 export class OrganizationReader {

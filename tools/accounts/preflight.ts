@@ -52,7 +52,11 @@ export async function preflight(manifest: Manifest, workloadName: string, client
     checks.push({ check: 'deploy role', ok: true, detail: `assumed ${roleArn}` });
   } catch (err) {
     if (!(err instanceof AccountsToolError)) throw err;
-    checks.push({ check: 'deploy role', ok: false, detail: `${err.message} Apply bootstrap-${w.name} first and run this with the credentials of its stage's apply role (${naming.ciRoleArn(ciApplyPurpose(deployStageOf(manifest, w.accountId)))}).` });
+    checks.push({
+      check: 'deploy role',
+      ok: false,
+      detail: `${err.message} Apply bootstrap-${w.name} first and run this with the credentials of its stage's apply role (${naming.ciRoleArn(ciApplyPurpose(deployStageOf(manifest, w.accountId)))}).`,
+    });
   }
 
   const regions = [{ path: `workloads[${index}].primaryRegion`, region: w.primaryRegion }, ...w.replicaRegions.map((region, j) => ({ path: `workloads[${index}].replicaRegions[${j}]`, region }))];
@@ -67,7 +71,11 @@ export async function preflight(manifest: Manifest, workloadName: string, client
         checks.push(
           ENABLED.has(status)
             ? { check: `region ${r.region}`, ok: true, detail: status }
-            : { check: `region ${r.region}`, ok: false, detail: `${r.path}: ${r.region} is ${status} in account ${w.accountId}; enable it (management account: aws account enable-region --account-id ${w.accountId} --region-name ${r.region}) and wait until ENABLED` },
+            : {
+                check: `region ${r.region}`,
+                ok: false,
+                detail: `${r.path}: ${r.region} is ${status} in account ${w.accountId}; enable it (management account: aws account enable-region --account-id ${w.accountId} --region-name ${r.region}) and wait until ENABLED`,
+              },
         );
       } catch (err) {
         if (!(err instanceof AccountsToolError)) throw err;

@@ -172,7 +172,12 @@ export function gateMarkdown(decisions: readonly Decision[], results: ReadonlyMa
   const out: string[] = ['## Deploy preview', ''];
   for (const stage of DEPLOY_STAGES) {
     const mine = decisions.filter((d) => d.stack.stage === stage);
-    out.push(`### ${stage}: ${stageHasChanges(decisions, stage) ? 'has changes (its job runs)' : 'no changes (its job is skipped)'}`, '', '| wave | stack | decision | why |', '| --- | --- | --- | --- |');
+    out.push(
+      `### ${stage}: ${stageHasChanges(decisions, stage) ? 'has changes (its job runs)' : 'no changes (its job is skipped)'}`,
+      '',
+      '| wave | stack | decision | why |',
+      '| --- | --- | --- | --- |',
+    );
     for (const d of mine) out.push(`| ${d.stack.wave} | \`${d.stack.name}\` | ${d.removed ? `removed: ${d.kind}` : d.kind} | ${d.reason.replace(/\|/g, '\\|')} |`);
     out.push('');
   }
@@ -227,7 +232,11 @@ export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'
     case 'waves': {
       const w = world();
       const all = [...ciStacks(manifest), ...removedStacks(w)].filter((s) => values.stage === undefined || s.stage === stageOf(values.stage));
-      out.write(waves(all).map((n) => `${n}\n`).join(''));
+      out.write(
+        waves(all)
+          .map((n) => `${n}\n`)
+          .join(''),
+      );
       return 0;
     }
     case 'preview-steps': {
@@ -288,7 +297,13 @@ export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'
         '## Drift check',
         '',
         `### Would change (${drifted.length})`,
-        ...drifted.map((r) => `- \`${r.stack}\`: ${r.addresses.length} resource(s): ${r.addresses.slice(0, 5).map((a) => `\`${a}\``).join(', ')}${r.addresses.length > 5 ? ', …' : ''}`),
+        ...drifted.map(
+          (r) =>
+            `- \`${r.stack}\`: ${r.addresses.length} resource(s): ${r.addresses
+              .slice(0, 5)
+              .map((a) => `\`${a}\``)
+              .join(', ')}${r.addresses.length > 5 ? ', …' : ''}`,
+        ),
         '',
         `### Failed to plan (${failed.length + missing.length})`,
         ...failed.map((r) => `- \`${r.stack}\`: plan failed (see the run's log)`),

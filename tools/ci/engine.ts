@@ -216,7 +216,11 @@ export function decide(world: PushWorld): Decision[] {
     } else if (r.outcome === 'changes') {
       const admin = world.adminAddresses.get(s.name) ?? new Set<string>();
       const adminChanges = s.adminOnly ? r.addresses : r.addresses.filter((a) => admin.has(a));
-      if (adminChanges.length > 0) d('admin', `administrator apply required: ${adminChanges.length} change(s) CI never applies (${adminChanges.slice(0, 3).join(', ')}${adminChanges.length > 3 ? ', …' : ''}): ${adminCommand(s)}`);
+      if (adminChanges.length > 0)
+        d(
+          'admin',
+          `administrator apply required: ${adminChanges.length} change(s) CI never applies (${adminChanges.slice(0, 3).join(', ')}${adminChanges.length > 3 ? ', …' : ''}): ${adminCommand(s)}`,
+        );
       else d('apply', `${r.addresses.length} change(s) in the preview`);
     } else {
       const changing = sameAccountChanges(s, deps);
@@ -242,7 +246,9 @@ function sameAccountChanges(s: CiStack, deps: readonly Decision[]): string[] {
 export function removedStacks(world: Pick<PushWorld, 'manifest' | 'baseManifest'>): CiStack[] {
   if (!world.baseManifest) return [];
   const now = new Set(planStacks(world.manifest).map((s) => s.name));
-  return ciStacks(world.baseManifest).filter((s) => !now.has(s.name)).sort(byWave);
+  return ciStacks(world.baseManifest)
+    .filter((s) => !now.has(s.name))
+    .sort(byWave);
 }
 
 function decideRemoved(world: PushWorld, s: CiStack, head: readonly CiStack[]): Decision {
@@ -253,11 +259,14 @@ function decideRemoved(world: PushWorld, s: CiStack, head: readonly CiStack[]): 
     `git worktree add ../before-removal ${base} && cd ../before-removal && npm ci && npm run synth && ` +
     `cd cdktf.out/stacks/${s.name} && terraform init && terraform destroy -var access_role=${s.adminOnly ? 'bootstrap' : 'deploy'}`;
   if (s.adminOnly || s.rolesStack === s.name) {
-    const first = removedStacks(world).filter((x) => x.accountId === s.accountId && x.name !== s.name && world.state.has(x.name)).map((x) => x.name);
+    const first = removedStacks(world)
+      .filter((x) => x.accountId === s.accountId && x.name !== s.name && world.state.has(x.name))
+      .map((x) => x.name);
     return d('manual-destroy', `administrator destroy required${first.length ? ` after CI destroyed ${first.join(', ')}` : ''}: ${manual}`);
   }
   if (world.baseSynthesized && !world.baseSynthesized.has(s.name)) return d('manual-destroy', `the base commit does not have it, so CI cannot plan its destroy; destroy it by hand: ${manual}`);
-  if (head.some((h) => h.name === s.rolesStack) === false && !world.state.has(s.rolesStack)) return d('manual-destroy', `its account's roles are gone; destroy it by hand with administrator credentials: ${manual}`);
+  if (head.some((h) => h.name === s.rolesStack) === false && !world.state.has(s.rolesStack))
+    return d('manual-destroy', `its account's roles are gone; destroy it by hand with administrator credentials: ${manual}`);
   return d('destroy', `removed from the manifest: destroy planned from the base commit's synth in ${deployJob(s.stage)}${s.stage === 'prod' ? ' behind the production approval' : ''}`);
 }
 
@@ -272,12 +281,18 @@ export function previewSteps(world: PushWorld, wave: number, event: CiEvent = 'p
   const base = { job, role: jobRole(world.manifest, job).role, sub: jobSub(world.manifest, job, event) };
   const decided = new Map(decide(world).map((d) => [d.stack.name, d]));
   const steps: Step[] = [];
-  for (const s of ciStacks(world.manifest).filter((x) => x.wave === wave).sort(byWave)) {
+  for (const s of ciStacks(world.manifest)
+    .filter((x) => x.wave === wave)
+    .sort(byWave)) {
     const mine = decided.get(s.name)!;
     // Not planned now: a stack that waits (roles missing, a blocking dependency), one never applied whose first
     // apply is an administrator's, and one whose dependency changes in this run (its stage job plans it later).
     const blocked = mine.kind === 'waits' || (mine.kind === 'admin' && !world.state.has(s.name));
-    const pending = sameAccountChanges(s, s.dependsOn.map((n) => decided.get(n)!)).length > 0;
+    const pending =
+      sameAccountChanges(
+        s,
+        s.dependsOn.map((n) => decided.get(n)!),
+      ).length > 0;
     if (blocked || pending) steps.push({ ...base, stack: s.name, action: 'skip', wave, reason: mine.reason });
     else steps.push({ ...base, stack: s.name, action: 'plan', wave, reason: s.adminOnly ? 'read-only plan (administrator applies it)' : 'read-only preview' });
   }
@@ -302,7 +317,8 @@ export function stageSteps(world: PushWorld, stage: DeployStage, wave: number | 
       .filter((d) => d.removed && d.kind !== 'gone')
       .sort((a, b) => b.stack.wave - a.stack.wave || a.stack.name.localeCompare(b.stack.name))
       .map((d) => {
-        if (d.kind === 'destroy' && world.ledger.has(d.stack.name)) return { ...base, stack: d.stack.name, action: 'skip' as const, wave: d.stack.wave, reason: 'already destroyed by an earlier attempt of this run' };
+        if (d.kind === 'destroy' && world.ledger.has(d.stack.name))
+          return { ...base, stack: d.stack.name, action: 'skip' as const, wave: d.stack.wave, reason: 'already destroyed by an earlier attempt of this run' };
         return { ...base, stack: d.stack.name, action: d.kind === 'destroy' ? ('destroy' as const) : ('skip' as const), wave: d.stack.wave, reason: d.reason };
       });
   }
@@ -363,17 +379,31 @@ export function pullRequestSteps(manifest: Manifest, baseManifest: Manifest | un
     if (st === 'unchanged') continue;
     const pendingDeps = st === 'added' ? s.dependsOn.filter((n) => n !== s.rolesStack && status.get(n) !== undefined && status.get(n) !== 'unchanged') : [];
     if (status.get(s.rolesStack) === 'added') {
-      steps.push({ ...base, stack: s.name, action: 'skip', wave: s.wave, reason: `plannable after bootstrap: ${s.rolesStack} is new; an administrator applies it after merge, then CI plans and applies this stack` });
+      steps.push({
+        ...base,
+        stack: s.name,
+        action: 'skip',
+        wave: s.wave,
+        reason: `plannable after bootstrap: ${s.rolesStack} is new; an administrator applies it after merge, then CI plans and applies this stack`,
+      });
     } else if (pendingDeps.length > 0) {
       // A new stack reads what its dependencies create (a replica region reads the key the primary replicates to it).
-      steps.push({ ...base, stack: s.name, action: 'skip', wave: s.wave, reason: `plannable after ${pendingDeps.join(', ')} ${pendingDeps.length > 1 ? 'are' : 'is'} applied: the deploy plans it in wave ${s.wave} after merge` });
+      steps.push({
+        ...base,
+        stack: s.name,
+        action: 'skip',
+        wave: s.wave,
+        reason: `plannable after ${pendingDeps.join(', ')} ${pendingDeps.length > 1 ? 'are' : 'is'} applied: the deploy plans it in wave ${s.wave} after merge`,
+      });
     } else {
       steps.push({ ...base, stack: s.name, action: 'plan', wave: s.wave, reason: `${st}${s.adminOnly ? '; administrator apply after merge' : ''}` });
     }
   }
   if (baseManifest) {
     for (const s of removedStacks({ manifest, baseManifest })) {
-      const how = s.adminOnly ? 'an administrator destroys it after CI destroyed its account\'s other stacks' : `the deploy destroys it from the base commit's synth in ${deployJob(s.stage)}${s.stage === 'prod' ? ' behind the production approval' : ''}`;
+      const how = s.adminOnly
+        ? "an administrator destroys it after CI destroyed its account's other stacks"
+        : `the deploy destroys it from the base commit's synth in ${deployJob(s.stage)}${s.stage === 'prod' ? ' behind the production approval' : ''}`;
       steps.push({ ...base, stack: s.name, action: 'skip', wave: s.wave, reason: `removed: after merge ${how}` });
     }
   }
@@ -386,10 +416,13 @@ export function driftSteps(manifest: Manifest, state: ReadonlySet<string>): Step
   const base = { job, role: jobRole(manifest, job).role, sub: jobSub(manifest, job, 'schedule') };
   const stacks = ciStacks(manifest).sort(byWave);
   const steps: Step[] = stacks.map((s) =>
-    state.has(s.name) ? { ...base, stack: s.name, action: 'plan' as const, wave: s.wave, reason: 'drift check (read-only)' } : { ...base, stack: s.name, action: 'skip' as const, wave: s.wave, reason: 'never applied: nothing to compare' },
+    state.has(s.name)
+      ? { ...base, stack: s.name, action: 'plan' as const, wave: s.wave, reason: 'drift check (read-only)' }
+      : { ...base, stack: s.name, action: 'skip' as const, wave: s.wave, reason: 'never applied: nothing to compare' },
   );
   const known = new Set(stacks.map((s) => s.name));
-  for (const orphan of [...state].filter((n) => !known.has(n)).sort()) steps.push({ ...base, stack: orphan, action: 'skip', wave: -1, reason: 'state without a stack in the manifest: orphaned (destroy it or remove the state)' });
+  for (const orphan of [...state].filter((n) => !known.has(n)).sort())
+    steps.push({ ...base, stack: orphan, action: 'skip', wave: -1, reason: 'state without a stack in the manifest: orphaned (destroy it or remove the state)' });
   return steps;
 }
 

@@ -59,7 +59,9 @@ export function readLedger(path: string | undefined): Set<string> {
 export function readResults(dir: string | undefined): Map<string, PlanResult> {
   const out = new Map<string, PlanResult>();
   if (dir === undefined || !existsSync(dir)) return out;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const r = readJson<PlanResult>(join(dir, f));
     out.set(r.stack, r);
   }

@@ -68,10 +68,14 @@ export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAw
           res.writeHead(status, { 'content-type': 'text/xml' });
           res.end(payload);
         };
-        if (form.get('Action') !== 'Publish') return xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no local implementation of ${form.get('Action')}</Message></Error></ErrorResponse>`);
+        if (form.get('Action') !== 'Publish')
+          return xml(400, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no local implementation of ${form.get('Action')}</Message></Error></ErrorResponse>`);
         const attributes: Record<string, { DataType: string; StringValue: string }> = {};
         for (let i = 1; form.has(`MessageAttributes.entry.${i}.Name`); i++) {
-          attributes[form.get(`MessageAttributes.entry.${i}.Name`)!] = { DataType: String(form.get(`MessageAttributes.entry.${i}.Value.DataType`)), StringValue: String(form.get(`MessageAttributes.entry.${i}.Value.StringValue`)) };
+          attributes[form.get(`MessageAttributes.entry.${i}.Name`)!] = {
+            DataType: String(form.get(`MessageAttributes.entry.${i}.Value.DataType`)),
+            StringValue: String(form.get(`MessageAttributes.entry.${i}.Value.StringValue`)),
+          };
         }
         try {
           handlers.publish({ TopicArn: String(form.get('TopicArn')), Message: String(form.get('Message')), MessageAttributes: attributes });
@@ -85,8 +89,7 @@ export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAw
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));
       };
-      const fail = (err: unknown) =>
-        err instanceof ServiceError ? send(400, { __type: err.type, message: err.message }) : send(500, { __type: 'InternalFailure', message: String(err) });
+      const fail = (err: unknown) => (err instanceof ServiceError ? send(400, { __type: err.type, message: err.message }) : send(500, { __type: 'InternalFailure', message: String(err) }));
       if (target === 'secretsmanager.GetSecretValue') {
         const value = secrets.get(body.SecretId);
         if (value === undefined) return fail(new ServiceError('ResourceNotFoundException', `Secrets Manager can't find the specified secret ${body.SecretId}`));

@@ -288,9 +288,24 @@ export class LocalWorkflow {
     synth.cleanup();
 
     // A region that shares another's local AWS finds the tables there (the payments table is one global table).
-    if (this.ownsAws) await ddb.send(new CreateTableCommand({ TableName: this.paymentsTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }] }));
+    if (this.ownsAws)
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: this.paymentsTable,
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'paymentId', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }],
+        }),
+      );
     if (this.sandboxTable && this.ownsAws) {
-      await ddb.send(new CreateTableCommand({ TableName: this.sandboxTable, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'idempotencyKey', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'idempotencyKey', AttributeType: 'S' }] }));
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: this.sandboxTable,
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'idempotencyKey', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'idempotencyKey', AttributeType: 'S' }],
+        }),
+      );
     }
 
     for (const [stateName, task] of tasksOf(this.definition)) {
@@ -392,7 +407,9 @@ export class LocalWorkflow {
     if (!signer) return refused;
     const { identity, principalArn } = signer;
     const values: Record<string, string> = { 'aws:PrincipalArn': principalArn, 'aws:PrincipalAccount': identity.accountId };
-    const allowed = this.apiPolicy.some((st) => st.Effect === 'Allow' && [(st.Principal as { AWS?: string[] })?.AWS ?? []].flat().some((p) => p === principalArn || p === `arn:aws:iam::${identity.accountId}:root`));
+    const allowed = this.apiPolicy.some(
+      (st) => st.Effect === 'Allow' && [(st.Principal as { AWS?: string[] })?.AWS ?? []].flat().some((p) => p === principalArn || p === `arn:aws:iam::${identity.accountId}:root`),
+    );
     const denied = this.apiPolicy.some((st) => st.Effect === 'Deny' && conditionsHold(st.Condition ?? {}, values));
     return allowed && !denied ? { identity } : refused;
   }
@@ -436,7 +453,10 @@ export class LocalWorkflow {
     const auth = this.authorize(client);
     if ('refused' in auth) return { statusCode: 403, body: auth.refused.body as never };
     const status = [...this.handlers.entries()].find(([n]) => n.endsWith('-status'))![1];
-    const res = (await status({ resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {}, requestContext: { identity: auth.identity } })) as { statusCode: number; body: string };
+    const res = (await status({ resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {}, requestContext: { identity: auth.identity } })) as {
+      statusCode: number;
+      body: string;
+    };
     return { statusCode: res.statusCode, body: JSON.parse(res.body) };
   }
 

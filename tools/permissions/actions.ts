@@ -105,7 +105,8 @@ const iamRows: ActionRow[] = [
     type: 'aws_iam_role',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/iam/role.go (create: CreateRole with Tags and PermissionsBoundary; read: GetRole, ListRolePolicies/GetRolePolicy and ListAttachedRolePolicies for inline_policy and managed_policy_arns; delete: ListInstanceProfilesForRole, DeleteRole); IAM User Guide "Permissions boundaries" for iam:PermissionsBoundary on CreateRole',
+    basis:
+      'provider internal/service/iam/role.go (create: CreateRole with Tags and PermissionsBoundary; read: GetRole, ListRolePolicies/GetRolePolicy and ListAttachedRolePolicies for inline_policy and managed_policy_arns; delete: ListInstanceProfilesForRole, DeleteRole); IAM User Guide "Permissions boundaries" for iam:PermissionsBoundary on CreateRole',
     taggable: true,
     attributes: (r) => {
       const name = r.need('name');
@@ -118,10 +119,7 @@ const iamRows: ActionRow[] = [
       return {
         create: [call('iam:CreateRole', roleArn, boundary), call('iam:GetRole', roleArn)],
         read: calls(['iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies'], roleArn),
-        update: [
-          ...calls(['iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy'], roleArn),
-          ...(boundary ? [call('iam:PutRolePermissionsBoundary', roleArn, boundary)] : []),
-        ],
+        update: [...calls(['iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy'], roleArn), ...(boundary ? [call('iam:PutRolePermissionsBoundary', roleArn, boundary)] : [])],
         delete: calls(['iam:ListInstanceProfilesForRole', 'iam:DeleteRole'], roleArn),
         tag: calls(['iam:TagRole', 'iam:UntagRole'], roleArn),
       };
@@ -149,7 +147,8 @@ const iamRows: ActionRow[] = [
     type: 'aws_iam_policy',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/iam/policy.go (CreatePolicy with Tags; read: GetPolicy, GetPolicyVersion; update: ListPolicyVersions, DeletePolicyVersion of the oldest, CreatePolicyVersion; delete: ListPolicyVersions, DeletePolicyVersion, DeletePolicy)',
+    basis:
+      'provider internal/service/iam/policy.go (CreatePolicy with Tags; read: GetPolicy, GetPolicyVersion; update: ListPolicyVersions, DeletePolicyVersion of the oldest, CreatePolicyVersion; delete: ListPolicyVersions, DeletePolicyVersion, DeletePolicy)',
     taggable: true,
     attributes: (r) => {
       const policyArn = `arn:aws:iam::${r.accountId}:policy${r.str('path') ?? '/'}${r.need('name')}`;
@@ -210,7 +209,8 @@ const kmsRows: ActionRow[] = [
     type: 'aws_kms_key',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/kms/key.go (CreateKey with Policy and Tags on "*"; waiters DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags; EnableKeyRotation; delete ScheduleKeyDeletion); KMS Developer Guide: CreateKey is authorised only in IAM on "*", Tags on CreateKey need kms:TagResource',
+    basis:
+      'provider internal/service/kms/key.go (CreateKey with Policy and Tags on "*"; waiters DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags; EnableKeyRotation; delete ScheduleKeyDeletion); KMS Developer Guide: CreateKey is authorised only in IAM on "*", Tags on CreateKey need kms:TagResource',
     taggable: true,
     attributes: (r) => {
       const id = r.str('multi_region') === 'true' ? r.placeholder('mrk') : r.placeholder('key');
@@ -238,7 +238,8 @@ const kmsRows: ActionRow[] = [
     type: 'aws_kms_replica_key',
     kind: 'resource',
     certainty: 'documented',
-    basis: 'provider internal/service/kms/replica_key.go (ReplicateKey called in the primary key\'s region, then DescribeKey/GetKeyPolicy/ListResourceTags waiters in the replica region); KMS Developer Guide "Creating multi-Region replica keys": kms:ReplicateKey on the primary key, kms:CreateKey in the replica region, kms:TagResource for tags',
+    basis:
+      'provider internal/service/kms/replica_key.go (ReplicateKey called in the primary key\'s region, then DescribeKey/GetKeyPolicy/ListResourceTags waiters in the replica region); KMS Developer Guide "Creating multi-Region replica keys": kms:ReplicateKey on the primary key, kms:CreateKey in the replica region, kms:TagResource for tags',
     taggable: true,
     attributes: (r) => {
       const primary = r.need('primary_key_arn');
@@ -267,7 +268,8 @@ const kmsRows: ActionRow[] = [
     type: 'aws_kms_alias',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/kms/alias.go (CreateAlias; read by ListAliases; UpdateAlias; DeleteAlias); KMS Developer Guide "Controlling access to aliases": CreateAlias/UpdateAlias/DeleteAlias need permission on the alias and on the key',
+    basis:
+      'provider internal/service/kms/alias.go (CreateAlias; read by ListAliases; UpdateAlias; DeleteAlias); KMS Developer Guide "Controlling access to aliases": CreateAlias/UpdateAlias/DeleteAlias need permission on the alias and on the key',
     taggable: false,
     attributes: (r) => {
       const name = r.need('name');
@@ -331,15 +333,33 @@ const s3Rows: ActionRow[] = [
     type: 'aws_s3_bucket',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/s3/bucket.go: create CreateBucket then HeadBucket until found, tags by GetBucketTagging/PutBucketTagging (CreateBucket carries no tags); read HeadBucket (s3:ListBucket), GetBucketPolicy, GetBucketAcl, GetBucketCors, GetBucketWebsite, GetBucketVersioning, GetBucketAccelerateConfiguration, GetBucketRequestPayment, GetBucketLogging, GetBucketLifecycleConfiguration, GetBucketReplication, GetBucketEncryption, GetObjectLockConfiguration, GetBucketTagging; delete DeleteBucket',
+    basis:
+      'provider internal/service/s3/bucket.go: create CreateBucket then HeadBucket until found, tags by GetBucketTagging/PutBucketTagging (CreateBucket carries no tags); read HeadBucket (s3:ListBucket), GetBucketPolicy, GetBucketAcl, GetBucketCors, GetBucketWebsite, GetBucketVersioning, GetBucketAccelerateConfiguration, GetBucketRequestPayment, GetBucketLogging, GetBucketLifecycleConfiguration, GetBucketReplication, GetBucketEncryption, GetObjectLockConfiguration, GetBucketTagging; delete DeleteBucket',
     taggable: true,
-    attributes: (r) => ({ arn: bucketArn(r.need('bucket')), id: r.need('bucket'), bucket: r.need('bucket'), bucket_domain_name: `${r.need('bucket')}.s3.amazonaws.com`, bucket_regional_domain_name: `${r.need('bucket')}.s3.${r.region}.amazonaws.com` }),
+    attributes: (r) => ({
+      arn: bucketArn(r.need('bucket')),
+      id: r.need('bucket'),
+      bucket: r.need('bucket'),
+      bucket_domain_name: `${r.need('bucket')}.s3.amazonaws.com`,
+      bucket_regional_domain_name: `${r.need('bucket')}.s3.${r.region}.amazonaws.com`,
+    }),
     calls: (r) => {
       const b = bucketArn(r.need('bucket'));
       const reads = [
-        's3:ListBucket', 's3:GetBucketPolicy', 's3:GetBucketAcl', 's3:GetBucketCORS', 's3:GetBucketWebsite', 's3:GetBucketVersioning',
-        's3:GetAccelerateConfiguration', 's3:GetBucketRequestPayment', 's3:GetBucketLogging', 's3:GetLifecycleConfiguration',
-        's3:GetReplicationConfiguration', 's3:GetEncryptionConfiguration', 's3:GetBucketObjectLockConfiguration', 's3:GetBucketTagging',
+        's3:ListBucket',
+        's3:GetBucketPolicy',
+        's3:GetBucketAcl',
+        's3:GetBucketCORS',
+        's3:GetBucketWebsite',
+        's3:GetBucketVersioning',
+        's3:GetAccelerateConfiguration',
+        's3:GetBucketRequestPayment',
+        's3:GetBucketLogging',
+        's3:GetLifecycleConfiguration',
+        's3:GetReplicationConfiguration',
+        's3:GetEncryptionConfiguration',
+        's3:GetBucketObjectLockConfiguration',
+        's3:GetBucketTagging',
       ];
       return {
         create: [call('s3:CreateBucket', b), call('s3:ListBucket', b), ...calls(reads, b)],
@@ -350,15 +370,54 @@ const s3Rows: ActionRow[] = [
       };
     },
   },
-  bucketConfigRow('aws_s3_bucket_policy', 's3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy', 'provider internal/service/s3/bucket_policy.go (PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy)'),
-  bucketConfigRow('aws_s3_bucket_public_access_block', 's3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock', 'provider internal/service/s3/bucket_public_access_block.go; DeletePublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock'),
-  bucketConfigRow('aws_s3_bucket_ownership_controls', 's3:PutBucketOwnershipControls', 's3:GetBucketOwnershipControls', 's3:PutBucketOwnershipControls', 'provider internal/service/s3/bucket_ownership_controls.go; DeleteBucketOwnershipControls is authorised by s3:PutBucketOwnershipControls'),
-  bucketConfigRow('aws_s3_bucket_server_side_encryption_configuration', 's3:PutEncryptionConfiguration', 's3:GetEncryptionConfiguration', 's3:PutEncryptionConfiguration', 'provider internal/service/s3/bucket_server_side_encryption_configuration.go; DeleteBucketEncryption is authorised by s3:PutEncryptionConfiguration; S3 does not check the caller\'s access to the default KMS key when the configuration is set'),
-  bucketConfigRow('aws_s3_bucket_versioning', 's3:PutBucketVersioning', 's3:GetBucketVersioning', 's3:PutBucketVersioning', 'provider internal/service/s3/bucket_versioning.go; delete suspends versioning with PutBucketVersioning'),
-  bucketConfigRow('aws_s3_bucket_lifecycle_configuration', 's3:PutLifecycleConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration', 'provider internal/service/s3/bucket_lifecycle_configuration.go; DeleteBucketLifecycle is authorised by s3:PutLifecycleConfiguration'),
+  bucketConfigRow(
+    'aws_s3_bucket_policy',
+    's3:PutBucketPolicy',
+    's3:GetBucketPolicy',
+    's3:DeleteBucketPolicy',
+    'provider internal/service/s3/bucket_policy.go (PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy)',
+  ),
+  bucketConfigRow(
+    'aws_s3_bucket_public_access_block',
+    's3:PutBucketPublicAccessBlock',
+    's3:GetBucketPublicAccessBlock',
+    's3:PutBucketPublicAccessBlock',
+    'provider internal/service/s3/bucket_public_access_block.go; DeletePublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock',
+  ),
+  bucketConfigRow(
+    'aws_s3_bucket_ownership_controls',
+    's3:PutBucketOwnershipControls',
+    's3:GetBucketOwnershipControls',
+    's3:PutBucketOwnershipControls',
+    'provider internal/service/s3/bucket_ownership_controls.go; DeleteBucketOwnershipControls is authorised by s3:PutBucketOwnershipControls',
+  ),
+  bucketConfigRow(
+    'aws_s3_bucket_server_side_encryption_configuration',
+    's3:PutEncryptionConfiguration',
+    's3:GetEncryptionConfiguration',
+    's3:PutEncryptionConfiguration',
+    "provider internal/service/s3/bucket_server_side_encryption_configuration.go; DeleteBucketEncryption is authorised by s3:PutEncryptionConfiguration; S3 does not check the caller's access to the default KMS key when the configuration is set",
+  ),
+  bucketConfigRow(
+    'aws_s3_bucket_versioning',
+    's3:PutBucketVersioning',
+    's3:GetBucketVersioning',
+    's3:PutBucketVersioning',
+    'provider internal/service/s3/bucket_versioning.go; delete suspends versioning with PutBucketVersioning',
+  ),
+  bucketConfigRow(
+    'aws_s3_bucket_lifecycle_configuration',
+    's3:PutLifecycleConfiguration',
+    's3:GetLifecycleConfiguration',
+    's3:PutLifecycleConfiguration',
+    'provider internal/service/s3/bucket_lifecycle_configuration.go; DeleteBucketLifecycle is authorised by s3:PutLifecycleConfiguration',
+  ),
   bucketConfigRow('aws_s3_bucket_logging', 's3:PutBucketLogging', 's3:GetBucketLogging', 's3:PutBucketLogging', 'provider internal/service/s3/bucket_logging.go; delete puts an empty logging status'),
   bucketConfigRow(
-    'aws_s3_bucket_replication_configuration', 's3:PutReplicationConfiguration', 's3:GetReplicationConfiguration', 's3:PutReplicationConfiguration',
+    'aws_s3_bucket_replication_configuration',
+    's3:PutReplicationConfiguration',
+    's3:GetReplicationConfiguration',
+    's3:PutReplicationConfiguration',
     'provider internal/service/s3/bucket_replication_configuration.go; S3 User Guide "Setting up permissions for live replication": PutBucketReplication needs iam:PassRole of the replication role; DeleteBucketReplication is authorised by s3:PutReplicationConfiguration',
     (r) => {
       const role = r.need('role');
@@ -370,7 +429,13 @@ const s3Rows: ActionRow[] = [
 // ---------------------------------------------------------------------------------------------
 // DynamoDB
 
-interface Replica { region_name: string; kms_key_arn?: string; point_in_time_recovery?: boolean; propagate_tags?: boolean; deletion_protection_enabled?: boolean }
+interface Replica {
+  region_name: string;
+  kms_key_arn?: string;
+  point_in_time_recovery?: boolean;
+  propagate_tags?: boolean;
+  deletion_protection_enabled?: boolean;
+}
 
 const dynamodbRows: ActionRow[] = [
   {
@@ -378,7 +443,8 @@ const dynamodbRows: ActionRow[] = [
     kind: 'resource',
     certainty: 'uncertain',
     uncertain: 'replica creation: which of the replica-region item actions DynamoDB checks against the caller (the developer guide lists them all; listed all)',
-    basis: 'provider internal/service/dynamodb/table.go (CreateTable with SSE, streams, tags; waiters DescribeTable; UpdateContinuousBackups; UpdateTimeToLive; replicas added by UpdateTable in the table\'s region, then per replica DescribeTable, UpdateContinuousBackups, TagResource, UpdateTable for deletion protection; read DescribeTable, DescribeContinuousBackups, DescribeTimeToLive, ListTagsOfResource and, per replica (enrichReplicas, addReplicaPITRs), DescribeTable and DescribeContinuousBackups in its region; the read also looks up alias/aws/dynamodb with DescribeKey in each region and ignores a failure, so that call is not listed); DynamoDB Developer Guide "DynamoDB global tables security" (UpdateTable in the source region; CreateTable, CreateTableReplica and item actions in the replica regions; the replication service-linked role) and "Encryption at rest" (kms:DescribeKey and kms:CreateGrant through DynamoDB for a customer managed key)',
+    basis:
+      'provider internal/service/dynamodb/table.go (CreateTable with SSE, streams, tags; waiters DescribeTable; UpdateContinuousBackups; UpdateTimeToLive; replicas added by UpdateTable in the table\'s region, then per replica DescribeTable, UpdateContinuousBackups, TagResource, UpdateTable for deletion protection; read DescribeTable, DescribeContinuousBackups, DescribeTimeToLive, ListTagsOfResource and, per replica (enrichReplicas, addReplicaPITRs), DescribeTable and DescribeContinuousBackups in its region; the read also looks up alias/aws/dynamodb with DescribeKey in each region and ignores a failure, so that call is not listed); DynamoDB Developer Guide "DynamoDB global tables security" (UpdateTable in the source region; CreateTable, CreateTableReplica and item actions in the replica regions; the replication service-linked role) and "Encryption at rest" (kms:DescribeKey and kms:CreateGrant through DynamoDB for a customer managed key)',
     taggable: true,
     attributes: (r) => {
       const a = arn('dynamodb', r.region, r.accountId, `table/${r.need('name')}`);
@@ -389,23 +455,45 @@ const dynamodbRows: ActionRow[] = [
       const table = arn('dynamodb', r.region, r.accountId, `table/${name}`);
       const viaDynamo = (region: string): Context => ({ 'kms:ViaService': `dynamodb.${region}.amazonaws.com`, 'kms:CallerAccount': r.accountId });
       const sse = r.value('server_side_encryption') as { enabled?: boolean; kms_key_arn?: string } | undefined;
-      const replicas = ((r.value('replica') as Replica[] | undefined) ?? []);
+      const replicas = (r.value('replica') as Replica[] | undefined) ?? [];
       const tableKey = sse?.enabled && sse.kms_key_arn ? [call('kms:DescribeKey', sse.kms_key_arn, viaDynamo(r.region)), call('kms:CreateGrant', sse.kms_key_arn, viaDynamo(r.region))] : [];
       const reads = ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource'];
       const replicaReads = (rep: Replica): Call[] => calls(['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups'], arn('dynamodb', rep.region_name, r.accountId, `table/${name}`));
       const createReplica = (rep: Replica): Call[] => {
         const replica = arn('dynamodb', rep.region_name, r.accountId, `table/${name}`);
         return [
-          ...calls(['dynamodb:CreateTable', 'dynamodb:CreateTableReplica', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'], replica),
+          ...calls(
+            [
+              'dynamodb:CreateTable',
+              'dynamodb:CreateTableReplica',
+              'dynamodb:Scan',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+              'dynamodb:PutItem',
+              'dynamodb:GetItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:BatchWriteItem',
+              'dynamodb:DescribeTable',
+            ],
+            replica,
+          ),
           ...(rep.kms_key_arn ? [call('kms:DescribeKey', rep.kms_key_arn, viaDynamo(rep.region_name)), call('kms:CreateGrant', rep.kms_key_arn, viaDynamo(rep.region_name))] : []),
           ...(rep.point_in_time_recovery ? [call('dynamodb:UpdateContinuousBackups', replica)] : []),
           ...(rep.deletion_protection_enabled ? [call('dynamodb:UpdateTable', replica)] : []),
           ...(rep.propagate_tags ? [call('dynamodb:TagResource', replica)] : []),
         ];
       };
-      const slr = replicas.length > 0
-        ? [call('iam:CreateServiceLinkedRole', `arn:aws:iam::${r.accountId}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication`, { 'iam:AWSServiceName': 'replication.dynamodb.amazonaws.com' }, 'DynamoDB creates its replication role on the first global table; the caller needs this once per account')]
-        : [];
+      const slr =
+        replicas.length > 0
+          ? [
+              call(
+                'iam:CreateServiceLinkedRole',
+                `arn:aws:iam::${r.accountId}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication`,
+                { 'iam:AWSServiceName': 'replication.dynamodb.amazonaws.com' },
+                'DynamoDB creates its replication role on the first global table; the caller needs this once per account',
+              ),
+            ]
+          : [];
       return {
         create: [
           call('dynamodb:CreateTable', table),
@@ -443,12 +531,16 @@ const lambdaRows: ActionRow[] = [
     type: 'aws_lambda_function',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/lambda/function.go (CreateFunction with Role and Tags, waiter GetFunction; read GetFunction (configuration, concurrency and tags), ListVersionsByFunction for the latest version, GetFunctionCodeSigningConfig for zip packages where the signer service exists; update UpdateFunctionConfiguration, UpdateFunctionCode, each followed by the GetFunction waiter; delete DeleteFunction); Lambda Developer Guide: CreateFunction needs iam:PassRole of the execution role, and lambda:TagResource when tags are given',
+    basis:
+      'provider internal/service/lambda/function.go (CreateFunction with Role and Tags, waiter GetFunction; read GetFunction (configuration, concurrency and tags), ListVersionsByFunction for the latest version, GetFunctionCodeSigningConfig for zip packages where the signer service exists; update UpdateFunctionConfiguration, UpdateFunctionCode, each followed by the GetFunction waiter; delete DeleteFunction); Lambda Developer Guide: CreateFunction needs iam:PassRole of the execution role, and lambda:TagResource when tags are given',
     taggable: true,
     attributes: (r) => {
       const a = arn('lambda', r.region, r.accountId, `function:${r.need('function_name')}`);
       return {
-        arn: a, id: r.need('function_name'), function_name: r.need('function_name'), qualified_arn: `${a}:$LATEST`,
+        arn: a,
+        id: r.need('function_name'),
+        function_name: r.need('function_name'),
+        qualified_arn: `${a}:$LATEST`,
         invoke_arn: `arn:aws:apigateway:${r.region}:lambda:path/2015-03-31/functions/${a}/invocations`,
       };
     },
@@ -482,8 +574,10 @@ const lambdaRows: ActionRow[] = [
     type: 'aws_lambda_function_event_invoke_config',
     kind: 'resource',
     certainty: 'uncertain',
-    uncertain: 'Lambda checks, when the configuration is put, that the function\'s execution role may use the destinations (sqs:SendMessage, sns:Publish, lambda:InvokeFunction); that is the execution role\'s policy, not the caller\'s, and is not evaluated here',
-    basis: 'provider internal/service/lambda/function_event_invoke_config.go (PutFunctionEventInvokeConfig on create and update, GetFunctionEventInvokeConfig, DeleteFunctionEventInvokeConfig, all on the function)',
+    uncertain:
+      "Lambda checks, when the configuration is put, that the function's execution role may use the destinations (sqs:SendMessage, sns:Publish, lambda:InvokeFunction); that is the execution role's policy, not the caller's, and is not evaluated here",
+    basis:
+      'provider internal/service/lambda/function_event_invoke_config.go (PutFunctionEventInvokeConfig on create and update, GetFunctionEventInvokeConfig, DeleteFunctionEventInvokeConfig, all on the function)',
     taggable: false,
     attributes: (r) => ({ id: r.need('function_name') }),
     calls: (r) => {
@@ -501,8 +595,10 @@ const lambdaRows: ActionRow[] = [
     type: 'aws_sfn_state_machine',
     kind: 'resource',
     certainty: 'uncertain',
-    uncertain: 'the CloudWatch Logs delivery actions: Step Functions documents them for the state machine\'s role; whether the caller of CreateStateMachine is also checked is not documented (listed for the caller too)',
-    basis: 'provider internal/service/sfn/state_machine.go (CreateStateMachine with roleArn, logging, tracing, tags; waiter DescribeStateMachine; read DescribeStateMachine, ListTagsForResource; UpdateStateMachine; DeleteStateMachine); Step Functions Developer Guide: iam:PassRole of the state machine role, tags need states:TagResource, "IAM policies for logging to CloudWatch Logs"',
+    uncertain:
+      "the CloudWatch Logs delivery actions: Step Functions documents them for the state machine's role; whether the caller of CreateStateMachine is also checked is not documented (listed for the caller too)",
+    basis:
+      'provider internal/service/sfn/state_machine.go (CreateStateMachine with roleArn, logging, tracing, tags; waiter DescribeStateMachine; read DescribeStateMachine, ListTagsForResource; UpdateStateMachine; DeleteStateMachine); Step Functions Developer Guide: iam:PassRole of the state machine role, tags need states:TagResource, "IAM policies for logging to CloudWatch Logs"',
     taggable: true,
     attributes: (r) => {
       const a = arn('states', r.region, r.accountId, `stateMachine:${r.need('name')}`);
@@ -511,9 +607,18 @@ const lambdaRows: ActionRow[] = [
     calls: (r) => {
       const a = arn('states', r.region, r.accountId, `stateMachine:${r.need('name')}`);
       const role = passRole(r.need('role_arn'), 'states.amazonaws.com');
-      const logging = r.value('logging_configuration') !== undefined
-        ? ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'].map((x) => call(x, '*', undefined, 'vended-log delivery set up on behalf of the caller'))
-        : [];
+      const logging =
+        r.value('logging_configuration') !== undefined
+          ? [
+              'logs:CreateLogDelivery',
+              'logs:GetLogDelivery',
+              'logs:UpdateLogDelivery',
+              'logs:ListLogDeliveries',
+              'logs:PutResourcePolicy',
+              'logs:DescribeResourcePolicies',
+              'logs:DescribeLogGroups',
+            ].map((x) => call(x, '*', undefined, 'vended-log delivery set up on behalf of the caller'))
+          : [];
       return {
         create: [call('states:CreateStateMachine', a), role, ...logging, call('states:DescribeStateMachine', a)],
         read: calls(['states:DescribeStateMachine', 'states:ListTagsForResource'], a),
@@ -536,7 +641,8 @@ const verbs = (region: string, create: [string, string], path: string, taggedArn
   delete: [call('apigateway:DELETE', apigw(region, path))],
   ...(taggedArn ? { tag: [call('apigateway:PUT', apigw(region, `/tags/${encodeURIComponent(taggedArn)}`)), call('apigateway:DELETE', apigw(region, `/tags/${encodeURIComponent(taggedArn)}`))] } : {}),
 });
-const apigwBasis = (file: string): string => `provider internal/service/apigateway/${file}; API Gateway Developer Guide "Control access for invoking and managing an API" (apigateway:<verb> on the resource path; tags on /tags/<encoded ARN>)`;
+const apigwBasis = (file: string): string =>
+  `provider internal/service/apigateway/${file}; API Gateway Developer Guide "Control access for invoking and managing an API" (apigateway:<verb> on the resource path; tags on /tags/<encoded ARN>)`;
 
 function apigwRow(type: string, file: string, taggable: boolean, attrs: (r: ResourceInput) => Record<string, string>, body: (r: ResourceInput) => PhaseCalls): ActionRow {
   return { type, kind: 'resource', certainty: 'documented', basis: apigwBasis(file), taggable, attributes: attrs, calls: body };
@@ -545,7 +651,10 @@ function apigwRow(type: string, file: string, taggable: boolean, attrs: (r: Reso
 const methodPath = (r: ResourceInput): string => `/restapis/${r.need('rest_api_id')}/resources/${r.need('resource_id')}/methods/${r.need('http_method')}`;
 
 const apigatewayRows: ActionRow[] = [
-  apigwRow('aws_api_gateway_rest_api', 'rest_api.go', true,
+  apigwRow(
+    'aws_api_gateway_rest_api',
+    'rest_api.go',
+    true,
     (r) => {
       const id = r.placeholder('apigw');
       return { id, arn: apigw(r.region, `/restapis/${id}`), root_resource_id: `${id}root`, execution_arn: arn('execute-api', r.region, r.accountId, id), name: r.need('name') };
@@ -555,61 +664,113 @@ const apigatewayRows: ActionRow[] = [
       const base = verbs(r.region, ['apigateway:POST', '/restapis'], `/restapis/${id}`, apigw(r.region, `/restapis/${id}`));
       // The root resource id is read with GetResources after create and on every refresh.
       const resources = call('apigateway:GET', apigw(r.region, `/restapis/${id}/resources`));
-      return { ...base, create: [...base.create!, resources, call('apigateway:PUT', apigw(r.region, `/restapis/${id}`), undefined, 'PutRestApi only when a body is given')], read: [...base.read!, resources] };
-    }),
-  apigwRow('aws_api_gateway_resource', 'resource.go', false,
+      return {
+        ...base,
+        create: [...base.create!, resources, call('apigateway:PUT', apigw(r.region, `/restapis/${id}`), undefined, 'PutRestApi only when a body is given')],
+        read: [...base.read!, resources],
+      };
+    },
+  ),
+  apigwRow(
+    'aws_api_gateway_resource',
+    'resource.go',
+    false,
     (r) => ({ id: r.placeholder('apigw'), path: `/${r.need('path_part')}` }),
-    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/resources`], `/restapis/${r.need('rest_api_id')}/resources/${r.placeholder('apigw')}`)),
-  apigwRow('aws_api_gateway_method', 'method.go', false,
+    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/resources`], `/restapis/${r.need('rest_api_id')}/resources/${r.placeholder('apigw')}`),
+  ),
+  apigwRow(
+    'aws_api_gateway_method',
+    'method.go',
+    false,
     (r) => ({ id: `agm-${r.placeholder('apigw')}`, http_method: r.need('http_method') }),
-    (r) => verbs(r.region, ['apigateway:PUT', methodPath(r)], methodPath(r))),
-  apigwRow('aws_api_gateway_method_response', 'method_response.go', false,
+    (r) => verbs(r.region, ['apigateway:PUT', methodPath(r)], methodPath(r)),
+  ),
+  apigwRow(
+    'aws_api_gateway_method_response',
+    'method_response.go',
+    false,
     (r) => ({ id: `agmr-${r.placeholder('apigw')}`, status_code: r.need('status_code') }),
-    (r) => verbs(r.region, ['apigateway:PUT', `${methodPath(r)}/responses/${r.need('status_code')}`], `${methodPath(r)}/responses/${r.need('status_code')}`)),
-  apigwRow('aws_api_gateway_integration', 'integration.go', false,
+    (r) => verbs(r.region, ['apigateway:PUT', `${methodPath(r)}/responses/${r.need('status_code')}`], `${methodPath(r)}/responses/${r.need('status_code')}`),
+  ),
+  apigwRow(
+    'aws_api_gateway_integration',
+    'integration.go',
+    false,
     (r) => ({ id: `agi-${r.placeholder('apigw')}`, uri: r.str('uri') ?? '' }),
     (r) => {
       const base = verbs(r.region, ['apigateway:PUT', `${methodPath(r)}/integration`], `${methodPath(r)}/integration`);
       const credentials = r.str('credentials');
       const pass = credentials?.startsWith('arn:aws:iam::') ? [passRole(credentials, 'apigateway.amazonaws.com')] : [];
       return { ...base, create: [...base.create!, ...pass], update: [...base.update!, ...pass] };
-    }),
-  apigwRow('aws_api_gateway_integration_response', 'integration_response.go', false,
+    },
+  ),
+  apigwRow(
+    'aws_api_gateway_integration_response',
+    'integration_response.go',
+    false,
     (r) => ({ id: `agir-${r.placeholder('apigw')}` }),
-    (r) => verbs(r.region, ['apigateway:PUT', `${methodPath(r)}/integration/responses/${r.need('status_code')}`], `${methodPath(r)}/integration/responses/${r.need('status_code')}`)),
-  apigwRow('aws_api_gateway_gateway_response', 'gateway_response.go', false,
+    (r) => verbs(r.region, ['apigateway:PUT', `${methodPath(r)}/integration/responses/${r.need('status_code')}`], `${methodPath(r)}/integration/responses/${r.need('status_code')}`),
+  ),
+  apigwRow(
+    'aws_api_gateway_gateway_response',
+    'gateway_response.go',
+    false,
     (r) => ({ id: `aggr-${r.placeholder('apigw')}` }),
     (r) => {
       const path = `/restapis/${r.need('rest_api_id')}/gatewayresponses/${r.need('response_type')}`;
       // Deleting a gateway response resets it: DeleteGatewayResponse.
       return verbs(r.region, ['apigateway:PUT', path], path);
-    }),
-  apigwRow('aws_api_gateway_model', 'model.go', false,
+    },
+  ),
+  apigwRow(
+    'aws_api_gateway_model',
+    'model.go',
+    false,
     (r) => ({ id: r.placeholder('apigw'), name: r.need('name') }),
-    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/models`], `/restapis/${r.need('rest_api_id')}/models/${r.need('name')}`)),
-  apigwRow('aws_api_gateway_request_validator', 'request_validator.go', false,
+    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/models`], `/restapis/${r.need('rest_api_id')}/models/${r.need('name')}`),
+  ),
+  apigwRow(
+    'aws_api_gateway_request_validator',
+    'request_validator.go',
+    false,
     (r) => ({ id: r.placeholder('apigw') }),
-    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/requestvalidators`], `/restapis/${r.need('rest_api_id')}/requestvalidators/${r.placeholder('apigw')}`)),
-  apigwRow('aws_api_gateway_deployment', 'deployment.go', false,
+    (r) => verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/requestvalidators`], `/restapis/${r.need('rest_api_id')}/requestvalidators/${r.placeholder('apigw')}`),
+  ),
+  apigwRow(
+    'aws_api_gateway_deployment',
+    'deployment.go',
+    false,
     (r) => ({ id: r.placeholder('apigw') }),
     (r) => {
       const base = verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/deployments`], `/restapis/${r.need('rest_api_id')}/deployments/${r.placeholder('apigw')}`);
       // Before deleting a deployment the provider lists the API's stages to find any still using it.
       return { ...base, delete: [call('apigateway:GET', apigw(r.region, `/restapis/${r.need('rest_api_id')}/stages`)), ...base.delete!] };
+    },
+  ),
+  apigwRow(
+    'aws_api_gateway_stage',
+    'stage.go',
+    true,
+    (r) => ({
+      id: `ags-${r.need('rest_api_id')}-${r.need('stage_name')}`,
+      stage_name: r.need('stage_name'),
+      arn: apigw(r.region, `/restapis/${r.need('rest_api_id')}/stages/${r.need('stage_name')}`),
+      execution_arn: `${arn('execute-api', r.region, r.accountId, r.need('rest_api_id'))}/${r.need('stage_name')}`,
+      invoke_url: `https://${r.need('rest_api_id')}.execute-api.${r.region}.amazonaws.com/${r.need('stage_name')}`,
     }),
-  apigwRow('aws_api_gateway_stage', 'stage.go', true,
-    (r) => ({ id: `ags-${r.need('rest_api_id')}-${r.need('stage_name')}`, stage_name: r.need('stage_name'), arn: apigw(r.region, `/restapis/${r.need('rest_api_id')}/stages/${r.need('stage_name')}`), execution_arn: `${arn('execute-api', r.region, r.accountId, r.need('rest_api_id'))}/${r.need('stage_name')}`, invoke_url: `https://${r.need('rest_api_id')}.execute-api.${r.region}.amazonaws.com/${r.need('stage_name')}` }),
     (r) => {
       const path = `/restapis/${r.need('rest_api_id')}/stages/${r.need('stage_name')}`;
       const base = verbs(r.region, ['apigateway:POST', `/restapis/${r.need('rest_api_id')}/stages`], path, apigw(r.region, path));
       // Access log settings and anything CreateStage does not take are applied by UpdateStage right after create.
       return { ...base, create: [...base.create!, call('apigateway:PATCH', apigw(r.region, path))] };
-    }),
+    },
+  ),
   {
     type: 'aws_api_gateway_rest_api_policy',
     kind: 'resource',
     certainty: 'documented',
-    basis: 'provider internal/service/apigateway/rest_api_policy.go (UpdateRestApi with a replace of /policy, GetRestApi to read it back, UpdateRestApi removing it on delete); Service Authorization Reference: a resource policy on an API is authorised as apigateway:UpdateRestApiPolicy as well as apigateway:PATCH on the restapi',
+    basis:
+      'provider internal/service/apigateway/rest_api_policy.go (UpdateRestApi with a replace of /policy, GetRestApi to read it back, UpdateRestApi removing it on delete); Service Authorization Reference: a resource policy on an API is authorised as apigateway:UpdateRestApiPolicy as well as apigateway:PATCH on the restapi',
     taggable: false,
     attributes: (r) => ({ id: r.need('rest_api_id') }),
     calls: (r) => {
@@ -618,44 +779,75 @@ const apigatewayRows: ActionRow[] = [
       return { create: [...write, call('apigateway:GET', api)], read: [call('apigateway:GET', api)], update: write, delete: write };
     },
   },
-  apigwRow('aws_api_gateway_method_settings', 'method_settings.go', false,
+  apigwRow(
+    'aws_api_gateway_method_settings',
+    'method_settings.go',
+    false,
     (r) => ({ id: `${r.need('rest_api_id')}-${r.need('stage_name')}-${r.need('method_path')}` }),
     (r) => {
       const stage = apigw(r.region, `/restapis/${r.need('rest_api_id')}/stages/${r.need('stage_name')}`);
-      return { create: [call('apigateway:PATCH', stage), call('apigateway:GET', stage)], read: [call('apigateway:GET', stage)], update: [call('apigateway:PATCH', stage)], delete: [call('apigateway:PATCH', stage)] };
-    }),
+      return {
+        create: [call('apigateway:PATCH', stage), call('apigateway:GET', stage)],
+        read: [call('apigateway:GET', stage)],
+        update: [call('apigateway:PATCH', stage)],
+        delete: [call('apigateway:PATCH', stage)],
+      };
+    },
+  ),
   {
     type: 'aws_api_gateway_account',
     kind: 'resource',
     certainty: 'uncertain',
     uncertain: 'delete: the 6.x resource resets the account settings (PATCH /account) only with reset_on_delete; listed in any case',
-    basis: 'provider internal/service/apigateway/account.go (UpdateAccount: PATCH /account with cloudwatchRoleArn, retried while API Gateway cannot yet assume the role; GetAccount); API Gateway Developer Guide "Set up CloudWatch logging": iam:PassRole of the CloudWatch role',
+    basis:
+      'provider internal/service/apigateway/account.go (UpdateAccount: PATCH /account with cloudwatchRoleArn, retried while API Gateway cannot yet assume the role; GetAccount); API Gateway Developer Guide "Set up CloudWatch logging": iam:PassRole of the CloudWatch role',
     taggable: false,
     attributes: (r) => ({ id: 'api-gateway-account', cloudwatch_role_arn: r.str('cloudwatch_role_arn') ?? '' }),
     calls: (r) => {
       const account = apigw(r.region, '/account');
       const role = r.str('cloudwatch_role_arn');
       const pass = role ? [passRole(role, 'apigateway.amazonaws.com')] : [];
-      return { create: [call('apigateway:PATCH', account), ...pass, call('apigateway:GET', account)], read: [call('apigateway:GET', account)], update: [call('apigateway:PATCH', account), ...pass], delete: [call('apigateway:PATCH', account)] };
+      return {
+        create: [call('apigateway:PATCH', account), ...pass, call('apigateway:GET', account)],
+        read: [call('apigateway:GET', account)],
+        update: [call('apigateway:PATCH', account), ...pass],
+        delete: [call('apigateway:PATCH', account)],
+      };
     },
   },
-  apigwRow('aws_api_gateway_api_key', 'api_key.go', true,
+  apigwRow(
+    'aws_api_gateway_api_key',
+    'api_key.go',
+    true,
     (r) => ({ id: r.placeholder('apigw'), arn: apigw(r.region, `/apikeys/${r.placeholder('apigw')}`), name: r.need('name') }),
-    (r) => verbs(r.region, ['apigateway:POST', '/apikeys'], `/apikeys/${r.placeholder('apigw')}`, apigw(r.region, `/apikeys/${r.placeholder('apigw')}`))),
-  apigwRow('aws_api_gateway_usage_plan', 'usage_plan.go', true,
+    (r) => verbs(r.region, ['apigateway:POST', '/apikeys'], `/apikeys/${r.placeholder('apigw')}`, apigw(r.region, `/apikeys/${r.placeholder('apigw')}`)),
+  ),
+  apigwRow(
+    'aws_api_gateway_usage_plan',
+    'usage_plan.go',
+    true,
     (r) => ({ id: r.placeholder('apigw'), arn: apigw(r.region, `/usageplans/${r.placeholder('apigw')}`), name: r.need('name') }),
     (r) => {
       const path = `/usageplans/${r.placeholder('apigw')}`;
       const base = verbs(r.region, ['apigateway:POST', '/usageplans'], path, apigw(r.region, path));
       // Throttle and quota settings that CreateUsagePlan does not take are set by UpdateUsagePlan after create.
       return { ...base, create: [...base.create!, call('apigateway:PATCH', apigw(r.region, path))] };
-    }),
-  apigwRow('aws_api_gateway_usage_plan_key', 'usage_plan_key.go', false,
+    },
+  ),
+  apigwRow(
+    'aws_api_gateway_usage_plan_key',
+    'usage_plan_key.go',
+    false,
     (r) => ({ id: r.need('key_id') }),
     (r) => {
       const path = `/usageplans/${r.need('usage_plan_id')}/keys`;
-      return { create: [call('apigateway:POST', apigw(r.region, path))], read: [call('apigateway:GET', apigw(r.region, `${path}/${r.need('key_id')}`))], delete: [call('apigateway:DELETE', apigw(r.region, `${path}/${r.need('key_id')}`))] };
-    }),
+      return {
+        create: [call('apigateway:POST', apigw(r.region, path))],
+        read: [call('apigateway:GET', apigw(r.region, `${path}/${r.need('key_id')}`))],
+        delete: [call('apigateway:DELETE', apigw(r.region, `${path}/${r.need('key_id')}`))],
+      };
+    },
+  ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -668,8 +860,10 @@ const monitoringRows: ActionRow[] = [
     type: 'aws_cloudwatch_log_group',
     kind: 'resource',
     certainty: 'uncertain',
-    uncertain: 'whether CreateLogGroup with kmsKeyId also checks logs:AssociateKmsKey against the caller (listed); the key policy must let the CloudWatch Logs service use the key, which is the run-time side',
-    basis: 'provider internal/service/logs/group.go (CreateLogGroup with kmsKeyId and tags, PutRetentionPolicy, read by DescribeLogGroups (authorised only on "*") and ListTagsForResource, DeleteLogGroup); CloudWatch Logs User Guide: tags on CreateLogGroup need logs:TagResource',
+    uncertain:
+      'whether CreateLogGroup with kmsKeyId also checks logs:AssociateKmsKey against the caller (listed); the key policy must let the CloudWatch Logs service use the key, which is the run-time side',
+    basis:
+      'provider internal/service/logs/group.go (CreateLogGroup with kmsKeyId and tags, PutRetentionPolicy, read by DescribeLogGroups (authorised only on "*") and ListTagsForResource, DeleteLogGroup); CloudWatch Logs User Guide: tags on CreateLogGroup need logs:TagResource',
     taggable: true,
     attributes: (r) => ({ arn: logGroupArn(r), id: r.need('name'), name: r.need('name') }),
     calls: (r) => {
@@ -688,7 +882,8 @@ const monitoringRows: ActionRow[] = [
     type: 'aws_cloudwatch_metric_alarm',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/cloudwatch/metric_alarm.go (PutMetricAlarm with Tags, read DescribeAlarms and ListTagsForResource, DeleteAlarms); CloudWatch User Guide: tags on PutMetricAlarm need cloudwatch:TagResource',
+    basis:
+      'provider internal/service/cloudwatch/metric_alarm.go (PutMetricAlarm with Tags, read DescribeAlarms and ListTagsForResource, DeleteAlarms); CloudWatch User Guide: tags on PutMetricAlarm need cloudwatch:TagResource',
     taggable: true,
     attributes: (r) => ({ arn: arn('cloudwatch', r.region, r.accountId, `alarm:${r.need('alarm_name')}`), id: r.need('alarm_name'), alarm_name: r.need('alarm_name') }),
     calls: (r) => {
@@ -711,14 +906,20 @@ const monitoringRows: ActionRow[] = [
     attributes: (r) => ({ dashboard_arn: `arn:aws:cloudwatch::${r.accountId}:dashboard/${r.need('dashboard_name')}`, id: r.need('dashboard_name') }),
     calls: (r) => {
       const a = `arn:aws:cloudwatch::${r.accountId}:dashboard/${r.need('dashboard_name')}`;
-      return { create: calls(['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard'], a), read: calls(['cloudwatch:GetDashboard'], a), update: calls(['cloudwatch:PutDashboard'], a), delete: calls(['cloudwatch:DeleteDashboards'], a) };
+      return {
+        create: calls(['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard'], a),
+        read: calls(['cloudwatch:GetDashboard'], a),
+        update: calls(['cloudwatch:PutDashboard'], a),
+        delete: calls(['cloudwatch:DeleteDashboards'], a),
+      };
     },
   },
   {
     type: 'aws_cloudwatch_event_rule',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/events/rule.go (PutRule with Tags, waiter and read DescribeRule, ListTagsForResource, DeleteRule); EventBridge User Guide: tags on PutRule need events:TagResource',
+    basis:
+      'provider internal/service/events/rule.go (PutRule with Tags, waiter and read DescribeRule, ListTagsForResource, DeleteRule); EventBridge User Guide: tags on PutRule need events:TagResource',
     taggable: true,
     attributes: (r) => {
       const bus = r.str('event_bus_name');
@@ -777,7 +978,8 @@ const messagingRows: ActionRow[] = [
     type: 'aws_sns_topic',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/sns/topic.go (CreateTopic with Attributes and Tags, SetTopicAttributes for the attributes CreateTopic cannot take, read GetTopicAttributes and ListTagsForResource, DeleteTopic); SNS Developer Guide: tags on CreateTopic need sns:TagResource',
+    basis:
+      'provider internal/service/sns/topic.go (CreateTopic with Attributes and Tags, SetTopicAttributes for the attributes CreateTopic cannot take, read GetTopicAttributes and ListTagsForResource, DeleteTopic); SNS Developer Guide: tags on CreateTopic need sns:TagResource',
     taggable: true,
     attributes: (r) => ({ arn: topicArn(r, r.need('name')), id: topicArn(r, r.need('name')), name: r.need('name') }),
     calls: (r) => {
@@ -800,14 +1002,20 @@ const messagingRows: ActionRow[] = [
     attributes: (r) => ({ id: r.need('arn') }),
     calls: (r) => {
       const a = r.need('arn');
-      return { create: calls(['sns:SetTopicAttributes', 'sns:GetTopicAttributes'], a), read: calls(['sns:GetTopicAttributes'], a), update: calls(['sns:SetTopicAttributes'], a), delete: calls(['sns:SetTopicAttributes'], a) };
+      return {
+        create: calls(['sns:SetTopicAttributes', 'sns:GetTopicAttributes'], a),
+        read: calls(['sns:GetTopicAttributes'], a),
+        update: calls(['sns:SetTopicAttributes'], a),
+        delete: calls(['sns:SetTopicAttributes'], a),
+      };
     },
   },
   {
     type: 'aws_sns_topic_subscription',
     kind: 'resource',
     certainty: 'uncertain',
-    uncertain: 'the Service Authorization Reference gives GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe the topic as an optional resource type; evaluated on the subscription\'s topic',
+    uncertain:
+      "the Service Authorization Reference gives GetSubscriptionAttributes, SetSubscriptionAttributes and Unsubscribe the topic as an optional resource type; evaluated on the subscription's topic",
     basis: 'provider internal/service/sns/topic_subscription.go (Subscribe on the topic, then GetSubscriptionAttributes; SetSubscriptionAttributes; Unsubscribe)',
     taggable: false,
     attributes: (r) => ({ arn: `${r.need('topic_arn')}:${r.placeholder('uuid')}`, id: `${r.need('topic_arn')}:${r.placeholder('uuid')}` }),
@@ -825,9 +1033,15 @@ const messagingRows: ActionRow[] = [
     type: 'aws_sqs_queue',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/sqs/queue.go (CreateQueue with Attributes and tags, waiter GetQueueAttributes, read GetQueueAttributes and ListQueueTags, SetQueueAttributes, DeleteQueue); SQS Developer Guide: tags on CreateQueue need sqs:TagQueue',
+    basis:
+      'provider internal/service/sqs/queue.go (CreateQueue with Attributes and tags, waiter GetQueueAttributes, read GetQueueAttributes and ListQueueTags, SetQueueAttributes, DeleteQueue); SQS Developer Guide: tags on CreateQueue need sqs:TagQueue',
     taggable: true,
-    attributes: (r) => ({ arn: queueArn(r.region, r.accountId, r.need('name')), id: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${r.need('name')}`, url: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${r.need('name')}`, name: r.need('name') }),
+    attributes: (r) => ({
+      arn: queueArn(r.region, r.accountId, r.need('name')),
+      id: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${r.need('name')}`,
+      url: `https://sqs.${r.region}.amazonaws.com/${r.accountId}/${r.need('name')}`,
+      name: r.need('name'),
+    }),
     calls: (r) => {
       const a = queueArn(r.region, r.accountId, r.need('name'));
       return {
@@ -848,14 +1062,20 @@ const messagingRows: ActionRow[] = [
     attributes: (r) => ({ id: r.need('queue_url') }),
     calls: (r) => {
       const a = queueArnFromUrl(r.need('queue_url'));
-      return { create: calls(['sqs:SetQueueAttributes', 'sqs:GetQueueAttributes'], a), read: calls(['sqs:GetQueueAttributes'], a), update: calls(['sqs:SetQueueAttributes'], a), delete: calls(['sqs:SetQueueAttributes'], a) };
+      return {
+        create: calls(['sqs:SetQueueAttributes', 'sqs:GetQueueAttributes'], a),
+        read: calls(['sqs:GetQueueAttributes'], a),
+        update: calls(['sqs:SetQueueAttributes'], a),
+        delete: calls(['sqs:SetQueueAttributes'], a),
+      };
     },
   },
   {
     type: 'aws_secretsmanager_secret',
     kind: 'resource',
     certainty: 'provider-source',
-    basis: 'provider internal/service/secretsmanager/secret.go (CreateSecret with KmsKeyId and Tags, waiter DescribeSecret, read DescribeSecret and GetResourcePolicy, UpdateSecret, DeleteSecret); Secrets Manager User Guide: tags on CreateSecret need secretsmanager:TagResource; the key is used (kms:GenerateDataKey) only when a value is stored, and this resource stores none',
+    basis:
+      'provider internal/service/secretsmanager/secret.go (CreateSecret with KmsKeyId and Tags, waiter DescribeSecret, read DescribeSecret and GetResourcePolicy, UpdateSecret, DeleteSecret); Secrets Manager User Guide: tags on CreateSecret need secretsmanager:TagResource; the key is used (kms:GenerateDataKey) only when a value is stored, and this resource stores none',
     taggable: true,
     attributes: (r) => {
       const a = arn('secretsmanager', r.region, r.accountId, `secret:${r.need('name')}-${r.placeholder('secret-suffix')}`);
@@ -882,7 +1102,8 @@ const terraformRows: ActionRow[] = [
     type: 'terraform_remote_state',
     kind: 'data',
     certainty: 'documented',
-    basis: 'Terraform "terraform_remote_state" with the s3 backend: reads another stack\'s state object from the state bucket with the credentials the backend itself uses (the CI role or the administrator, in the deployment account), never through the AWS provider; so it asks nothing of the access role in the target account',
+    basis:
+      'Terraform "terraform_remote_state" with the s3 backend: reads another stack\'s state object from the state bucket with the credentials the backend itself uses (the CI role or the administrator, in the deployment account), never through the AWS provider; so it asks nothing of the access role in the target account',
     taggable: false,
     attributes: () => ({}),
     calls: () => ({}),

@@ -168,7 +168,18 @@ export async function checkPermissions(stacks: ReadonlyMap<string, TfJson>, opti
             ...(resourcePolicy ? { resourcePolicy } : {}),
           })
           .then((decision) => {
-            const e: Evaluation = { stack: stack.name, address: node.address, type: node.type, phase, action: c.action, resource: c.resource, role: use, roleArn: role.roleArn, decision, ...(c.uncertain ? { uncertain: c.uncertain } : {}) };
+            const e: Evaluation = {
+              stack: stack.name,
+              address: node.address,
+              type: node.type,
+              phase,
+              action: c.action,
+              resource: c.resource,
+              role: use,
+              roleArn: role.roleArn,
+              decision,
+              ...(c.uncertain ? { uncertain: c.uncertain } : {}),
+            };
             if (options.all) all.push(e);
             if (decision !== 'Allowed') {
               denied.push(e);
@@ -219,7 +230,8 @@ export async function checkPermissions(stacks: ReadonlyMap<string, TfJson>, opti
     summaries.push({ stack: stack.name, accountId: main.accountId, appliedBy: administrator ? 'administrator apply' : 'deploy role', resources: stack.nodes.length, evaluations, denied: deniedHere });
   }
 
-  const order = (a: Evaluation, b: Evaluation) => a.stack.localeCompare(b.stack) || a.address.localeCompare(b.address) || PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.action.localeCompare(b.action) || a.role.localeCompare(b.role);
+  const order = (a: Evaluation, b: Evaluation) =>
+    a.stack.localeCompare(b.stack) || a.address.localeCompare(b.address) || PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase) || a.action.localeCompare(b.action) || a.role.localeCompare(b.role);
   denied.sort(order);
   all.sort(order);
   // Roles missing from every stack would otherwise be reported once per resource.
@@ -245,7 +257,8 @@ export function formatFindings(result: CheckResult): string {
   const lines: string[] = [];
   for (const u of result.unknownTypes) lines.push(`unknown type: ${u.stack} ${u.address} (${u.kind} ${u.type}) has no row in tools/permissions/actions.ts`);
   for (const p of result.problems) lines.push(`error: ${p.stack}${p.address ? ` ${p.address}` : ''}: ${p.message}`);
-  for (const d of result.denied) lines.push(`denied: ${d.stack} ${d.address} ${d.phase} ${d.action} on ${d.resource} as ${d.role} (${d.roleArn}): ${d.decision}${d.uncertain ? ` [uncertain: ${d.uncertain}]` : ''}`);
+  for (const d of result.denied)
+    lines.push(`denied: ${d.stack} ${d.address} ${d.phase} ${d.action} on ${d.resource} as ${d.role} (${d.roleArn}): ${d.decision}${d.uncertain ? ` [uncertain: ${d.uncertain}]` : ''}`);
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 

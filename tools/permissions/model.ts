@@ -69,7 +69,11 @@ export class StackModel {
   private readonly attrs = new Map<string, Record<string, string>>();
   private readonly resolving = new Set<string>();
 
-  constructor(readonly name: string, readonly tf: TfJson, private readonly org: OrgIndex) {
+  constructor(
+    readonly name: string,
+    readonly tf: TfJson,
+    private readonly org: OrgIndex,
+  ) {
     this.providers = providersOf(name, tf);
     const defaultProvider = this.providers.find((p) => p.alias === undefined);
     for (const kind of ['resource', 'data'] as const) {
@@ -121,7 +125,12 @@ export class StackModel {
   resolveDeep(value: unknown): unknown {
     if (typeof value === 'string') return this.resolveString(value);
     if (Array.isArray(value)) return value.map((v) => this.resolveDeep(v));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, this.resolveDeep(v)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([k]) => k !== '//')
+          .map(([k, v]) => [k, this.resolveDeep(v)]),
+      );
     return value;
   }
 
@@ -228,9 +237,7 @@ export class OrgIndex {
       for (const [s, n] of this.each('aws_iam_role')) {
         const arn = s.attributes(n).arn!;
         const name = s.attributes(n).name!;
-        const identity = inline
-          .filter(([ps, pn]) => ps === s && ps.input(pn).str('role') === name)
-          .map(([ps, pn]) => parsePolicy(ps.input(pn).need('policy'), `${ps.name} ${pn.address}`));
+        const identity = inline.filter(([ps, pn]) => ps === s && ps.input(pn).str('role') === name).map(([ps, pn]) => parsePolicy(ps.input(pn).need('policy'), `${ps.name} ${pn.address}`));
         const boundaryArn = s.input(n).str('permissions_boundary');
         const boundary = boundaryArn ? policies.get(boundaryArn) : undefined;
         this.roles.set(arn, { roleArn: arn, identity, ...(boundaryArn ? { boundaryArn } : {}), ...(boundary ? { boundary } : {}), stack: s.name });

@@ -65,7 +65,9 @@ export class PolicySimulator {
     const matched = docs.map((d) => (d ? d.patterns.map((p) => (p.test(arn) ? '1' : '0')).join('') : '-')).join('|');
     // Only the context keys some statement tests can change the answer (aws:RequestedRegion, say, when no policy names it).
     const tested = (k: string) => docs.some((d) => d?.conditionKeys.has(k.toLowerCase()));
-    const context = Object.entries(req.context).filter(([k]) => tested(k)).sort(([a], [b]) => a.localeCompare(b));
+    const context = Object.entries(req.context)
+      .filter(([k]) => tested(k))
+      .sort(([a], [b]) => a.localeCompare(b));
     const key = [docs.map((d) => (d ? d.id : '-')).join(','), norm(req.principal), req.action, shape(arn), matched, norm(JSON.stringify(context))].join('\n');
     const hit = this.cache.get(key);
     if (hit) return hit;
@@ -106,9 +108,9 @@ export class PolicySimulator {
     if (!perDoc) this.sliced.set(doc, (perDoc = new Map()));
     const hit = perDoc.get(action);
     if (hit) return hit.doc;
-    const statements = ([] as Record<string, unknown>[]).concat(doc.Statement as Record<string, unknown>[]).filter(
-      (st) => st.NotAction !== undefined || ([] as string[]).concat((st.Action ?? []) as string | string[]).some((a) => actionPattern(a).test(action)),
-    );
+    const statements = ([] as Record<string, unknown>[])
+      .concat(doc.Statement as Record<string, unknown>[])
+      .filter((st) => st.NotAction !== undefined || ([] as string[]).concat((st.Action ?? []) as string | string[]).some((a) => actionPattern(a).test(action)));
     const kept = statements.length > 0 ? { ...doc, Statement: statements } : undefined;
     perDoc.set(action, { doc: kept });
     return kept;
@@ -127,7 +129,9 @@ export class PolicySimulator {
     // pattern holds a policy variable, whose value depends on the request.
     let slot = 0;
     const slots = (r: unknown) => (r === undefined ? undefined : list(r).map((p) => (p.includes('${') ? p : `#${slot++}`)));
-    const text = JSON.stringify({ ...doc, Statement: statements.map((st) => ({ ...st, Resource: slots(st.Resource), NotResource: slots(st.NotResource) })) }).split(account).join(ACCOUNT_MARK);
+    const text = JSON.stringify({ ...doc, Statement: statements.map((st) => ({ ...st, Resource: slots(st.Resource), NotResource: slots(st.NotResource) })) })
+      .split(account)
+      .join(ACCOUNT_MARK);
     let id = this.ids.get(text);
     if (id === undefined) this.ids.set(text, (id = this.ids.size));
     const conditionKeys = new Set(
@@ -170,22 +174,39 @@ export class PolicySimulator {
  * evaluated without the resource-type check (the policies are still evaluated in full).
  */
 function isRestApiCollection(req: Request, errors: unknown): boolean {
-  return (errors as { message?: string }).message === 'no.resource.types'
-    && req.action === 'apigateway:POST'
-    && /^arn:aws:apigateway:[a-z0-9-]+::\/restapis\/[^/]+\/(deployments|models|stages)$/.test(req.resource);
+  return (
+    (errors as { message?: string }).message === 'no.resource.types' &&
+    req.action === 'apigateway:POST' &&
+    /^arn:aws:apigateway:[a-z0-9-]+::\/restapis\/[^/]+\/(deployments|models|stages)$/.test(req.resource)
+  );
 }
 
 const actionPatterns = new Map<string, RegExp>();
 /** IAM action matching: `*` and `?` wildcards, case-insensitive. */
 function actionPattern(pattern: string): RegExp {
   let re = actionPatterns.get(pattern);
-  if (!re) actionPatterns.set(pattern, (re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i')));
+  if (!re)
+    actionPatterns.set(
+      pattern,
+      (re = new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'i',
+      )),
+    );
   return re;
 }
 
 /** IAM ARN matching: `*` any run of characters, `?` one character, case-sensitive. */
 function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /**

@@ -32,11 +32,51 @@ interface Level {
 
 const LEVELS: Level[] = [
   { stackDetails: true, nonBroadeningFindings: 'all', broadeningPerStack: Infinity, findingDetails: true, onboardingDetails: true, destructivePerStack: Infinity },
-  { stackDetails: false, nonBroadeningFindings: 'all', broadeningPerStack: Infinity, findingDetails: true, onboardingDetails: true, destructivePerStack: Infinity, note: 'per-stack resource lists are collapsed to counts' },
-  { stackDetails: false, nonBroadeningFindings: 'counts', broadeningPerStack: Infinity, findingDetails: true, onboardingDetails: true, destructivePerStack: Infinity, note: 'narrowing and neutral security changes are counted per stack, not listed' },
-  { stackDetails: false, nonBroadeningFindings: 'counts', broadeningPerStack: Infinity, findingDetails: false, onboardingDetails: false, destructivePerStack: Infinity, note: 'statement-level details and onboarding trust/key lists are omitted' },
-  { stackDetails: false, nonBroadeningFindings: 'counts', broadeningPerStack: 5, findingDetails: false, onboardingDetails: false, destructivePerStack: 20, note: 'at most 5 broadening changes and 20 destructive changes are listed per stack; the rest are counted' },
-  { stackDetails: false, nonBroadeningFindings: 'counts', broadeningPerStack: 0, findingDetails: false, onboardingDetails: false, destructivePerStack: 0, note: 'broadening and destructive changes are counted per stack only' },
+  {
+    stackDetails: false,
+    nonBroadeningFindings: 'all',
+    broadeningPerStack: Infinity,
+    findingDetails: true,
+    onboardingDetails: true,
+    destructivePerStack: Infinity,
+    note: 'per-stack resource lists are collapsed to counts',
+  },
+  {
+    stackDetails: false,
+    nonBroadeningFindings: 'counts',
+    broadeningPerStack: Infinity,
+    findingDetails: true,
+    onboardingDetails: true,
+    destructivePerStack: Infinity,
+    note: 'narrowing and neutral security changes are counted per stack, not listed',
+  },
+  {
+    stackDetails: false,
+    nonBroadeningFindings: 'counts',
+    broadeningPerStack: Infinity,
+    findingDetails: false,
+    onboardingDetails: false,
+    destructivePerStack: Infinity,
+    note: 'statement-level details and onboarding trust/key lists are omitted',
+  },
+  {
+    stackDetails: false,
+    nonBroadeningFindings: 'counts',
+    broadeningPerStack: 5,
+    findingDetails: false,
+    onboardingDetails: false,
+    destructivePerStack: 20,
+    note: 'at most 5 broadening changes and 20 destructive changes are listed per stack; the rest are counted',
+  },
+  {
+    stackDetails: false,
+    nonBroadeningFindings: 'counts',
+    broadeningPerStack: 0,
+    findingDetails: false,
+    onboardingDetails: false,
+    destructivePerStack: 0,
+    note: 'broadening and destructive changes are counted per stack only',
+  },
 ];
 
 function findingLine(f: SecurityFinding, details: boolean): string {
@@ -54,7 +94,12 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
 
 function stackDetails(s: StackDiff): string {
   const lines = s.resources.map((r) => {
-    const why = r.action === 'replace' ? ` (replace: ${r.replacedBecause.join(', ')})` : r.action === 'update' ? `: ${r.changedPaths.slice(0, 12).join(', ')}${r.changedPaths.length > 12 ? `, … ${r.changedPaths.length - 12} more` : ''}` : '';
+    const why =
+      r.action === 'replace'
+        ? ` (replace: ${r.replacedBecause.join(', ')})`
+        : r.action === 'update'
+          ? `: ${r.changedPaths.slice(0, 12).join(', ')}${r.changedPaths.length > 12 ? `, … ${r.changedPaths.length - 12} more` : ''}`
+          : '';
     const sign = { create: '+', delete: '-', update: '~', replace: '-/+' }[r.action];
     return `${sign} ${r.address}${why}`;
   });
@@ -85,7 +130,10 @@ function render(report: Report, level: Level, notes: string[]): string {
     for (const [stack, ds] of groupBy(report.destructive, (d) => d.stack)) {
       const shown = ds.slice(0, level.destructivePerStack);
       for (const d of shown) out.push(`- ${code(stack)} · ${code(d.address)} — **${d.kind}**: ${esc(d.reason)}`);
-      if (ds.length > shown.length) out.push(`- ${code(stack)}: ${shown.length ? '… and ' : ''}${plural(ds.length - shown.length, 'more destructive change')} (${[...new Set(ds.slice(shown.length).map((d) => d.type))].join(', ')})`);
+      if (ds.length > shown.length)
+        out.push(
+          `- ${code(stack)}: ${shown.length ? '… and ' : ''}${plural(ds.length - shown.length, 'more destructive change')} (${[...new Set(ds.slice(shown.length).map((d) => d.type))].join(', ')})`,
+        );
     }
     out.push('');
   }
@@ -98,7 +146,10 @@ function render(report: Report, level: Level, notes: string[]): string {
     for (const [stack, fs] of groupBy(broad, (f) => f.stack)) {
       const shown = fs.slice(0, level.broadeningPerStack);
       for (const f of shown) out.push(findingLine(f, level.findingDetails));
-      if (fs.length > shown.length) out.push(`- ${code(stack)}: ${shown.length ? '… and ' : ''}${plural(fs.length - shown.length, 'more broadening change')} (${[...new Set(fs.slice(shown.length).map((f) => f.category))].join(', ')})`);
+      if (fs.length > shown.length)
+        out.push(
+          `- ${code(stack)}: ${shown.length ? '… and ' : ''}${plural(fs.length - shown.length, 'more broadening change')} (${[...new Set(fs.slice(shown.length).map((f) => f.category))].join(', ')})`,
+        );
     }
     out.push('');
   }
@@ -107,13 +158,21 @@ function render(report: Report, level: Level, notes: string[]): string {
     if (!fs.length) continue;
     out.push(`#### ${cls === 'narrowing' ? 'Narrowing' : 'Other security-relevant changes (public access, encryption, TLS, providers)'}`, '');
     if (level.nonBroadeningFindings === 'all') for (const f of fs) out.push(findingLine(f, level.findingDetails));
-    else for (const [stack, g] of groupBy(fs, (f) => f.stack)) out.push(`- ${code(stack)}: ${plural(g.length, cls === 'narrowing' ? 'narrowing change' : 'change')} (${[...new Set(g.map((f) => f.category))].join(', ')})`);
+    else
+      for (const [stack, g] of groupBy(fs, (f) => f.stack))
+        out.push(`- ${code(stack)}: ${plural(g.length, cls === 'narrowing' ? 'narrowing change' : 'change')} (${[...new Set(g.map((f) => f.category))].join(', ')})`);
     out.push('');
   }
 
-  out.push('### Accounts and regions', '', '| account | region | stacks added | removed | changed | unchanged | to add | to change | to destroy |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push(
+    '### Accounts and regions',
+    '',
+    '| account | region | stacks added | removed | changed | unchanged | to add | to change | to destroy |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   const touched = report.accounts.filter((a) => a.stacksAdded + a.stacksRemoved + a.stacksChanged > 0);
-  for (const a of touched) out.push(`| ${a.accountId} (${esc(a.label)}) | ${a.region} | ${a.stacksAdded} | ${a.stacksRemoved} | ${a.stacksChanged} | ${a.stacksUnchanged} | ${a.add} | ${a.change} | ${a.destroy} |`);
+  for (const a of touched)
+    out.push(`| ${a.accountId} (${esc(a.label)}) | ${a.region} | ${a.stacksAdded} | ${a.stacksRemoved} | ${a.stacksChanged} | ${a.stacksUnchanged} | ${a.add} | ${a.change} | ${a.destroy} |`);
   const quiet = report.accounts.filter((a) => a.stacksAdded + a.stacksRemoved + a.stacksChanged === 0);
   out.push('', `${plural(t.stacksUnchanged, 'stack')} without changes${quiet.length ? ` (${plural(quiet.length, 'account/region')} untouched)` : ''}.`, '');
 
@@ -122,9 +181,17 @@ function render(report: Report, level: Level, notes: string[]): string {
     for (const w of report.onboarding) {
       out.push(`#### New workload ${code(w.workload)}: account ${w.accountId}, ${w.regions.join(', ')}`, '', `- stacks: ${w.stacks.map(code).join(', ')}`);
       if (level.onboardingDetails) {
-        if (w.trusts.length) out.push('- roles and who may assume them:', ...w.trusts.map((x) => `  - ${code(x.role)} (${x.stack}) ← ${esc(x.principals.join(', ') || '(no principal)')}${x.conditions.length ? ` when ${esc(x.conditions.join('; '))}` : ''}`));
+        if (w.trusts.length)
+          out.push(
+            '- roles and who may assume them:',
+            ...w.trusts.map((x) => `  - ${code(x.role)} (${x.stack}) ← ${esc(x.principals.join(', ') || '(no principal)')}${x.conditions.length ? ` when ${esc(x.conditions.join('; '))}` : ''}`),
+          );
         else out.push('- roles: none in these stacks yet');
-        if (w.keyGrants.length) out.push('- keys and whom they grant:', ...w.keyGrants.map((k) => `  - ${code(k.key)} (${k.stack}): ${esc(k.principal)} → ${esc(k.actions.join(', '))}${k.conditions.length ? ` when ${esc(k.conditions.join('; '))}` : ''}`));
+        if (w.keyGrants.length)
+          out.push(
+            '- keys and whom they grant:',
+            ...w.keyGrants.map((k) => `  - ${code(k.key)} (${k.stack}): ${esc(k.principal)} → ${esc(k.actions.join(', '))}${k.conditions.length ? ` when ${esc(k.conditions.join('; '))}` : ''}`),
+          );
         else out.push('- keys: none in these stacks yet');
         if (w.elsewhere.length) out.push('- changes in existing stacks that name this account:', ...w.elsewhere.map((e) => `  - ${esc(e)}`));
       } else {

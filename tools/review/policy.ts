@@ -139,8 +139,7 @@ export function covers(a: string, b: string, kind: 'action' | 'resource' | 'prin
   return globRegex(a, kind === 'action').test(b);
 }
 
-const uncovered = (from: readonly string[], by: readonly string[], kind: 'action' | 'resource' | 'principal'): string[] =>
-  from.filter((x) => !by.some((y) => covers(y, x, kind)));
+const uncovered = (from: readonly string[], by: readonly string[], kind: 'action' | 'resource' | 'principal'): string[] => from.filter((x) => !by.some((y) => covers(y, x, kind)));
 
 // ---------------------------------------------------------------- statement diff
 

@@ -5,17 +5,7 @@
 import { diffConfiguration, diffResources, flatten, resourcesIn } from './diff';
 import { parsePolicy } from './policy';
 import { policiesOf, securityFindings } from './security';
-import type {
-  AccountRegionSummary,
-  DestructiveChange,
-  OnboardedWorkload,
-  Report,
-  SecurityFinding,
-  Side,
-  StackDiff,
-  StackInfo,
-  TfJson,
-} from './types';
+import type { AccountRegionSummary, DestructiveChange, OnboardedWorkload, Report, SecurityFinding, Side, StackDiff, StackInfo, TfJson } from './types';
 
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -76,7 +66,13 @@ function rolesAndKeys(stack: string, tf: TfJson | undefined): { trusts: Onboarde
       for (const [, text] of policiesOf(r.config)) {
         for (const s of parsePolicy(text)?.statements ?? []) {
           if (s.effect !== 'Allow') continue;
-          keyGrants.push({ stack, key, principal: (s.principal ?? ['(none)']).join(', '), actions: s.action ?? (s.notAction ? [`all but ${s.notAction.join(', ')}`] : []), conditions: [...s.condition.entries()].map(([k, v]) => `${k} ${JSON.stringify(v)}`) });
+          keyGrants.push({
+            stack,
+            key,
+            principal: (s.principal ?? ['(none)']).join(', '),
+            actions: s.action ?? (s.notAction ? [`all but ${s.notAction.join(', ')}`] : []),
+            conditions: [...s.condition.entries()].map(([k, v]) => `${k} ${JSON.stringify(v)}`),
+          });
         }
       }
     }
@@ -113,7 +109,13 @@ export function buildReport(base: Side, head: Side): Report {
     for (const r of resources) {
       if (!r.stateful) continue;
       if (r.action === 'delete')
-        destructive.push({ stack: name, address: r.address, type: r.type, kind: 'destroy', reason: !after ? `stack ${name} removed${info.workload ? ` (workload ${info.workload})` : ''}` : 'resource removed (or its construct id changed)' });
+        destructive.push({
+          stack: name,
+          address: r.address,
+          type: r.type,
+          kind: 'destroy',
+          reason: !after ? `stack ${name} removed${info.workload ? ` (workload ${info.workload})` : ''}` : 'resource removed (or its construct id changed)',
+        });
       if (r.action === 'replace') destructive.push({ stack: name, address: r.address, type: r.type, kind: 'replace', reason: `replaced: ${r.replacedBecause.join(', ')} changed` });
     }
     destructive.push(...protectionChanges(name, before, after));
@@ -124,7 +126,19 @@ export function buildReport(base: Side, head: Side): Report {
   const groups = new Map<string, AccountRegionSummary & { labels: Set<string> }>();
   for (const s of stacks) {
     const key = `${s.accountId}\u0000${s.region}`;
-    const g = groups.get(key) ?? { accountId: s.accountId, region: s.region, label: '', labels: new Set<string>(), stacksAdded: 0, stacksRemoved: 0, stacksChanged: 0, stacksUnchanged: 0, add: 0, change: 0, destroy: 0 };
+    const g = groups.get(key) ?? {
+      accountId: s.accountId,
+      region: s.region,
+      label: '',
+      labels: new Set<string>(),
+      stacksAdded: 0,
+      stacksRemoved: 0,
+      stacksChanged: 0,
+      stacksUnchanged: 0,
+      add: 0,
+      change: 0,
+      destroy: 0,
+    };
     g.labels.add(s.workload ?? s.kind);
     const m = g as unknown as Record<string, number>;
     m[{ added: 'stacksAdded', removed: 'stacksRemoved', changed: 'stacksChanged', unchanged: 'stacksUnchanged' }[s.status]]! += 1;
@@ -151,9 +165,7 @@ export function buildReport(base: Side, head: Side): Report {
       keyGrants.push(...rk.keyGrants);
     }
     const own = new Set(specs.map((s) => s.name));
-    const elsewhere = security
-      .filter((f) => !own.has(f.stack) && JSON.stringify([f.summary, f.details]).includes(accountId))
-      .map((f) => `${f.stack} · ${f.address} · ${f.attribute}: ${f.summary}`);
+    const elsewhere = security.filter((f) => !own.has(f.stack) && JSON.stringify([f.summary, f.details]).includes(accountId)).map((f) => `${f.stack} · ${f.address} · ${f.attribute}: ${f.summary}`);
     return {
       workload,
       accountId,
@@ -196,4 +208,3 @@ export function buildReport(base: Side, head: Side): Report {
     stacks,
   };
 }
-

@@ -45,7 +45,13 @@ function policyFindings(stack: string, r: { address: string; type: string }, pat
     // Not a literal JSON policy (a whole Terraform expression): compare as text, assume the worst.
     return [
       {
-        stack, address: r.address, attribute: path, category, alsoCategories: [], class: 'broadening', change,
+        stack,
+        address: r.address,
+        attribute: path,
+        category,
+        alsoCategories: [],
+        class: 'broadening',
+        change,
         summary: `${category} ${change}, not analysable (the policy is a Terraform expression): review by hand`,
         details: [`~ before: ${before ?? '(none)'}`, `~ after: ${after ?? '(none)'}`],
       },
@@ -56,7 +62,10 @@ function policyFindings(stack: string, r: { address: string; type: string }, pat
     const cls: SecurityClass = c.widens ? 'broadening' : c.narrows ? 'narrowing' : 'changed';
     const text = JSON.stringify([describeStatement(s), c.details]);
     return {
-      stack, address: r.address, attribute: path, category,
+      stack,
+      address: r.address,
+      attribute: path,
+      category,
       alsoCategories: isTls(text) ? (['tls'] as SecurityCategory[]) : [],
       class: cls,
       change: c.change,
@@ -86,7 +95,16 @@ const TLS_PATH = /(^|[._[\]])(tls[a-z_]*|ssl[a-z_]*|security_policy|minimum_prot
 const val = (r: AddressedResource | undefined, attr: string): unknown => r?.config[attr];
 const show = (v: unknown) => (v === undefined ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v));
 
-function f(stack: string, r: AddressedResource, attribute: string, category: SecurityCategory, cls: SecurityClass, change: SecurityFinding['change'], summary: string, details: string[] = []): SecurityFinding {
+function f(
+  stack: string,
+  r: AddressedResource,
+  attribute: string,
+  category: SecurityCategory,
+  cls: SecurityClass,
+  change: SecurityFinding['change'],
+  summary: string,
+  details: string[] = [],
+): SecurityFinding {
   return { stack, address: r.address, attribute, category, alsoCategories: [], class: cls, change, summary, details };
 }
 
@@ -120,7 +138,9 @@ function ruleFindings(stack: string, old: AddressedResource | undefined, cur: Ad
     const text = JSON.stringify(cur?.config ?? {});
     const publicNow = /public-read|authenticated-read|AllUsers|AuthenticatedUsers/.test(text);
     if (change !== 'modified' || changedPaths(old!.config, cur!.config).length > 0)
-      out.push(f(stack, r, '(resource)', 'public-access', publicNow ? 'broadening' : change === 'removed' ? 'changed' : 'changed', change, `${type} ${change}${publicNow ? ': grants public access' : ''}`));
+      out.push(
+        f(stack, r, '(resource)', 'public-access', publicNow ? 'broadening' : change === 'removed' ? 'changed' : 'changed', change, `${type} ${change}${publicNow ? ': grants public access' : ''}`),
+      );
     return out;
   }
   if (LAMBDA_PERMISSION_TYPES.has(type)) {
@@ -159,7 +179,8 @@ function ruleFindings(stack: string, old: AddressedResource | undefined, cur: Ad
   }
   if (GRANT_TYPES[type] !== undefined) {
     const who = GRANT_TYPES[type]!;
-    const describe = (x: AddressedResource) => `${who} ${show(val(x, who))}${val(x, 'operations') ? ` operations ${show(val(x, 'operations'))}` : ''}${val(x, 'role') ? ` to role ${show(val(x, 'role'))}` : ''}`;
+    const describe = (x: AddressedResource) =>
+      `${who} ${show(val(x, who))}${val(x, 'operations') ? ` operations ${show(val(x, 'operations'))}` : ''}${val(x, 'role') ? ` to role ${show(val(x, 'role'))}` : ''}`;
     if (change === 'added') out.push(f(stack, r, '(resource)', 'grant', 'broadening', change, `${type} added: ${describe(cur!)}`));
     else if (change === 'removed') out.push(f(stack, r, '(resource)', 'grant', 'narrowing', change, `${type} removed: ${describe(old!)}`));
     else if (changedPaths(old!.config, cur!.config).length) out.push(f(stack, r, '(resource)', 'grant', 'broadening', change, `${type} changed: ${describe(old!)} → ${describe(cur!)}`));

@@ -25,7 +25,9 @@ export function repoRoot(cwd: string): string {
 /** The full commit id of a ref, or a clear error. */
 export function resolveCommit(repo: string, ref: string): string {
   try {
-    return git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).toString().trim();
+    return git(repo, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+      .toString()
+      .trim();
   } catch {
     throw new Error(`--base ${ref}: no such commit in ${repo} (fetch it first, e.g. git fetch origin ${ref})`);
   }
@@ -114,10 +116,7 @@ export async function synthBoth(repo: string, baseRef: string, env: NodeJS.Proce
   const commit = resolveCommit(repo, baseRef);
   const tree = checkout(repo, commit);
   try {
-    const [base, head] = await Promise.all([
-      synthSide({ tree, repo, label: `${baseRef} (${commit.slice(0, 12)})`, env, cwd }),
-      synthSide({ tree: repo, repo, label: 'working tree', env, cwd }),
-    ]);
+    const [base, head] = await Promise.all([synthSide({ tree, repo, label: `${baseRef} (${commit.slice(0, 12)})`, env, cwd }), synthSide({ tree: repo, repo, label: 'working tree', env, cwd })]);
     return { base, head };
   } finally {
     rmSync(tree, { recursive: true, force: true });

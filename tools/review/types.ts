@@ -71,17 +71,7 @@ export interface DestructiveChange {
 }
 
 export type SecurityClass = 'broadening' | 'narrowing' | 'changed';
-export type SecurityCategory =
-  | 'iam-permission'
-  | 'trust'
-  | 'key-policy'
-  | 'resource-policy'
-  | 'lambda-permission'
-  | 'grant'
-  | 'public-access'
-  | 'encryption'
-  | 'tls'
-  | 'provider';
+export type SecurityCategory = 'iam-permission' | 'trust' | 'key-policy' | 'resource-policy' | 'lambda-permission' | 'grant' | 'public-access' | 'encryption' | 'tls' | 'provider';
 
 export interface SecurityFinding {
   readonly stack: string;

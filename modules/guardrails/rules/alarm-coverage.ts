@@ -13,9 +13,7 @@ export function watchedMetrics(alarm: TfBlock): { namespace: unknown; dimensions
 }
 
 function watches(stack: StackView, namespace: string, dimension: string, matches: (value: unknown) => boolean): boolean {
-  return stack
-    .resources('aws_cloudwatch_metric_alarm')
-    .some((alarm) => watchedMetrics(alarm).some((m) => m.namespace === namespace && matches(m.dimensions[dimension])));
+  return stack.resources('aws_cloudwatch_metric_alarm').some((alarm) => watchedMetrics(alarm).some((m) => m.namespace === namespace && matches(m.dimensions[dimension])));
 }
 
 /**

@@ -11,9 +11,7 @@ export const encryptionBucketCmk: Rule = {
   appliesTo: ['aws_s3_bucket'],
   fix: 'add an aws_s3_bucket_server_side_encryption_configuration for the bucket with apply_server_side_encryption_by_default { sse_algorithm = "aws:kms", kms_master_key_id = <key ARN> } and bucket_key_enabled = true',
   check(b, stack) {
-    const configs = stack
-      .resources('aws_s3_bucket_server_side_encryption_configuration')
-      .filter((c) => refersTo(c.config.bucket, b, ['bucket'], ['id', 'bucket']));
+    const configs = stack.resources('aws_s3_bucket_server_side_encryption_configuration').filter((c) => refersTo(c.config.bucket, b, ['bucket'], ['id', 'bucket']));
     if (configs.length === 0) return [{ message: 'bucket has no aws_s3_bucket_server_side_encryption_configuration (it would use SSE-S3, not a customer-managed key)' }];
     const ok = configs.some((c) =>
       blocks(c.config.rule).some((rule) => {

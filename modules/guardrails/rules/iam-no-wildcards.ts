@@ -31,7 +31,10 @@ export const iamNoWildcards: Rule = {
       if (policy.kind === 'trust') continue;
       const parsed = parsePolicy(policy.value);
       if (!parsed.ok) {
-        out.push({ message: `${policy.where}: ${parsed.reason}; guardrails cannot inspect it`, fix: 'write policies as JSON.stringify of a typed document (references inside strings are fine), not a data source or jsonencode()' });
+        out.push({
+          message: `${policy.where}: ${parsed.reason}; guardrails cannot inspect it`,
+          fix: 'write policies as JSON.stringify of a typed document (references inside strings are fine), not a data source or jsonencode()',
+        });
         continue;
       }
       parsed.statements.forEach((s, i) => {

@@ -16,8 +16,6 @@ export const lambdaRuntimeSupported: Rule = {
   check(b) {
     if (b.config.package_type === 'Image') return [];
     const runtime = b.config.runtime;
-    return typeof runtime === 'string' && (SUPPORTED_RUNTIMES as readonly string[]).includes(runtime)
-      ? []
-      : [{ message: `runtime ${JSON.stringify(runtime)} is not supported` }];
+    return typeof runtime === 'string' && (SUPPORTED_RUNTIMES as readonly string[]).includes(runtime) ? [] : [{ message: `runtime ${JSON.stringify(runtime)} is not supported` }];
   },
 };

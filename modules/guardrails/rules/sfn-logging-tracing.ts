@@ -12,7 +12,9 @@ export const sfnLoggingTracing: Rule = {
     const out: Violation[] = [];
     const logging = block(b.config.logging_configuration);
     if (!logging || !['ALL', 'ERROR'].includes(String(logging.level)) || !nonEmptyString(logging.log_destination)) {
-      out.push({ message: `state machine does not log executions (logging_configuration level ${JSON.stringify(logging?.level ?? 'unset')}, destination ${JSON.stringify(logging?.log_destination ?? 'unset')})` });
+      out.push({
+        message: `state machine does not log executions (logging_configuration level ${JSON.stringify(logging?.level ?? 'unset')}, destination ${JSON.stringify(logging?.log_destination ?? 'unset')})`,
+      });
     }
     if (!isTrue(block(b.config.tracing_configuration)?.enabled)) out.push({ message: 'state machine is not traced (tracing_configuration.enabled)' });
     return out;

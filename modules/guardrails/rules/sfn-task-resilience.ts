@@ -48,11 +48,11 @@ export const sfnTaskResilience: Rule = {
     try {
       definition = JSON.parse(String(b.config.definition));
     } catch {
-      return [{ message: 'definition is not literal JSON; guardrails cannot inspect its states', fix: 'write the definition as JSON.stringify of a typed ASL document (references inside strings are fine)' }];
+      return [
+        { message: 'definition is not literal JSON; guardrails cannot inspect its states', fix: 'write the definition as JSON.stringify of a typed ASL document (references inside strings are fine)' },
+      ];
     }
     if (!isObject(definition)) return [{ message: 'definition is not a JSON object' }];
-    return taskProblems(definition).map(
-      (p): Violation => ({ message: `Task state ${JSON.stringify(p.path)} has no ${p.missing.join(', ')}` }),
-    );
+    return taskProblems(definition).map((p): Violation => ({ message: `Task state ${JSON.stringify(p.path)} has no ${p.missing.join(', ')}` }));
   },
 };

@@ -24,8 +24,12 @@ class Role implements Grantee {
   }
   allows(action: string, resource: string): Promise<boolean> {
     // A key is used only if its key policy lets IAM decide: the usual root statement.
-    const resourcePolicy = action.startsWith('kms:') ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] } : undefined;
-    return simulate({ principal: ROLE, action, resource, resourceAccount: ACCOUNT, resourcePolicy, identityPolicies: [{ Version: '2012-10-17', Statement: this.statements }] }).then((d) => d === 'Allowed');
+    const resourcePolicy = action.startsWith('kms:')
+      ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] }
+      : undefined;
+    return simulate({ principal: ROLE, action, resource, resourceAccount: ACCOUNT, resourcePolicy, identityPolicies: [{ Version: '2012-10-17', Statement: this.statements }] }).then(
+      (d) => d === 'Allowed',
+    );
   }
 }
 
@@ -110,7 +114,10 @@ describe('statements that share a Sid', () => {
   });
 
   test('given one action on two resources, when merged, then one statement names both resources', () => {
-    const merged = mergeStatements({ Sid: 'Invoke', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: 'a' }, { Sid: 'Invoke', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'b' });
+    const merged = mergeStatements(
+      { Sid: 'Invoke', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: 'a' },
+      { Sid: 'Invoke', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'b' },
+    );
     expect(merged).toEqual({ Sid: 'Invoke', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: ['a', 'b'] });
   });
 

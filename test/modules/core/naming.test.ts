@@ -6,12 +6,30 @@
 import fc from 'fast-check';
 import { apiClientsOf, validateManifest, type Manifest } from '../../../accounts/schema';
 import {
-  ACCESS_ROLE_PURPOSES, BUCKET_PURPOSES, CI_ROLE_PURPOSES, FUNCTION_PURPOSES, KEY_PURPOSES, NAME_RULES, Naming,
-  QUEUE_PURPOSES, SCHEDULE_PURPOSES, TABLE_PURPOSES, TOPIC_PURPOSES, WORKLOAD_ROLE_PURPOSES, checkName, stackNames, type NameKind,
+  ACCESS_ROLE_PURPOSES,
+  BUCKET_PURPOSES,
+  CI_ROLE_PURPOSES,
+  FUNCTION_PURPOSES,
+  KEY_PURPOSES,
+  NAME_RULES,
+  Naming,
+  QUEUE_PURPOSES,
+  SCHEDULE_PURPOSES,
+  TABLE_PURPOSES,
+  TOPIC_PURPOSES,
+  WORKLOAD_ROLE_PURPOSES,
+  checkName,
+  stackNames,
+  type NameKind,
 } from '../../../modules/core/naming';
 import { manifestArb } from '../../support/arbitraries';
 
-interface Named { kind: NameKind; scope: string; name: string; thing: string }
+interface Named {
+  kind: NameKind;
+  scope: string;
+  name: string;
+  thing: string;
+}
 
 /** Every name the naming module gives for a manifest, with the scope in which it must be unique. */
 function catalogue(m: Manifest): Named[] {
@@ -102,7 +120,10 @@ describe('naming (F-11)', () => {
         const mb = parse(b);
         const ids = (m: Manifest) => new Set([m.deployment.accountId, m.logArchive.accountId, ...m.workloads.map((w) => w.accountId)]);
         fc.pre([...ids(ma)].every((id) => !ids(mb).has(id)));
-        const buckets = (m: Manifest) => catalogue(m).filter((x) => x.kind === 's3Bucket').map((x) => x.name);
+        const buckets = (m: Manifest) =>
+          catalogue(m)
+            .filter((x) => x.kind === 's3Bucket')
+            .map((x) => x.name);
         const inB = new Set(buckets(mb));
         expect(buckets(ma).filter((x) => inB.has(x))).toEqual([]);
       }),

@@ -66,7 +66,9 @@ describe.each(cases)('data plane — %s', (_label, load) => {
     test('F-15: the key policy names its users statement by statement; the root only administers; no kms:*', () => {
       const doc = policyJson(keys[0]![1].policy);
       const sids = doc.Statement.map((x) => x.Sid);
-      expect(sids).toEqual(expect.arrayContaining(['AccountAdministersKey', 'AccountUsesThroughServices', 'CloudWatchLogsEncryptLogGroups', 'EventBridgeToEncryptedQueue', 'CloudWatchAlarmsPublishToEncryptedTopics']));
+      expect(sids).toEqual(
+        expect.arrayContaining(['AccountAdministersKey', 'AccountUsesThroughServices', 'CloudWatchLogsEncryptLogGroups', 'EventBridgeToEncryptedQueue', 'CloudWatchAlarmsPublishToEncryptedTopics']),
+      );
       for (const st of doc.Statement) expect([st.Action].flat()).not.toContain('kms:*');
       const use = doc.Statement.find((x) => x.Sid === 'AccountUsesThroughServices') as Cfg;
       expect(use.Condition.StringEquals['kms:CallerAccount']).toBe(w.accountId);
@@ -75,7 +77,9 @@ describe.each(cases)('data plane — %s', (_label, load) => {
 
     test.each(['payments'] as const)('F-21 F-22: the %s table is a global table with a replica per replica region, each with its region key and PITR', (purpose) => {
       const [, t] = resources(tf, 'aws_dynamodb_table').find(([, c]) => c.name === n.table(purpose))!;
-      expect(t).toEqual(expect.objectContaining({ billing_mode: 'PAY_PER_REQUEST', stream_enabled: true, stream_view_type: 'NEW_AND_OLD_IMAGES', deletion_protection_enabled: w.environment === 'prod' }));
+      expect(t).toEqual(
+        expect.objectContaining({ billing_mode: 'PAY_PER_REQUEST', stream_enabled: true, stream_view_type: 'NEW_AND_OLD_IMAGES', deletion_protection_enabled: w.environment === 'prod' }),
+      );
       expect(t.server_side_encryption).toEqual({ enabled: true, kms_key_arn: keyRefIn(w.primaryRegion) });
       expect(t.point_in_time_recovery.enabled).toBe(true);
       expect(t.ttl.enabled).toBe(true);
@@ -91,11 +95,16 @@ describe.each(cases)('data plane — %s', (_label, load) => {
         const name = n.bucket('archive', region);
         const [id, b] = resources(tf, 'aws_s3_bucket').find(([, c]) => c.bucket === name)!;
         expect(regionOf(tf, b)).toBe(region);
-        const of = (type: string) => resources(tf, type).filter(([, c]) => c.bucket === ref('aws_s3_bucket', id, 'id')).map(([, c]) => c);
+        const of = (type: string) =>
+          resources(tf, type)
+            .filter(([, c]) => c.bucket === ref('aws_s3_bucket', id, 'id'))
+            .map(([, c]) => c);
         expect(of('aws_s3_bucket_versioning')[0]!.versioning_configuration.status).toBe('Enabled');
         const sse = of('aws_s3_bucket_server_side_encryption_configuration')[0]!.rule[0];
         expect(sse).toEqual({ apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: keyRefIn(region) }, bucket_key_enabled: true });
-        expect(of('aws_s3_bucket_public_access_block')[0]).toEqual(expect.objectContaining({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }));
+        expect(of('aws_s3_bucket_public_access_block')[0]).toEqual(
+          expect.objectContaining({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true }),
+        );
         const policy = policyJson(of('aws_s3_bucket_policy')[0]!.policy);
         expect(policy.Statement.find((x) => x.Sid === 'DenyInsecureTransport')).toEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
         const logging = of('aws_s3_bucket_logging')[0]!;
@@ -107,7 +116,7 @@ describe.each(cases)('data plane — %s', (_label, load) => {
       }
     });
 
-    test('every regional archive, the replica regions\' included, replicates KMS-encrypted objects to every other region and to the log archive, with the destination key, metrics, and versioning first', () => {
+    test("every regional archive, the replica regions' included, replicates KMS-encrypted objects to every other region and to the log archive, with the destination key, metrics, and versioning first", () => {
       const la = m.logArchive;
       const laBucket = `arn:aws:s3:::${naming.bucket('log-archive', la.accountId, la.region)}`;
       const configs = resources(tf, 'aws_s3_bucket_replication_configuration');
@@ -141,7 +150,9 @@ describe.each(cases)('data plane — %s', (_label, load) => {
         expect(state.config).toEqual({ bucket: naming.stateBucket, key: naming.stateKey(`log-archive-${la.region}`), region: m.deployment.region });
         expect(toArchive.destination.encryption_configuration.replica_kms_key_id).toBe(`\${data.terraform_remote_state.${stateId}.outputs.archive_key_arn}`);
         // versioning on both sides before replication: every archive versioning resource of this stack
-        const archiveVersionings = resources(tf, 'aws_s3_bucket_versioning').map(([id]) => `aws_s3_bucket_versioning.${id}`).filter((v) => !v.includes('access-logs'));
+        const archiveVersionings = resources(tf, 'aws_s3_bucket_versioning')
+          .map(([id]) => `aws_s3_bucket_versioning.${id}`)
+          .filter((v) => !v.includes('access-logs'));
         expect(cfg.depends_on).toEqual(expect.arrayContaining(archiveVersionings));
       }
       expect([...sources].sort()).toEqual([...n.regions].sort());
@@ -176,7 +187,10 @@ describe.each(cases)('data plane — %s', (_label, load) => {
     expect(enc.Condition.StringEquals['aws:PrincipalOrgID']).toBe(m.organization.id);
     const name = naming.bucket('log-archive', m.logArchive.accountId, m.logArchive.region);
     const [bid] = resources(tf, 'aws_s3_bucket').find(([, c]) => c.bucket === name)!;
-    const of = (type: string) => resources(tf, type).filter(([, c]) => c.bucket === ref('aws_s3_bucket', bid, 'id')).map(([, c]) => c);
+    const of = (type: string) =>
+      resources(tf, type)
+        .filter(([, c]) => c.bucket === ref('aws_s3_bucket', bid, 'id'))
+        .map(([, c]) => c);
     expect(of('aws_s3_bucket_server_side_encryption_configuration')[0]!.rule[0].apply_server_side_encryption_by_default.kms_master_key_id).toBe(ref('aws_kms_key', keyId, 'arn'));
     expect(of('aws_s3_bucket_ownership_controls')[0]!.rule.object_ownership).toBe('BucketOwnerEnforced');
     expect(of('aws_s3_bucket_lifecycle_configuration')[0]!.rule[0].expiration[0].days).toBe(Math.max(2555, ...m.workloads.map((w) => w.archiveRetentionDays)));

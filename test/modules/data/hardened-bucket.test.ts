@@ -22,7 +22,10 @@ describe.each([
     for (const [stack, tf] of synth.stacks) {
       for (const [name, cfg] of resourcesOf(tf, 'aws_s3_bucket')) {
         buckets++;
-        const of = (type: string) => resourcesOf(tf, type).filter(([, c]) => refersTo(c.bucket, name)).map(([, c]) => c as any);
+        const of = (type: string) =>
+          resourcesOf(tf, type)
+            .filter(([, c]) => refersTo(c.bucket, name))
+            .map(([, c]) => c as any);
         const where = `${stack} ${cfg.bucket}`;
         expect([where, of('aws_s3_bucket_versioning').map((v) => v.versioning_configuration.status)]).toEqual([where, ['Enabled']]);
         const [pab] = of('aws_s3_bucket_public_access_block');
@@ -36,7 +39,14 @@ describe.each([
         expect(policies).toHaveLength(1);
         const tlsDenies = policyJson(policies[0].policy).Statement.filter((s) => JSON.stringify(s.Condition ?? {}).includes('aws:SecureTransport'));
         expect(tlsDenies).toEqual([
-          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${cfg.bucket}`, `arn:aws:s3:::${cfg.bucket}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${cfg.bucket}`, `arn:aws:s3:::${cfg.bucket}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
         ]);
       }
     }

@@ -8,7 +8,10 @@ import { simulate } from '../../support/iam-sim';
 import { exampleManifest, policyJson, resourcesOf, synthManifest } from '../../support/synth';
 import { otherOrgManifest } from '../../stacks/other-org';
 
-describe.each([['example', exampleManifest], ['another organisation', otherOrgManifest]] as const)('state bucket — %s manifest', (_l, load) => {
+describe.each([
+  ['example', exampleManifest],
+  ['another organisation', otherOrgManifest],
+] as const)('state bucket — %s manifest', (_l, load) => {
   const m = load();
   const naming = new Naming(m);
   const synth = synthManifest(m);
@@ -65,7 +68,15 @@ describe.each([['example', exampleManifest], ['another organisation', otherOrgMa
     const bucketPolicy = policyJson(one('aws_s3_bucket_policy').policy);
     const key = `arn:aws:s3:::${naming.stateBucket}/${naming.stateKey(synth.specs[0]!.name)}`;
     const as = (principal: string) =>
-      simulate({ principal, action: 's3:GetObject', resource: key, resourceAccount: m.deployment.accountId, resourcePolicy: bucketPolicy, identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }], context: { 'aws:SecureTransport': 'true', 'aws:PrincipalOrgID': m.organization.id } });
+      simulate({
+        principal,
+        action: 's3:GetObject',
+        resource: key,
+        resourceAccount: m.deployment.accountId,
+        resourcePolicy: bucketPolicy,
+        identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }],
+        context: { 'aws:SecureTransport': 'true', 'aws:PrincipalOrgID': m.organization.id },
+      });
     expect(await as(`arn:aws:iam::${m.workloads[0]!.accountId}:role/${naming.accessRoleName('deploy')}`)).not.toBe('Allowed');
     expect(await as(`arn:aws:iam::${m.organization.managementAccountId}:role/admin`)).toBe('Allowed');
   });

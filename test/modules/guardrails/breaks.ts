@@ -14,20 +14,34 @@ export const BREAKS: Break[] = [
   ['encryption-log-group-cmk', 'log group without kms_key_id (F-15)', (f) => (f.logGroup.addOverride('kms_key_id', undefined), f.logGroup)],
   ['log-group-retention', 'log group kept forever (F-22)', (f) => (f.logGroup.addOverride('retention_in_days', 0), f.logGroup)],
   ['bucket-public-access-block', 'public access block with restrict_public_buckets off (F-14)', (f) => (f.bucketPab.addOverride('restrict_public_buckets', false), f.bucket)],
-  ['bucket-tls-only', 'bucket policy without its TLS statement (F-14)', (f) => (f.bucketPolicy.addOverride('policy', policyOf([{ Sid: 'Other', Effect: 'Deny', Principal: '*', Action: 's3:DeleteBucket', Resource: f.bucket.arn }])), f.bucket)],
+  [
+    'bucket-tls-only',
+    'bucket policy without its TLS statement (F-14)',
+    (f) => (f.bucketPolicy.addOverride('policy', policyOf([{ Sid: 'Other', Effect: 'Deny', Principal: '*', Action: 's3:DeleteBucket', Resource: f.bucket.arn }])), f.bucket),
+  ],
   ['bucket-versioning', 'versioning suspended (F-21, F-22)', (f) => (f.bucketVersioning.addOverride('versioning_configuration.status', 'Suspended'), f.bucket)],
   ['table-pitr', 'table without point-in-time recovery (F-22)', (f) => (f.table.addOverride('point_in_time_recovery.enabled', false), f.table)],
   ['prod-deletion-protection', 'prod table without deletion protection (F-22)', (f) => (f.table.addOverride('deletion_protection_enabled', false), f.table)],
   ['kms-key-rotation', 'key without rotation (F-15)', (f) => (f.key.addOverride('enable_key_rotation', false), f.key)],
   ['iam-no-wildcards', 'role policy granting s3:* (F-14)', (f) => (f.rolePolicy.addOverride('policy', policyOf([{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::x/*' }])), f.rolePolicy)],
-  ['resource-policy-open-principal', 'topic policy open to * without a condition (F-14)', (f) => (f.topicPolicy.addOverride('policy', policyOf([{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: f.topic.arn }])), f.topicPolicy)],
+  [
+    'resource-policy-open-principal',
+    'topic policy open to * without a condition (F-14)',
+    (f) => (f.topicPolicy.addOverride('policy', policyOf([{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: f.topic.arn }])), f.topicPolicy),
+  ],
   ['provider-pinned-account', 'provider allowed into a second account (F-19)', (f) => (f.provider.addOverride('allowed_account_ids', ['222222222222']), 'provider')],
   ['lambda-runtime-supported', 'function on nodejs18.x (F-16)', (f) => (f.fn.addOverride('runtime', 'nodejs18.x'), f.fn)],
   ['lambda-tracing-active', 'function with PassThrough tracing (F-24)', (f) => (f.fn.addOverride('tracing_config.mode', 'PassThrough'), f.fn)],
-  ['sfn-task-resilience', 'Map item Task without Catch (F-03, F-04)', (f) => (f.stateMachine.addOverride('definition', fixtureDefinition(f.fn.arn, { Type: 'Task', Resource: f.fn.arn, TimeoutSeconds: 5, Retry: [{ ErrorEquals: ['States.ALL'] }], End: true })), f.stateMachine)],
+  [
+    'sfn-task-resilience',
+    'Map item Task without Catch (F-03, F-04)',
+    (f) => (
+      f.stateMachine.addOverride('definition', fixtureDefinition(f.fn.arn, { Type: 'Task', Resource: f.fn.arn, TimeoutSeconds: 5, Retry: [{ ErrorEquals: ['States.ALL'] }], End: true })),
+      f.stateMachine
+    ),
+  ],
   ['sfn-logging-tracing', 'state machine without tracing (F-24)', (f) => (f.stateMachine.addOverride('tracing_configuration.enabled', false), f.stateMachine)],
   ['api-stage-tracing-logging', 'API stage without X-Ray (F-24)', (f) => (f.stage.addOverride('xray_tracing_enabled', false), f.stage)],
-  ['alarm-coverage', "function whose only alarm watches another function (F-06, F-24)", (f) => (f.fnAlarm.addOverride('dimensions.FunctionName', 'someone-else'), f.fn)],
+  ['alarm-coverage', 'function whose only alarm watches another function (F-06, F-24)', (f) => (f.fnAlarm.addOverride('dimensions.FunctionName', 'someone-else'), f.fn)],
   ['alarm-has-actions', 'alarm that notifies nobody (F-24)', (f) => (f.smAlarm.addOverride('alarm_actions', undefined), f.smAlarm)],
 ];
-

@@ -100,7 +100,13 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
   const p = opts.prefix ?? 'fixture';
   const provider =
     opts.provider ??
-    new PinnedAwsProvider(scope, 'aws', { accountId: FIXTURE_ACCOUNT, region: 'eu-west-1', roleArn: `arn:aws:iam::${FIXTURE_ACCOUNT}:role/deploy`, sessionName: 'test', tags: { environment: opts.environment ?? 'prod' } });
+    new PinnedAwsProvider(scope, 'aws', {
+      accountId: FIXTURE_ACCOUNT,
+      region: 'eu-west-1',
+      roleArn: `arn:aws:iam::${FIXTURE_ACCOUNT}:role/deploy`,
+      sessionName: 'test',
+      tags: { environment: opts.environment ?? 'prod' },
+    });
   const account = provider.allowedAccountIds![0]!;
   const key = new KmsKey(scope, `${p}-key`, {
     enableKeyRotation: true,
@@ -146,7 +152,16 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
     arn: topic.arn,
     policy: JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'CloudWatch', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: topic.arn, Condition: { StringEquals: { 'aws:SourceAccount': account } } }],
+      Statement: [
+        {
+          Sid: 'CloudWatch',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: topic.arn,
+          Condition: { StringEquals: { 'aws:SourceAccount': account } },
+        },
+      ],
     }),
   });
   const queue = new SqsQueue(scope, `${p}-queue`, { name: `${p}-dlq`, kmsMasterKeyId: key.arn });
@@ -218,7 +233,28 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
     comparisonOperator: 'GreaterThanThreshold',
     alarmActions: [topic.arn],
   });
-  return { provider, key, bucket, bucketSse, bucketPab, bucketVersioning, bucketPolicy, table, topic, topicPolicy, queue, logGroup, role, rolePolicy, fn, permission, stateMachine, stage, fnAlarm, smAlarm };
+  return {
+    provider,
+    key,
+    bucket,
+    bucketSse,
+    bucketPab,
+    bucketVersioning,
+    bucketPolicy,
+    table,
+    topic,
+    topicPolicy,
+    queue,
+    logGroup,
+    role,
+    rolePolicy,
+    fn,
+    permission,
+    stateMachine,
+    stage,
+    fnAlarm,
+    smAlarm,
+  };
 }
 
 export function fixtureStack(environment = 'prod'): { app: App; stack: TerraformStack; fixture: Fixture } {

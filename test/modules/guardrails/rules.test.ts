@@ -98,7 +98,13 @@ describe('rule details', () => {
   test('bucket-tls-only: given the TLS deny split into a bucket statement and an objects statement, then it passes (F-14)', () => {
     const { stack, fixture } = fixtureStack('prod');
     const whole = tlsDenyStatement(fixture.bucket.arn);
-    fixture.bucketPolicy.addOverride('policy', policyOf([{ ...whole, Sid: 'Bucket', Resource: fixture.bucket.arn }, { ...whole, Sid: 'Objects', Resource: `${fixture.bucket.arn}/*` }]));
+    fixture.bucketPolicy.addOverride(
+      'policy',
+      policyOf([
+        { ...whole, Sid: 'Bucket', Resource: fixture.bucket.arn },
+        { ...whole, Sid: 'Objects', Resource: `${fixture.bucket.arn}/*` },
+      ]),
+    );
     expect(brief(check(stack))).toEqual([]);
   });
 
@@ -138,7 +144,10 @@ describe('rule details', () => {
 
   test('resource-policy-open-principal: * with an aws:SourceAccount condition passes; an open trust policy and an open Lambda permission fail (F-14)', () => {
     const { stack, fixture } = fixtureStack('prod');
-    fixture.topicPolicy.addOverride('policy', policyOf([{ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: fixture.topic.arn, Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }]));
+    fixture.topicPolicy.addOverride(
+      'policy',
+      policyOf([{ Effect: 'Allow', Principal: '*', Action: 'sns:Publish', Resource: fixture.topic.arn, Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }]),
+    );
     fixture.role.addOverride('assume_role_policy', policyOf([{ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::111111111111:role/x', '*'] }, Action: 'sts:AssumeRole' }]));
     const open = new LambdaPermission(stack, 'open-permission', { functionName: fixture.fn.functionName, action: 'lambda:InvokeFunction', principal: '*' });
     expect(brief(check(stack))).toEqual([
@@ -160,15 +169,16 @@ describe('rule details', () => {
       JSON.stringify({
         StartAt: 'P',
         States: {
-          P: { Type: 'Parallel', Branches: [{ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'F' }], End: true }, F: { Type: 'Fail' } } }], Next: 'M' },
+          P: {
+            Type: 'Parallel',
+            Branches: [{ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'F' }], End: true }, F: { Type: 'Fail' } } }],
+            Next: 'M',
+          },
           M: { Type: 'Map', Iterator: { StartAt: 'B', States: { B: { Type: 'Task', Resource: 'arn', TimeoutSeconds: 3, Retry: [{ ErrorEquals: ['X'] }], End: true } } }, End: true },
         },
       }),
     );
-    expect(check(stack).findings.map((f) => f.message)).toEqual([
-      'Task state "P > branch 1 > A" has no Retry, TimeoutSeconds',
-      'Task state "M > items > B" has no Catch',
-    ]);
+    expect(check(stack).findings.map((f) => f.message)).toEqual(['Task state "P > branch 1 > A" has no Retry, TimeoutSeconds', 'Task state "M > items > B" has no Catch']);
   });
 
   test('alarm-coverage: an alarm through metric math on the right namespace counts; one on the wrong namespace does not (F-24)', () => {
@@ -199,7 +209,10 @@ describe('rule details', () => {
     const { app, fixture } = fixtureStack('prod');
     const other = new TerraformStack(app, 'other');
     const second = addFixture(other, { prefix: 'second' });
-    second.bucketPolicy.addOverride('policy', policyOf([{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [fixture.bucket.arn, `${fixture.bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]));
+    second.bucketPolicy.addOverride(
+      'policy',
+      policyOf([{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [fixture.bucket.arn, `${fixture.bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]),
+    );
     expect(brief(check(other))).toEqual([{ ruleId: 'bucket-tls-only', address: addressOf(second.bucket) }]);
   });
 });

@@ -25,7 +25,13 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
   const region = workload.primaryRegion;
   const app = Testing.app();
   const stack = new TerraformStack(app, `alarms-${workloadName}`);
-  new PinnedAwsProvider(stack, 'aws', { accountId: workload.accountId, region, roleArn: naming.naming.accessRoleArn('deploy', workload.accountId), sessionName: 'test', tags: { environment: workload.environment } });
+  new PinnedAwsProvider(stack, 'aws', {
+    accountId: workload.accountId,
+    region,
+    roleArn: naming.naming.accessRoleArn('deploy', workload.accountId),
+    sessionName: 'test',
+    tags: { environment: workload.environment },
+  });
   const key = new KmsKey(stack, 'key', {
     enableKeyRotation: true,
     policy: JSON.stringify({
@@ -45,7 +51,14 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
     stateMachine: { arn: naming.stateMachineArn(region) },
     apiStage: 'live',
     tables: ['payments'],
-    replications: [{ name: 'archive', sourceBucket: naming.bucket('archive', region), destinationBucket: naming.naming.bucket('log-archive', manifest.logArchive.accountId, manifest.logArchive.region), ruleId: 'to-log-archive' }],
+    replications: [
+      {
+        name: 'archive',
+        sourceBucket: naming.bucket('archive', region),
+        destinationBucket: naming.naming.bucket('log-archive', manifest.logArchive.accountId, manifest.logArchive.region),
+        ruleId: 'to-log-archive',
+      },
+    ],
     deadLetterQueues: ['dlq'],
   });
   extra?.(stack);
@@ -65,8 +78,19 @@ const topicRef = (tf: TfJson) => `\${aws_sns_topic.${Object.keys(tf.resource!.aw
 
 describe('alarm metrics and dimensions (F-24)', () => {
   test('given the payment state machine, then failed, timed-out and aborted executions alarm on AWS/States with StateMachineArn (F-06)', () => {
-    for (const [what, metric] of [['executions-failed', 'ExecutionsFailed'], ['executions-timed-out', 'ExecutionsTimedOut'], ['executions-aborted', 'ExecutionsAborted']] as const) {
-      expect(prod.alarm(what)).toMatchObject({ namespace: 'AWS/States', metric_name: metric, dimensions: { StateMachineArn: prod.naming.stateMachineArn(prod.region) }, statistic: 'Sum', threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+    for (const [what, metric] of [
+      ['executions-failed', 'ExecutionsFailed'],
+      ['executions-timed-out', 'ExecutionsTimedOut'],
+      ['executions-aborted', 'ExecutionsAborted'],
+    ] as const) {
+      expect(prod.alarm(what)).toMatchObject({
+        namespace: 'AWS/States',
+        metric_name: metric,
+        dimensions: { StateMachineArn: prod.naming.stateMachineArn(prod.region) },
+        statistic: 'Sum',
+        threshold: 0,
+        comparison_operator: 'GreaterThanThreshold',
+      });
     }
   });
 
@@ -116,13 +140,24 @@ describe('alarm metrics and dimensions (F-24)', () => {
     expect(prod.alarm('archive-replication-failed')).toMatchObject({
       namespace: 'AWS/S3',
       metric_name: 'OperationsFailedReplication',
-      dimensions: { SourceBucket: prod.naming.bucket('archive', 'eu-west-1'), DestinationBucket: new Naming(manifest).bucket('log-archive', manifest.logArchive.accountId, manifest.logArchive.region), RuleId: 'to-log-archive' },
+      dimensions: {
+        SourceBucket: prod.naming.bucket('archive', 'eu-west-1'),
+        DestinationBucket: new Naming(manifest).bucket('log-archive', manifest.logArchive.accountId, manifest.logArchive.region),
+        RuleId: 'to-log-archive',
+      },
       threshold: 0,
     });
   });
 
   test('given the dead-letter queue, then any visible message alarms (Maximum of ApproximateNumberOfMessagesVisible > 0 by QueueName) (F-06)', () => {
-    expect(prod.alarm('dlq-depth')).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: prod.naming.queue('dlq') }, statistic: 'Maximum', threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+    expect(prod.alarm('dlq-depth')).toMatchObject({
+      namespace: 'AWS/SQS',
+      metric_name: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: prod.naming.queue('dlq') },
+      statistic: 'Maximum',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+    });
   });
 
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
@@ -137,7 +172,10 @@ describe('alarm metrics and dimensions (F-24)', () => {
 describe('thresholds per environment from the manifest', () => {
   test('given prod overrides in its alarms block and dev none, then prod alarms use the overrides and dev the defaults', () => {
     const input = structuredClone(exampleInput);
-    const custom = parseManifest({ ...input, workloads: input.workloads.map((w) => (w.name === 'prod' ? { ...w, alarms: { apiLatencyP99Ms: 800, api5xxRatePercent: 0.5, lambdaErrors: 2, periodSeconds: 60, evaluationPeriods: 3 } } : w)) });
+    const custom = parseManifest({
+      ...input,
+      workloads: input.workloads.map((w) => (w.name === 'prod' ? { ...w, alarms: { apiLatencyP99Ms: 800, api5xxRatePercent: 0.5, lambdaErrors: 2, periodSeconds: 60, evaluationPeriods: 3 } } : w)),
+    });
     const p = build(custom, 'prod');
     expect(p.alarm('api-latency-p99')).toMatchObject({ threshold: 800, period: 60, evaluation_periods: 3, datapoints_to_alarm: 3 });
     expect(p.alarm('api-5xx-rate').threshold).toBe(0.5);
@@ -162,7 +200,14 @@ describe('the alarm topic (F-15, F-24)', () => {
     const [[, policy]] = resourcesOf(prod.tf, 'aws_sns_topic_policy') as [[string, Config]];
     const doc = policyJson((policy.policy as string).split(topicRef(prod.tf)).join(topicArn));
     const publish = (sourceAccount: string, sourceArn: string) =>
-      simulate({ principal: 'cloudwatch.amazonaws.com', action: 'sns:Publish', resource: topicArn, resourceAccount: account, resourcePolicy: doc, context: { 'aws:SourceAccount': sourceAccount, 'aws:SourceArn': sourceArn } });
+      simulate({
+        principal: 'cloudwatch.amazonaws.com',
+        action: 'sns:Publish',
+        resource: topicArn,
+        resourceAccount: account,
+        resourcePolicy: doc,
+        context: { 'aws:SourceAccount': sourceAccount, 'aws:SourceArn': sourceArn },
+      });
     await expect(publish(account, arn('cloudwatch', prod.region, account, `alarm:${prod.naming.alarm('charge-errors')}`))).resolves.toBe('Allowed');
     await expect(publish('999999999999', arn('cloudwatch', prod.region, '999999999999', 'alarm:x'))).resolves.not.toBe('Allowed');
     await expect(publish(account, arn('events', prod.region, account, 'rule/x'))).resolves.not.toBe('Allowed');
@@ -205,7 +250,14 @@ describe('with the guardrails', () => {
   test('given the topic, key and alarms, when checked, then no guardrail fires; given a function and state machine named by the naming module, then alarm-coverage sees the alarms (F-24)', () => {
     const withWorkload = build(manifest, 'prod', (stack) => {
       const n = new Naming(manifest).forWorkload(manifest.workloads[2]!);
-      new LambdaFunction(stack, 'charge', { functionName: n.function('charge'), role: 'arn:aws:iam::200000000003:role/x', runtime: 'nodejs22.x', handler: 'index.handler', filename: 'x.zip', tracingConfig: { mode: 'Active' } });
+      new LambdaFunction(stack, 'charge', {
+        functionName: n.function('charge'),
+        role: 'arn:aws:iam::200000000003:role/x',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        filename: 'x.zip',
+        tracingConfig: { mode: 'Active' },
+      });
       new SfnStateMachine(stack, 'sm', {
         name: n.stateMachine(),
         roleArn: 'arn:aws:iam::200000000003:role/x',
@@ -223,7 +275,14 @@ describe('with the guardrails', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'bare');
     new PinnedAwsProvider(stack, 'aws', { accountId: '200000000003', region: 'eu-west-1', roleArn: 'arn:aws:iam::200000000003:role/deploy', sessionName: 't', tags: { environment: 'prod' } });
-    new LambdaFunction(stack, 'charge', { functionName: prod.naming.function('charge'), role: 'arn:aws:iam::200000000003:role/x', runtime: 'nodejs22.x', handler: 'index.handler', filename: 'x.zip', tracingConfig: { mode: 'Active' } });
+    new LambdaFunction(stack, 'charge', {
+      functionName: prod.naming.function('charge'),
+      role: 'arn:aws:iam::200000000003:role/x',
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      filename: 'x.zip',
+      tracingConfig: { mode: 'Active' },
+    });
     expect(checkStack('bare', stack.toTerraform() as TfJson, PAYMENTS_RULE_PACK).findings.map((f) => f.ruleId)).toEqual(['alarm-coverage']);
   });
 });

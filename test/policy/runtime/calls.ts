@@ -22,9 +22,7 @@ import { HANDLERS, type HandlerName } from '../../../modules/workflow/lambda-bun
 import type { Located, TfIndex } from '../../support/tf-refs';
 import { HANDLER_CALLS, type HandlerCall } from './handler-calls';
 
-export type Principal =
-  | { readonly kind: 'role'; readonly arn: string; readonly account: string }
-  | { readonly kind: 'service'; readonly service: string };
+export type Principal = { readonly kind: 'role'; readonly arn: string; readonly account: string } | { readonly kind: 'service'; readonly service: string };
 
 export interface RuntimeCall {
   readonly principal: Principal;
@@ -62,7 +60,12 @@ function dynamodbCall(ix: TfIndex, p: Principal, account: string, region: string
       principal: p,
       action: 'kms:Decrypt',
       resource: key,
-      context: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com`, 'kms:CallerAccount': account, 'kms:EncryptionContext:aws:dynamodb:tableName': tableName, 'kms:EncryptionContext:aws:dynamodb:subscriberId': account },
+      context: {
+        'kms:ViaService': `dynamodb.${region}.amazonaws.com`,
+        'kms:CallerAccount': account,
+        'kms:EncryptionContext:aws:dynamodb:tableName': tableName,
+        'kms:EncryptionContext:aws:dynamodb:subscriberId': account,
+      },
       origin: `${origin} (table key)`,
     },
   ];
@@ -84,7 +87,10 @@ const s3Context = (bucket: string, object: string, bucketKey: boolean) => `arn:a
 function functionCalls(ix: TfIndex, stack: string): RuntimeCall[] {
   const out: RuntimeCall[] = [];
   for (const fn of ix.find('aws_lambda_function', stack)) {
-    const handler = String(fn.cfg.filename).split('/').pop()!.replace(/\.zip$/, '') as HandlerName;
+    const handler = String(fn.cfg.filename)
+      .split('/')
+      .pop()!
+      .replace(/\.zip$/, '') as HandlerName;
     if (!HANDLERS.includes(handler)) throw new Error(`${stack}: function ${fn.cfg.function_name} runs ${fn.cfg.filename}, which is no handler of lambdas/`);
     const p = role(ix, ix.located(stack, fn.cfg.role));
     const env = (fn.cfg.environment?.variables ?? {}) as Record<string, string>;
@@ -117,7 +123,13 @@ function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, 
     case 's3-archive': {
       const prefix = env('ARCHIVE_PREFIX') ?? '';
       const keyArn = env('ARCHIVE_KEY_ARN');
-      return TASK_INTEGRATIONS['arn:aws:states:::aws-sdk:s3:putObject']!(ix, fn, p, { Bucket: value, Key: `${prefix}{}.json`, ...(keyArn ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn } : {}) }, origin);
+      return TASK_INTEGRATIONS['arn:aws:states:::aws-sdk:s3:putObject']!(
+        ix,
+        fn,
+        p,
+        { Bucket: value, Key: `${prefix}{}.json`, ...(keyArn ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn } : {}) },
+        origin,
+      );
     }
     case 'dynamodb-table':
       return dynamodbCall(ix, p, account, region, value, call.action, origin);
@@ -131,7 +143,12 @@ function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, 
           principal: p,
           action: 'kms:Decrypt',
           resource: key,
-          context: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com`, 'kms:CallerAccount': account, 'kms:EncryptionContext:SecretARN': value, 'kms:EncryptionContext:SecretVersionId': '00000000-0000-0000-0000-000000000001' },
+          context: {
+            'kms:ViaService': `secretsmanager.${region}.amazonaws.com`,
+            'kms:CallerAccount': account,
+            'kms:EncryptionContext:SecretARN': value,
+            'kms:EncryptionContext:SecretVersionId': '00000000-0000-0000-0000-000000000001',
+          },
           origin: `${origin} (secret key)`,
         },
       ];
@@ -160,7 +177,13 @@ export const TASK_INTEGRATIONS: Record<string, TaskCalls> = {
       const key = ix.kmsKeyArn(ix.value(topic.stack, topic.cfg.kms_master_key_id));
       // A publisher to an SSE topic needs GenerateDataKey and Decrypt on its key (SNS guide, "Encryption at rest").
       for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-        out.push({ principal: p, action, resource: key, context: { 'kms:ViaService': `sns.${sm.region}.amazonaws.com`, 'kms:CallerAccount': sm.account, 'kms:EncryptionContext:aws:sns:topicArn': topicArn }, origin: `${origin} (topic key)` });
+        out.push({
+          principal: p,
+          action,
+          resource: key,
+          context: { 'kms:ViaService': `sns.${sm.region}.amazonaws.com`, 'kms:CallerAccount': sm.account, 'kms:EncryptionContext:aws:sns:topicArn': topicArn },
+          origin: `${origin} (topic key)`,
+        });
       }
     }
     return out;
@@ -234,7 +257,13 @@ function replicationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
       out.push(
         { principal: p, action: 's3:GetReplicationConfiguration', resource: `arn:aws:s3:::${src}`, context: {}, origin },
         { principal: p, action: 's3:ListBucket', resource: `arn:aws:s3:::${src}`, context: {}, origin },
-        ...['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'].map((action) => ({ principal: p, action, resource: `arn:aws:s3:::${src}/${object}`, context: {}, origin })),
+        ...['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'].map((action) => ({
+          principal: p,
+          action,
+          resource: `arn:aws:s3:::${src}/${object}`,
+          context: {},
+          origin,
+        })),
       );
       if (rule.source_selection_criteria?.sse_kms_encrypted_objects?.status === 'Enabled') {
         out.push({
@@ -248,7 +277,12 @@ function replicationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
       const dst = String(rule.destination.bucket).replace(/^arn:aws:s3:::/, '');
       const dstBucket = ix.bucket(dst);
       const owner = rule.destination.access_control_translation?.owner === 'Destination';
-      const actions = ['s3:ReplicateObject', 's3:ReplicateTags', ...(rule.delete_marker_replication?.status === 'Enabled' ? ['s3:ReplicateDelete'] : []), ...(owner ? ['s3:ObjectOwnerOverrideToBucketOwner'] : [])];
+      const actions = [
+        's3:ReplicateObject',
+        's3:ReplicateTags',
+        ...(rule.delete_marker_replication?.status === 'Enabled' ? ['s3:ReplicateDelete'] : []),
+        ...(owner ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
+      ];
       for (const action of actions) out.push({ principal: p, action, resource: `arn:aws:s3:::${dst}/${object}`, context: {}, origin: `${origin} → ${dst}` });
       const replicaKey = rule.destination.encryption_configuration?.replica_kms_key_id;
       if (replicaKey) {
@@ -350,7 +384,13 @@ function apiCalls(ix: TfIndex, stack: string): RuntimeCall[] {
     const fnArn = /functions\/(arn:aws:lambda:[^/]+)\/invocations$/.exec(ix.value(stack, integ.cfg.uri))?.[1];
     if (!fnArn) throw new Error(`${stack}: integration ${integ.id} does not invoke a Lambda function`);
     const sourceArn = `${ix.attribute(api, 'execution_arn')}/${stage?.cfg.stage_name ?? '*'}/${method}${pathOf(integ.cfg.resource_id)}`;
-    out.push({ principal: service('apigateway.amazonaws.com'), action: 'lambda:InvokeFunction', resource: fnArn, context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': api.account }, origin: `API ${api.cfg.name}: ${method} ${pathOf(integ.cfg.resource_id)}` });
+    out.push({
+      principal: service('apigateway.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      resource: fnArn,
+      context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': api.account },
+      origin: `API ${api.cfg.name}: ${method} ${pathOf(integ.cfg.resource_id)}`,
+    });
   }
   for (const account of ix.find('aws_api_gateway_account', stack)) {
     const p = role(ix, ix.located(stack, account.cfg.cloudwatch_role_arn));
@@ -358,11 +398,20 @@ function apiCalls(ix: TfIndex, stack: string): RuntimeCall[] {
     for (const stage of ix.find('aws_api_gateway_stage', stack)) {
       const api = ix.located(stack, stage.cfg.rest_api_id);
       const dest = stage.cfg.access_log_settings?.destination_arn;
-      if (dest) groups.push([ix.value(stack, dest).replace(/^arn:aws:logs:[^:]+:\d+:log-group:/, ''), `API ${api.cfg.name}: access logs`, ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams']]);
+      if (dest)
+        groups.push([
+          ix.value(stack, dest).replace(/^arn:aws:logs:[^:]+:\d+:log-group:/, ''),
+          `API ${api.cfg.name}: access logs`,
+          ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        ]);
       const settings = ix.find('aws_api_gateway_method_settings', stack).filter((m) => m.cfg.rest_api_id === stage.cfg.rest_api_id);
       if (settings.some((m) => ['INFO', 'ERROR'].includes(m.cfg.settings?.logging_level))) {
         // Execution logs go to a group API Gateway names and creates itself (API Gateway guide, "Set up CloudWatch logging").
-        groups.push([`API-Gateway-Execution-Logs_${ix.attribute(api, 'id')}/${stage.cfg.stage_name}`, `API ${api.cfg.name}: execution logs`, ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams']]);
+        groups.push([
+          `API-Gateway-Execution-Logs_${ix.attribute(api, 'id')}/${stage.cfg.stage_name}`,
+          `API ${api.cfg.name}: execution logs`,
+          ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        ]);
       }
     }
     for (const [group, origin, actions] of groups) {
@@ -383,7 +432,13 @@ function logEncryptionCalls(ix: TfIndex, stack: string): RuntimeCall[] {
     const key = ix.kmsKeyArn(ix.value(stack, lg.cfg.kms_key_id));
     const arn = ix.attribute(lg, 'arn');
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      out.push({ principal: service(`logs.${lg.region}.amazonaws.com`), action, resource: key, context: { 'kms:EncryptionContext:aws:logs:arn': arn }, origin: `CloudWatch Logs: log group ${lg.cfg.name}` });
+      out.push({
+        principal: service(`logs.${lg.region}.amazonaws.com`),
+        action,
+        resource: key,
+        context: { 'kms:EncryptionContext:aws:logs:arn': arn },
+        origin: `CloudWatch Logs: log group ${lg.cfg.name}`,
+      });
     }
   }
   return out;
@@ -431,7 +486,13 @@ function functionDestinationCalls(ix: TfIndex, stack: string): RuntimeCall[] {
       if (queue?.cfg.kms_master_key_id) {
         const key = ix.kmsKeyArn(ix.value(queue.stack, queue.cfg.kms_master_key_id));
         for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-          out.push({ principal: p, action, resource: key, context: { 'kms:ViaService': `sqs.${queue.region}.amazonaws.com`, 'kms:CallerAccount': fn.account, 'kms:EncryptionContext:aws:sqs:arn': dest }, origin: `${origin} (queue key)` });
+          out.push({
+            principal: p,
+            action,
+            resource: key,
+            context: { 'kms:ViaService': `sqs.${queue.region}.amazonaws.com`, 'kms:CallerAccount': fn.account, 'kms:EncryptionContext:aws:sqs:arn': dest },
+            origin: `${origin} (queue key)`,
+          });
         }
       }
     } else if (dest.startsWith('arn:aws:sns:')) {
@@ -475,7 +536,7 @@ function apiGatewayAccountLogCalls(ix: TfIndex, stack: string, calls: readonly R
     const logs = [...new Set(calls.map((c) => c.resource).filter((r) => r.startsWith(inRegion)))];
     for (const resource of logs) {
       const actions = resource.includes(':log-stream:') ? ['logs:CreateLogStream', 'logs:PutLogEvents'] : ['logs:CreateLogGroup', 'logs:DescribeLogStreams'];
-      for (const action of actions) out.push({ principal: p, action, resource, context: {}, origin: 'API Gateway\'s account-level logging role: writes any log group of its region' });
+      for (const action of actions) out.push({ principal: p, action, resource, context: {}, origin: "API Gateway's account-level logging role: writes any log group of its region" });
     }
   }
   return out;

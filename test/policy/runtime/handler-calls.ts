@@ -174,4 +174,3 @@ export function commandsSentFrom(entry: string): SentCommand[] {
   visit(entry);
   return out;
 }
-

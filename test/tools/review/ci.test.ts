@@ -11,11 +11,15 @@
  * never applied by CI, and the permission check's hook is asked about each step.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { join } from 'node:path';
+import { manifestPath } from '../../../accounts/load';
+import { synthesize } from '../../../main';
 import type { Manifest, ManifestInput } from '../../../accounts/schema';
 import { manifest as exampleInput } from '../../../accounts/manifest';
 import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../../modules/core/naming';
-import { dryRun } from '../../../tools/ci/ci';
+import { dryRun, main } from '../../../tools/ci/ci';
 import { ciStacks, type CiEvent, type Step } from '../../../tools/ci/engine';
 import { checkForCi, STEP_PERMISSION_CHECK, stepPermissionProblems } from '../../../tools/ci/permissions-hook';
 import { ciRolesOf } from '../../github/oidc';
@@ -99,7 +103,9 @@ describe('npm run ci -- dry-run', () => {
 
   describe('the first push of a new organisation (another organisation than the example)', () => {
     const O = otherOrgManifest();
-    const roleStacks = ciStacks(O).filter((s) => s.rolesStack === s.name).map((s) => s.name);
+    const roleStacks = ciStacks(O)
+      .filter((s) => s.rolesStack === s.name)
+      .map((s) => s.name);
 
     test('given nothing applied yet, when it pushes, then nothing is applied: the stacks that create the roles need an administrator, the rest are plannable after bootstrap', async () => {
       const s: Scenario = { event: 'push', head: O, state: new Set() };
@@ -116,12 +122,15 @@ describe('npm run ci -- dry-run', () => {
       await checkSteps(s, steps);
       const payments = ciStacks(O).filter((x) => x.kind === 'payments');
       expect(act(steps, 'apply').sort()).toEqual(payments.map((p) => `deploy-${p.stage} ${p.name}`).sort());
-      for (const r of payments.filter((p) => p.wave === 3)) expect(stepOf(steps, 'preview', r.name)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/^planned in wave 3 after payments-/) });
+      for (const r of payments.filter((p) => p.wave === 3))
+        expect(stepOf(steps, 'preview', r.name)).toMatchObject({ action: 'skip', reason: expect.stringMatching(/^planned in wave 3 after payments-/) });
       expect(act(steps, 'destroy')).toEqual([]);
     });
 
     test('given an apply that failed half-way (the ledger lists what the first attempt applied), when the failed jobs are re-run, then those stacks are skipped and the rest still applied', async () => {
-      const primaries = ciStacks(O).filter((x) => x.kind === 'payments' && x.stage === 'prod' && x.wave === 2).map((x) => x.name);
+      const primaries = ciStacks(O)
+        .filter((x) => x.kind === 'payments' && x.stage === 'prod' && x.wave === 2)
+        .map((x) => x.name);
       const applied = new Set([primaries[0]!]);
       const s: Scenario = { event: 'push', head: O, state: new Set(roleStacks), ledger: applied };
       const steps = run(s);
@@ -192,7 +201,12 @@ describe('npm run ci -- dry-run', () => {
     const steps = run(s);
     await checkSteps(s, steps);
     const gone = [...names(E)].filter((n) => !names(withoutStaging).has(n));
-    expect(act(steps, 'destroy').sort()).toEqual(gone.filter((n) => n.startsWith('payments-')).map((n) => `deploy-nonprod ${n}`).sort());
+    expect(act(steps, 'destroy').sort()).toEqual(
+      gone
+        .filter((n) => n.startsWith('payments-'))
+        .map((n) => `deploy-nonprod ${n}`)
+        .sort(),
+    );
     const bootstrap = stepOf(steps, 'deploy-nonprod', 'bootstrap-staging')!;
     expect(bootstrap.action).toBe('skip');
     expect(bootstrap.reason).toMatch(/^administrator destroy required after CI destroyed payments-staging-/);
@@ -225,7 +239,12 @@ describe('npm run ci -- dry-run', () => {
     const s: Scenario = { event: 'schedule', head: E, state: applied };
     const steps = run(s);
     await checkSteps(s, steps);
-    expect(steps.filter((x) => x.action === 'plan').map((x) => x.stack).sort()).toEqual([...applied].sort());
+    expect(
+      steps
+        .filter((x) => x.action === 'plan')
+        .map((x) => x.stack)
+        .sort(),
+    ).toEqual([...applied].sort());
     expect(steps.every((x) => x.job === 'drift')).toBe(true);
   });
 });
@@ -249,7 +268,12 @@ describe('npm run ci (the command line)', () => {
       expect(r.stderr).toMatch(/^ci dry-run \(push\): \d+ steps, \d+ not skipped\n$/);
       expect(r.status).toBe(0);
       const { steps } = JSON.parse(r.stdout) as { steps: Step[] };
-      expect(steps.filter((x) => x.action === 'destroy').map((x) => x.stack).sort()).toEqual([...names(E)].filter((n) => n.startsWith('payments-staging')).sort());
+      expect(
+        steps
+          .filter((x) => x.action === 'destroy')
+          .map((x) => x.stack)
+          .sort(),
+      ).toEqual([...names(E)].filter((n) => n.startsWith('payments-staging')).sort());
       expect(steps.find((x) => x.stack === 'bootstrap-staging' && x.job === 'deploy-nonprod')?.reason).toMatch(/^administrator destroy required/);
     } finally {
       repo.dispose();
@@ -258,11 +282,6 @@ describe('npm run ci (the command line)', () => {
 });
 
 describe('the command sequence the deploy and drift workflows run', () => {
-  const { main } = require('../../../tools/ci/ci') as typeof import('../../../tools/ci/ci');
-  const fs = require('node:fs') as typeof import('node:fs');
-  const os = require('node:os') as typeof import('node:os');
-  const { synthesize } = require('../../../main') as typeof import('../../../main');
-  const { manifestPath } = require('../../../accounts/load') as typeof import('../../../accounts/load');
   const dir = fs.mkdtempSync(join(os.tmpdir(), 'ci-sequence-'));
   const synthDir = join(dir, 'cdktf.out');
   const ci = join(dir, 'ci');
@@ -274,13 +293,20 @@ describe('the command sequence the deploy and drift workflows run', () => {
     const code = await main(argv, { write: (s: string) => ((out += s), true) } as never, { write: (s: string) => ((err += s), true) } as never);
     return { code, out, err };
   }
-  const jsonl = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Step);
+  const jsonl = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Step);
   const showOf = (addresses: string[]) => ({ resource_changes: addresses.map((address) => ({ address, change: { actions: ['create'] } })) });
 
   test('given the roles stacks and one workload applied, when the preview records its plans, then the gate opens the stages with changes, each stage job applies wave by wave, a re-run skips what the ledger holds, and result passes', async () => {
     const m = loadExample();
     expect(synthesize(manifestPath(), synthDir).ok).toBe(true);
-    const applied = ciStacks(m).filter((s) => s.rolesStack === s.name || s.workload === 'dev').map((s) => s.name);
+    const applied = ciStacks(m)
+      .filter((s) => s.rolesStack === s.name || s.workload === 'dev')
+      .map((s) => s.name);
     fs.writeFileSync(join(dir, 'keys.json'), JSON.stringify(applied.map((n) => new Naming(m).stateKey(n))));
     const ctx = join(ci, 'context.json');
     fs.mkdirSync(ci, { recursive: true });
@@ -302,7 +328,12 @@ describe('the command sequence the deploy and drift workflows run', () => {
     expect(fs.readFileSync(join(ci, 'gate.md'), 'utf8')).toMatch(/### prod: has changes \(its job runs\)/);
 
     // The nonprod stage job: staging's primary is applied; dev has nothing to do.
-    const nonprod = async (ledger: string) => (await Promise.all(['1', '2'].map(async (w) => jsonl((await ciRun('stage-steps', '--context', ctx, '--results', join(ci, 'results'), '--ledger', ledger, '--stage', 'nonprod', '--wave', w)).out)))).flat();
+    const nonprod = async (ledger: string) =>
+      (
+        await Promise.all(
+          ['1', '2'].map(async (w) => jsonl((await ciRun('stage-steps', '--context', ctx, '--results', join(ci, 'results'), '--ledger', ledger, '--stage', 'nonprod', '--wave', w)).out)),
+        )
+      ).flat();
     const first = await nonprod(join(ci, 'ledger'));
     const staging = ciStacks(m).find((s) => s.workload === 'staging' && s.kind === 'payments')!.name;
     const dev = ciStacks(m).find((s) => s.workload === 'dev' && s.kind === 'payments')!.name;
@@ -322,7 +353,9 @@ describe('the command sequence the deploy and drift workflows run', () => {
 
   test('given drift results, then the report separates "would change" from "failed to plan" and exits 1 on a failure, 2 on drift alone', async () => {
     const m = loadExample();
-    const [a, b] = ciStacks(m).filter((s) => s.kind === 'payments').map((s) => s.name);
+    const [a, b] = ciStacks(m)
+      .filter((s) => s.kind === 'payments')
+      .map((s) => s.name);
     fs.writeFileSync(join(dir, 'drift-keys.json'), JSON.stringify([a, b].map((n) => new Naming(m).stateKey(n!))));
     const results = join(dir, 'drift-results');
     fs.writeFileSync(join(dir, 'drift.show.json'), JSON.stringify(showOf(['aws_lambda_function.charge'])));

@@ -54,7 +54,7 @@ describe('review classifier on synthesized Terraform', () => {
     expect(narrowed.map((f) => f.class)).toEqual(['narrowing']);
   });
 
-  test('F-14 given a role policy, when only a statement\'s Sid changes, then one neutral change naming the rename, not broadening', () => {
+  test("F-14 given a role policy, when only a statement's Sid changes, then one neutral change naming the rename, not broadening", () => {
     const fs = only(review({ roleSid: 'TableAccess' }).security, 'aws_iam_role_policy.fixture_role_policy');
     expect(fs.map((f) => [f.class, f.change, f.details])).toEqual([['changed', 'modified', ['~ Sid Table → TableAccess']]]);
   });

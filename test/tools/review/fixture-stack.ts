@@ -114,9 +114,7 @@ export function addReviewFixture(scope: Construct, o: FixtureOptions): void {
       Version: '2012-10-17',
       Statement: [
         { Sid: 'ReadByRole', Effect: 'Allow', Principal: { AWS: role.arn }, Action: 's3:GetObject', Resource: `${bucket.arn}/*` },
-        ...(o.tlsOnly
-          ? [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket.arn, `${bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }]
-          : []),
+        ...(o.tlsOnly ? [{ Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [bucket.arn, `${bucket.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] : []),
       ],
     }),
   });

@@ -86,7 +86,7 @@ describe('npm run review in a test repository', () => {
     expect(renderMarkdown(r)).toContain('#### New workload `newco`: account 200000000042');
   });
 
-  test('F-14 given a commit that widens a role\'s actions, when reviewed, then broadening', async () => {
+  test("F-14 given a commit that widens a role's actions, when reviewed, then broadening", async () => {
     editFixture((f) => (f['deployment-eu-west-1']!.roleActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem']), 'widen role');
     const r = await reviewLastCommit();
     const fs = broadeningAt(r, 'deployment-eu-west-1', 'aws_iam_role_policy.fixture_role_policy');
@@ -96,7 +96,7 @@ describe('npm run review in a test repository', () => {
   });
 
   test('F-14 given a commit that adds a principal to a key policy, when reviewed, then broadening', async () => {
-    editFixture((f) => f['deployment-eu-west-1']!.keyUsers = ['arn:aws:iam::100000000002:role/payments-ci-apply', 'arn:aws:iam::300000000007:root'], 'share key');
+    editFixture((f) => (f['deployment-eu-west-1']!.keyUsers = ['arn:aws:iam::100000000002:role/payments-ci-apply', 'arn:aws:iam::300000000007:root']), 'share key');
     const r = await reviewLastCommit();
     const fs = broadeningAt(r, 'deployment-eu-west-1', 'aws_kms_key.fixture_key');
     expect(fs.map((f) => [f.category, f.details])).toEqual([['key-policy', ['+ principal added: AWS:arn:aws:iam::300000000007:root']]]);
