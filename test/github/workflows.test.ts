@@ -264,7 +264,8 @@ describe('CODEOWNERS', () => {
   test('given the CI, the review tool and the CI trust, then each path has an owner in the organisation that owns the deploying repository', () => {
     const owner = exampleManifest().deployment.repository.split('/')[0]!;
     const paths = rules.map((r) => r[0]);
-    for (const p of ['/.github/', '/tools/ci/', '/tools/review/', '/tools/review.ts', '/modules/access/github-oidc.ts']) expect(paths).toContain(p);
+    for (const p of ['/.github/', '/tools/ci/', '/tools/review/', '/tools/review.ts', '/tools/permissions/', '/modules/access/', '/accounts/', '/stacks/', '/package-lock.json'])
+      expect(paths).toContain(p);
     for (const r of rules) {
       expect(r.length).toBeGreaterThan(1);
       for (const o of r.slice(1)) expect(o.startsWith(`@${owner}/`)).toBe(true);

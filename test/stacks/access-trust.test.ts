@@ -273,8 +273,12 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
       for (const a of targets) expect(access('deploy', a).boundary).toBeDefined();
     });
 
-    test('given a role to create, then it is allowed only with the boundary attached', async () => {
-      for (const a of targets) {
+    // In the deployment account an administrator applies every stack: its deploy role only reads.
+    const deploying = targets.filter((a) => a !== m.deployment.accountId);
+
+    test('given a role to create, then it is allowed only with the boundary attached (and never in the deployment account)', async () => {
+      expect(await ask(m.deployment.accountId, 'iam:CreateRole', newRole(m.deployment.accountId), boundary(m.deployment.accountId))).not.toBe('Allowed');
+      for (const a of deploying) {
         expect(await ask(a, 'iam:CreateRole', newRole(a), boundary(a))).toBe('Allowed');
         expect(await ask(a, 'iam:CreateRole', newRole(a))).not.toBe('Allowed');
         expect(await ask(a, 'iam:CreateRole', newRole(a), { 'iam:PermissionsBoundary': `arn:aws:iam::${a}:policy/${naming.project}-other` })).not.toBe('Allowed');
@@ -303,12 +307,12 @@ describe.each(cases)('access roles and CI identities — %s', (_label, load) => 
         for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']) {
           expect(await ask(a, action, naming.boundaryPolicyArn(a))).toBe('ExplicitlyDenied');
         }
-        expect(await ask(a, 'iam:CreatePolicyVersion', `arn:aws:iam::${a}:policy/${naming.project}-other`)).toBe('Allowed');
+        expect(await ask(a, 'iam:CreatePolicyVersion', `arn:aws:iam::${a}:policy/${naming.project}-other`)).toBe(a === m.deployment.accountId ? 'ImplicitlyDenied' : 'Allowed');
       }
     });
 
     test('given AdministratorAccess, then it cannot be attached even to a boundary-carrying role', async () => {
-      for (const a of targets) {
+      for (const a of deploying) {
         expect(await ask(a, 'iam:AttachRolePolicy', newRole(a), { ...boundary(a), 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' })).toBe('ExplicitlyDenied');
         expect(await ask(a, 'iam:AttachRolePolicy', newRole(a), { ...boundary(a), 'iam:PolicyARN': `arn:aws:iam::${a}:policy/${naming.project}-x` })).toBe('Allowed');
       }
