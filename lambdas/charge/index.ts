@@ -15,11 +15,11 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../shared/clients';
-import { requireEnv } from '../shared/config';
+import { documentClient } from '../runtime/clients';
+import { requireEnv } from '../runtime/config';
 import { ChargeAlreadyClaimedError, InvalidTaskInputError } from '../../contract/errors';
-import { gatewayFromEnv } from '../shared/gateway-config';
-import { createLogger } from '../shared/logger';
+import { gatewayFromEnv } from '../runtime/gateway-config';
+import { createLogger } from '../runtime/logger';
 import type { PaymentRequest } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');

@@ -10,9 +10,9 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../shared/clients';
-import { requireEnv } from '../shared/config';
-import { createLogger } from '../shared/logger';
+import { documentClient } from '../runtime/clients';
+import { requireEnv } from '../runtime/config';
+import { createLogger } from '../runtime/logger';
 import { PAYMENT_ID_PATTERN } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');

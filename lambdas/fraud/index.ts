@@ -10,13 +10,13 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/config';
+import { documentClient } from '../runtime/clients';
+import { requireEnv, requireIntEnv } from '../runtime/config';
 import { InvalidTaskInputError, VelocityContentionError } from '../../contract/errors';
-import { createLogger } from '../shared/logger';
+import { createLogger } from '../runtime/logger';
 import { validatePaymentRequest } from '../../contract/payment';
 import { VELOCITY_KEY_PREFIX } from '../../contract/records';
-import { rulesFromEnv } from '../shared/rules';
+import { rulesFromEnv } from '../runtime/rules';
 
 const rules = rulesFromEnv();
 const table = requireEnv('PAYMENTS_TABLE');

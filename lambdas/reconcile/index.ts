@@ -20,11 +20,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/config';
-import { gatewayFromEnv } from '../shared/gateway-config';
-import { createLogger } from '../shared/logger';
-import { tracer } from '../shared/tracer';
+import { documentClient } from '../runtime/clients';
+import { requireEnv, requireIntEnv } from '../runtime/config';
+import { gatewayFromEnv } from '../runtime/gateway-config';
+import { createLogger } from '../runtime/logger';
+import { tracer } from '../runtime/tracer';
 import type { ExecutionInput } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');

@@ -6,10 +6,10 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { apiClientsFromEnv, clientOf } from '../shared/api-clients';
-import { documentClient } from '../shared/clients';
-import { requireEnv } from '../shared/config';
-import { json } from '../shared/http';
+import { apiClientsFromEnv, clientOf } from '../runtime/api-clients';
+import { documentClient } from '../runtime/clients';
+import { requireEnv } from '../runtime/config';
+import { json } from '../runtime/http';
 import { PAYMENT_ID_PATTERN } from '../../contract/payment';
 import { toView, type PaymentRecord } from '../../contract/records';
 

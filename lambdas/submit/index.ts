@@ -1,7 +1,7 @@
 /**
  * `POST /payments`: the API's idempotency point.
  * 1. The client is the principal API Gateway authenticated (IAM), mapped to its name
- *    (lambdas/shared/api-clients.ts); a principal that is no client gets 403. The resource
+ *    (lambdas/runtime/api-clients.ts); a principal that is no client gets 403. The resource
  *    policy already refuses such principals; this is the second line.
  * 2. `Idempotency-Key` must match ^[A-Za-z0-9_-]{8,64}$ (400 otherwise). A key is unique per
  *    client: the payment id is derived from client + key.
@@ -21,12 +21,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { apiClientsFromEnv, clientOf } from '../shared/api-clients';
-import { documentClient } from '../shared/clients';
-import { requireEnv } from '../shared/config';
-import { json } from '../shared/http';
-import { createLogger } from '../shared/logger';
-import { tracer } from '../shared/tracer';
+import { apiClientsFromEnv, clientOf } from '../runtime/api-clients';
+import { documentClient } from '../runtime/clients';
+import { requireEnv } from '../runtime/config';
+import { json } from '../runtime/http';
+import { createLogger } from '../runtime/logger';
+import { tracer } from '../runtime/tracer';
 import { IDEMPOTENCY_KEY_PATTERN, paymentIdFor, requestFingerprint, storableRequest, type ExecutionInput, type PaymentStatus, type RejectReason } from '../../contract/payment';
 
 const table = requireEnv('PAYMENTS_TABLE');

@@ -2,9 +2,9 @@
  * Validate task (branch 0 of the screen Parallel). Pure: writes nothing (F-05), never
  * throws on bad input — a malformed body is an answer (`valid: false` + reason), not an error.
  */
-import { createLogger } from '../shared/logger';
+import { createLogger } from '../runtime/logger';
 import { validatePaymentRequest, type PaymentRequest, type RejectReason } from '../../contract/payment';
-import { rulesFromEnv } from '../shared/rules';
+import { rulesFromEnv } from '../runtime/rules';
 
 const rules = rulesFromEnv();
 const logger = createLogger('validate');

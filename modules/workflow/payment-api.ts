@@ -4,7 +4,7 @@
  *   resource policy allows exactly the workload's API clients' principals (manifest
  *   `payments.clients`: role ARNs and account ids) and denies every other principal, so a
  *   request from a principal that is no client is refused (403) before any function runs.
- *   The functions map the authenticated principal to its client (lambdas/shared/api-clients.ts);
+ *   The functions map the authenticated principal to its client (lambdas/runtime/api-clients.ts);
  * - `POST /payments` → submit function (Lambda proxy): request validator with a JSON-schema
  *   model of the body (additionalProperties false, the field patterns, the workload's
  *   currencies and maximum) and the `Idempotency-Key` header required;

@@ -61,7 +61,7 @@ const isNodeBuiltin = (specifier: string) => specifier.startsWith('node:') || bu
 describe('import layering', () => {
   test('given the scanner, when a file imports across a boundary in any import form, then it reports it (and ignores lookalikes in comments and strings)', () => {
     const text = [
-      "import { a } from '../../lambdas/shared/config';",
+      "import { a } from '../../lambdas/runtime/config';",
       "export { b } from '../../tools/cli';",
       "const c = require('../../lambdas/status');",
       "import d = require('../../stacks/app');",

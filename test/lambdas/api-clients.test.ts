@@ -1,9 +1,9 @@
 /**
  * The client of a request is the principal API Gateway authenticated, mapped through the
- * manifest's clients (lambdas/shared/api-clients.ts). Principals come from the other
+ * manifest's clients (lambdas/runtime/api-clients.ts). Principals come from the other
  * organisation's manifest, so nothing here is tuned to the example accounts.
  */
-import { clientOf } from '../../lambdas/shared/api-clients';
+import { clientOf } from '../../lambdas/runtime/api-clients';
 import { otherOrganisation } from '../support/manifests';
 
 const [a, b, c] = otherOrganisation().workloads.map((w) => w.accountId);

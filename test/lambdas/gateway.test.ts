@@ -1,9 +1,9 @@
 /**
- * How the gateway adapter reads the card network's answers (lambdas/shared/gateway.ts):
+ * How the gateway adapter reads the card network's answers (lambdas/runtime/gateway.ts):
  * which are retried, which are decisions, which leave the outcome unknown.
  */
 import { GatewayBusyError, GatewayRequestError, GatewayTimeoutError, GatewayUnavailableError } from '../../contract/errors';
-import { PaymentGateway, type GatewayResponse } from '../../lambdas/shared/gateway';
+import { PaymentGateway, type GatewayResponse } from '../../lambdas/runtime/gateway';
 
 const request = {
   idempotencyKey: 'pay_0123456789abcdef0123456789abcdef',
