@@ -171,6 +171,19 @@ export function protectedRoleArns(naming: Naming, accountId: string): string[] {
   return [...ACCESS_ROLE_PURPOSES.map((p) => naming.accessRoleArn(p, accountId)), ...ci];
 }
 
+/** What refreshing a role or a policy reads (the role, its inline and attached policies, their versions). */
+const IAM_READS = [
+  'iam:GetRole',
+  'iam:GetRolePolicy',
+  'iam:ListRolePolicies',
+  'iam:ListAttachedRolePolicies',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+  'iam:ListPolicyVersions',
+  'iam:ListInstanceProfilesForRole',
+];
+const iamReadResources = (accountId: string): string[] => [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, 'arn:aws:iam::aws:policy/*'];
+
 /** Read-only: plan and audit roles. No writes, no data reads. */
 export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocument {
   const services = serviceResources(naming, accountId);
@@ -179,18 +192,9 @@ export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocumen
     {
       Sid: 'ReadIam',
       Effect: 'Allow',
-      Action: [
-        'iam:GetRole',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:ListAttachedRolePolicies',
-        'iam:GetPolicy',
-        'iam:GetPolicyVersion',
-        'iam:ListPolicyVersions',
-        'iam:GetOpenIDConnectProvider',
-        'iam:ListInstanceProfilesForRole',
-      ],
-      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, `arn:aws:iam::${accountId}:oidc-provider/*`, 'arn:aws:iam::aws:policy/*'],
+      // Refresh of the deployment account's GitHub OIDC provider needs it read too.
+      Action: [...IAM_READS, 'iam:GetOpenIDConnectProvider'],
+      Resource: [...iamReadResources(accountId), `arn:aws:iam::${accountId}:oidc-provider/*`],
     },
     { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
     { Sid: 'ReadResourceless', Effect: 'Allow', Action: RESOURCELESS_READS, Resource: '*' },
@@ -269,17 +273,8 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
     {
       Sid: 'ReadIam',
       Effect: 'Allow',
-      Action: [
-        'iam:GetRole',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:ListAttachedRolePolicies',
-        'iam:GetPolicy',
-        'iam:GetPolicyVersion',
-        'iam:ListPolicyVersions',
-        'iam:ListInstanceProfilesForRole',
-      ],
-      Resource: [`arn:aws:iam::${accountId}:role/*`, `arn:aws:iam::${accountId}:policy/*`, 'arn:aws:iam::aws:policy/*'],
+      Action: [...IAM_READS],
+      Resource: iamReadResources(accountId),
     },
     { Sid: 'ServiceLinkedRoles', Effect: 'Allow', Action: 'iam:CreateServiceLinkedRole', Resource: `arn:aws:iam::${accountId}:role/aws-service-role/*` },
   ];
