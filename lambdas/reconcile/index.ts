@@ -121,7 +121,9 @@ async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DEC
     return 'PENDING';
   }
   if (found.outcome === 'not_found') {
-    if (!olderThan(item.createdAt, now)) return 'PENDING';
+    // Old by creation AND by its last change: an execution that reconciliation itself started late
+    // (an old createdAt) may still be running or still be in the gateway's hands.
+    if (!olderThan(item.createdAt, now) || !olderThan(item.updatedAt ?? item.createdAt, now)) return 'PENDING';
     return (await decide(item, { status: 'FAILED', reason: 'not_charged', decidedAt: new Date(now).toISOString() })) ? 'FAILED' : 'SKIPPED';
   }
   const body = JSON.parse(item.requestBody ?? '{}') as { amount: number; currency: string; merchantId: string; customerId: string };

@@ -119,7 +119,8 @@ const RESOURCELESS_FAMILIES = [
   'events:List*',
   'secretsmanager:ListSecrets',
   's3:ListAllMyBuckets',
-  'iam:List*',
+  'iam:ListRoles',
+  'iam:ListPolicies',
 ];
 
 /** Describe/get/list actions, per service, that read configuration and never data. */
@@ -284,7 +285,7 @@ function iamWrites(naming: Naming, accountId: string): PolicyStatement[] {
  * Calls that roles created by a deploy make at run time and that the deploy role itself
  * never needs, so they are in the boundary and not in the deploy policy.
  *
- * API Gateway's logging role (one per account and region) writes any log group of its region.
+ * API Gateway's logging role (one per account and region) uses any log group of its region (the documented actions).
  *
  * S3 replication of the settlement archives writes into the log-archive account's bucket,
  * whose default encryption is that account's key with S3 Bucket Keys on: S3 then needs

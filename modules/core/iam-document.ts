@@ -90,5 +90,18 @@ export const XRAY_WRITE: PolicyStatement = {
   Resource: '*',
 };
 
-/** What AWS documents for API Gateway's account-level CloudWatch role, less its reads of log events. */
-export const API_GATEWAY_LOG_WRITES = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] as const;
+/**
+ * What AWS documents for API Gateway's account-level CloudWatch role (the actions of the
+ * AmazonAPIGatewayPushToCloudWatchLogs policy): its guide says the role must "read and write"
+ * logs, and a role without the two reads is reported to fail API Gateway's check when the role
+ * is set, which would stop the first apply. So the reads stay, scoped to the region's log groups.
+ */
+export const API_GATEWAY_LOG_WRITES = [
+  'logs:CreateLogGroup',
+  'logs:CreateLogStream',
+  'logs:DescribeLogGroups',
+  'logs:DescribeLogStreams',
+  'logs:PutLogEvents',
+  'logs:GetLogEvents',
+  'logs:FilterLogEvents',
+] as const;

@@ -147,11 +147,10 @@ export class PaymentApi extends Construct {
 
     // API Gateway writes both through an account-level role (one per account and region; one
     // workload per account, so one API per role). When the role is set, API Gateway checks it
-    // against what AWS documents for it (the AmazonAPIGatewayPushToCloudWatchLogs policy: these
-    // actions on every log group of the region), and a role cut down to single groups is reported
-    // to fail that check; the provider then gives up after its retries and the stage never logs.
-    // So it gets the documented write actions on the region's log groups, and none of the
-    // documented reads (GetLogEvents, FilterLogEvents): nothing here needs to read logs back.
+    // against what AWS documents for it (AmazonAPIGatewayPushToCloudWatchLogs: these actions on
+    // the region's log groups), and the provider gives up after its retries if it refuses the
+    // role; so the role gets exactly the documented actions, on this account's log groups of
+    // this region only.
     const cloudwatchRole = new ServiceRole(this, 'cloudwatch-role', {
       naming: n,
       roleName: n.role('api', props.region),

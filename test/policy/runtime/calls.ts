@@ -524,8 +524,8 @@ export function runtimeCalls(ix: TfIndex, stack: string): RuntimeCall[] {
 
 /**
  * API Gateway's CloudWatch role is one per account and region, and AWS documents it with the
- * log write actions on every log group of the region (API Gateway checks the role against
- * that when it is set). So it may write — never read — every log group the table names in
+ * log actions on every log group of the region (API Gateway checks the role against
+ * that when it is set). So it may use every log group the table names in
  * its region: the function's, the state machine's, not only the API's own.
  */
 function apiGatewayAccountLogCalls(ix: TfIndex, stack: string, calls: readonly RuntimeCall[]): RuntimeCall[] {
