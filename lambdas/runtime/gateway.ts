@@ -225,6 +225,8 @@ async function parsed(res: Response): Promise<GatewayResponse> {
  *   adapter does not know, so PENDING until reconciliation finds the capture;
  * - `tok_amount_mismatch` captures one minor unit more than asked and says so in its approval:
  *   PENDING, and reconciliation leaves it to a person.
+ * A token may carry a suffix after `__` (`tok_success__42`): another card that behaves the same,
+ * so a test or a load run can send many distinct cards of one behaviour.
  * Any other token is declined `card_declined` (the sandbox approves only what it is told to).
  * A lookup answers the key's capture (200), its decline (402), or 404.
  */
@@ -242,6 +244,12 @@ export const SANDBOX_TOKENS = [
   'tok_unexpected_success',
   'tok_amount_mismatch',
 ] as const;
+
+/** The sandbox behaviour of a token: the token without its `__suffix`. */
+export function sandboxBehaviour(token: string): string {
+  const at = token.indexOf('__');
+  return at === -1 ? token : token.slice(0, at);
+}
 
 /** Item of the sandbox captures table: partition key `idempotencyKey` (S). */
 export interface SandboxCaptureItem {
@@ -273,7 +281,7 @@ export class SandboxGateway {
       await this.attempt(idempotencyKey, { declineCode: reason });
       return { status: 402, body: { approved: false, reason, chargeId: declinedChargeId(idempotencyKey) } };
     };
-    switch (body.token) {
+    switch (sandboxBehaviour(body.token)) {
       case 'tok_success':
         return this.approve(await this.attempt(idempotencyKey, { capture: body }));
       case 'tok_insufficient_funds':

@@ -1,11 +1,13 @@
 /**
  * Executions of the SYNTHESIZED definition of payments-dev-eu-west-1 (example manifest:
- * EUR/USD, maxAmountMinor 100000, fraudReviewThresholdMinor 50000, 10 payments per customer
- * per minute) with the deployed handler bundles, dynalite, s3rver and the sandbox gateway,
+ * EUR/USD, maxAmountMinor 100000, fraudReviewThresholdMinor 50000, 10 payments per card and
+ * merchant per minute) with the deployed handler bundles, dynalite, s3rver and the sandbox gateway,
  * started through the submit function as the API starts them (tools/local/local-workflow.ts).
  */
 import fc from 'fast-check';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { exampleManifest } from '../support/synth';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
 import { paymentRequests } from '../support/requests';
@@ -116,19 +118,55 @@ describe('what the API refuses, and what it never keeps', () => {
   });
 });
 
-describe('fraud screen', () => {
-  test('amount above fraudReviewThresholdMinor → DECLINED fraud_suspected, nothing charged', async () => {
+describe("fraud screen: per card and merchant, per currency, in this region's counters table", () => {
+  /** The record's specific reason, and what a client reading the payment is told. */
+  const reasons = async (paymentId: string) => [(await local.record(paymentId))?.reason, (await local.status(paymentId)).body.reason];
+
+  test('given an amount above the currency review threshold, then DECLINED and nothing charged; the record says fraud_suspected, a client reading it is told card_declined', async () => {
     const r = await run(valid({ amount: 50_001 }), 'fraud');
-    expect([r.status, r.reason, r.charges]).toEqual(['DECLINED', 'fraud_suspected', 0]);
+    expect([r.status, r.charges]).toEqual(['DECLINED', 0]);
+    expect(await reasons(r.paymentId!)).toEqual(['fraud_suspected', 'card_declined']);
   });
 
-  test('F-05: 12 concurrent distinct payments of one customer in 60 s → 10 settle, 2 are DECLINED velocity_exceeded (counted in DynamoDB across executions)', async () => {
-    const customerId = 'cus_velocity1';
-    const results = await local.simulate(Array.from({ length: 12 }, (_, i) => ({ idempotencyKey: key(`vel${i}`), body: valid({ customerId }) })));
-    const byStatus = results.map((r) => `${r.status}:${r.reason}`).sort();
-    expect(byStatus.filter((s) => s === 'SETTLED:null')).toHaveLength(10);
-    expect(byStatus.filter((s) => s === 'DECLINED:velocity_exceeded')).toHaveLength(2);
-    expect(results.filter((r) => r.status === 'DECLINED').every((r) => r.charges === 0)).toBe(true);
+  test('F-05: given 12 concurrent payments of one card at one merchant, each under a new customer id, then 10 settle and 2 are DECLINED velocity_exceeded (told card_declined), counted across executions', async () => {
+    const token = `tok_success__velocity${process.pid}`;
+    const results = await local.simulate(Array.from({ length: 12 }, (_, i) => ({ idempotencyKey: key(`vel${i}`), body: valid({ paymentMethod: { type: 'card', token } }) })));
+    expect(results.filter((r) => r.status === 'SETTLED')).toHaveLength(10);
+    const declined = results.filter((r) => r.status === 'DECLINED');
+    expect(declined.map((r) => [r.reason, r.charges])).toEqual([
+      ['card_declined', 0],
+      ['card_declined', 0],
+    ]);
+    for (const r of declined) expect((await local.record(r.paymentId!))?.reason).toBe('velocity_exceeded');
+  });
+
+  test('given one amount split into parts under the threshold, on one card at one merchant, then the part that takes the sum in the window above the threshold is DECLINED amount_velocity_exceeded', async () => {
+    const token = `tok_success__split${process.pid}`;
+    const results = await local.simulate(Array.from({ length: 3 }, (_, i) => ({ idempotencyKey: key(`split${i}`), body: valid({ amount: 20_000, currency: 'EUR', paymentMethod: { type: 'card', token } }) })));
+    expect(results.map((r) => r.status).sort()).toEqual(['DECLINED', 'SETTLED', 'SETTLED']);
+    const declined = results.find((r) => r.status === 'DECLINED')!;
+    expect(await reasons(declined.paymentId!)).toEqual(['amount_velocity_exceeded', 'card_declined']);
+    // the same card at another merchant, or in another currency, is another window or another sum
+    const [elsewhere, dollars] = await local.simulate([
+      { idempotencyKey: key('split-m'), body: valid({ amount: 20_000, currency: 'EUR', merchantId: 'mer_other1', paymentMethod: { type: 'card', token } }) },
+      { idempotencyKey: key('split-c'), body: valid({ amount: 20_000, currency: 'USD', paymentMethod: { type: 'card', token } }) },
+    ]);
+    expect([elsewhere!.status, dollars!.status]).toEqual(['SETTLED', 'SETTLED']);
+  });
+
+  test("given screened payments, then the windows are in the region's counters table, keyed by merchant and a hash of the token (no token stored), and the replicated payments table holds payment records only", async () => {
+    const token = `tok_success__where${process.pid}`;
+    await local.simulate([{ idempotencyKey: key('where'), body: valid({ paymentMethod: { type: 'card', token } }) }]);
+    const ddb = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const paymentsTable = (local.definition.States.RecordOutcome as unknown as { Parameters: { TableName: string } }).Parameters.TableName;
+    const countersTable = (await ddb.send(new ListTablesCommand({}))).TableNames!.find((t) => t.endsWith('-counters'))!;
+    const scan = async (table: string) => (await DynamoDBDocumentClient.from(ddb).send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+    const windows = await scan(countersTable);
+    expect(windows.length).toBeGreaterThan(0);
+    for (const w of windows) expect(w.counterKey).toMatch(/^window#mer_[A-Za-z0-9]+#[0-9a-f]{32}$/);
+    expect(JSON.stringify(windows)).not.toContain(token);
+    expect((await scan(paymentsTable)).filter((i) => !/^pay_[0-9a-f]{32}$/.test(String(i.paymentId)))).toEqual([]);
+    ddb.destroy();
   });
 });
 
