@@ -228,9 +228,10 @@ export function apiClientsOf(workload: Workload): readonly ApiClient[] {
 /** Each currency's limits: its `limits` entry, or the workload-wide ones. */
 export function currencyLimitsOf(workload: Workload): Record<CurrencyCode, CurrencyLimits> {
   const p = workload.payments;
-  return Object.fromEntries(
-    p.currencies.map((c) => [c, p.limits[c] ?? { maxAmountMinor: p.maxAmountMinor, fraudReviewThresholdMinor: p.fraudReviewThresholdMinor }]),
-  ) as Record<CurrencyCode, CurrencyLimits>;
+  return Object.fromEntries(p.currencies.map((c) => [c, p.limits[c] ?? { maxAmountMinor: p.maxAmountMinor, fraudReviewThresholdMinor: p.fraudReviewThresholdMinor }])) as Record<
+    CurrencyCode,
+    CurrencyLimits
+  >;
 }
 export type { AwsRegion, CurrencyCode };
 

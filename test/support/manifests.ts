@@ -51,7 +51,12 @@ export function otherOrganisation(): ManifestInput {
         primaryRegion: 'ap-southeast-2',
         replicaRegions: ['ap-northeast-1'],
         alertEmails: ['apac-oncall@acme.test'],
-        payments: { currencies: ['AUD', 'JPY', 'NZD'], maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000, limits: { JPY: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 } } },
+        payments: {
+          currencies: ['AUD', 'JPY', 'NZD'],
+          maxAmountMinor: 2_000_000,
+          fraudReviewThresholdMinor: 1_000_000,
+          limits: { JPY: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 } },
+        },
         archiveRetentionDays: 3650,
       },
       {

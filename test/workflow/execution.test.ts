@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { exampleManifest } from '../support/synth';
+import { manifest as exampleInput } from '../../accounts/manifest';
+import type { ManifestInput } from '../../accounts/schema';
+import { exampleManifest, parseManifest } from '../support/synth';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
 import { paymentRequests } from '../support/requests';
 
@@ -142,7 +144,9 @@ describe("fraud screen: per card and merchant, per currency, in this region's co
 
   test('given one amount split into parts under the threshold, on one card at one merchant, then the part that takes the sum in the window above the threshold is DECLINED amount_velocity_exceeded', async () => {
     const token = `tok_success__split${process.pid}`;
-    const results = await local.simulate(Array.from({ length: 3 }, (_, i) => ({ idempotencyKey: key(`split${i}`), body: valid({ amount: 20_000, currency: 'EUR', paymentMethod: { type: 'card', token } }) })));
+    const results = await local.simulate(
+      Array.from({ length: 3 }, (_, i) => ({ idempotencyKey: key(`split${i}`), body: valid({ amount: 20_000, currency: 'EUR', paymentMethod: { type: 'card', token } }) })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual(['DECLINED', 'SETTLED', 'SETTLED']);
     const declined = results.find((r) => r.status === 'DECLINED')!;
     expect(await reasons(declined.paymentId!)).toEqual(['amount_velocity_exceeded', 'card_declined']);
@@ -167,6 +171,33 @@ describe("fraud screen: per card and merchant, per currency, in this region's co
     expect(JSON.stringify(windows)).not.toContain(token);
     expect((await scan(paymentsTable)).filter((i) => !/^pay_[0-9a-f]{32}$/.test(String(i.paymentId)))).toEqual([]);
     ddb.destroy();
+  });
+});
+
+describe('limits per currency, each in its own minor units', () => {
+  let limited: LocalWorkflow;
+  beforeAll(async () => {
+    // The example manifest, with USD given limits of its own: EUR keeps the workload's (100000 max, 50000 review).
+    const input = structuredClone(exampleInput) as ManifestInput;
+    input.workloads[0]!.payments.limits = { USD: { maxAmountMinor: 20_000, fraudReviewThresholdMinor: 10_000 } };
+    limited = await LocalWorkflow.start({ manifest: parseManifest(input) });
+  }, 60_000);
+  afterAll(async () => limited?.stop());
+
+  test("given USD limits of its own, then one amount is judged by its currency's limits: above USD's maximum REJECTED, above USD's review threshold DECLINED (fraud_suspected in the record), and the same amounts in EUR settle", async () => {
+    const results = await limited.simulate([
+      { idempotencyKey: key('usd-max'), body: valid({ amount: 20_001, currency: 'USD' }) },
+      { idempotencyKey: key('usd-review'), body: valid({ amount: 10_001, currency: 'USD' }) },
+      { idempotencyKey: key('eur-max'), body: valid({ amount: 20_001, currency: 'EUR' }) },
+      { idempotencyKey: key('eur-review'), body: valid({ amount: 10_001, currency: 'EUR' }) },
+    ]);
+    expect(results.map((r) => [r.status, r.reason, r.charges])).toEqual([
+      ['REJECTED', 'amount_exceeds_maximum', 0],
+      ['DECLINED', 'card_declined', 0],
+      ['SETTLED', null, 1],
+      ['SETTLED', null, 1],
+    ]);
+    expect((await limited.record(results[1]!.paymentId!))?.reason).toBe('fraud_suspected');
   });
 });
 

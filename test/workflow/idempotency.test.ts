@@ -139,7 +139,7 @@ describe('unknown outcomes are PENDING until reconciliation, never FAILED', () =
     expect(r!.lambdaInvocations).toBe(6);
   });
 
-  test('given a gateway that answers 5xx to every attempt, then PENDING with nothing captured; once no execution can still run, reconciliation finds nothing under the key and records FAILED not_charged', async () => {
+  test('F-03 F-08: given a gateway that answers 5xx to every attempt, then PENDING with nothing captured; once no execution can still run, reconciliation finds nothing under the key and records FAILED not_charged', async () => {
     const [r] = await local.simulate([{ idempotencyKey: key('down'), body: valid({ paymentMethod: { type: 'card', token: 'tok_gateway_down' } }) }]);
     expect([r!.status, r!.reason, r!.charges]).toEqual(['PENDING', 'outcome_unknown', 0]);
     await local.reconcile(); // too early: an execution of the payment could still be running
