@@ -332,6 +332,12 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
         });
       }
       problems.push(...limitProblems(p, at('payments')));
+      if (p.maxPaymentsPerCustomerPerMinute !== undefined) {
+        problems.push({
+          path: at('payments.maxPaymentsPerCustomerPerMinute'),
+          message: 'is now maxPaymentsPerCardPerMinute: the fraud screen counts payments per card and merchant (a customer id is the caller’s free choice)',
+        });
+      }
     }
   });
   return problems;

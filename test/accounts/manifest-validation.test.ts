@@ -70,6 +70,12 @@ const cases: [rule: string, edit: (m: Mutable) => void, path: string, words: Reg
   ['threshold above max', (m) => (m.workloads[3].payments.fraudReviewThresholdMinor = 2_000_001), 'workloads[3].payments.fraudReviewThresholdMinor', /maxAmountMinor/],
   ['velocity limit not positive', (m) => (m.workloads[2].payments.maxPaymentsPerCardPerMinute = 0), 'workloads[2].payments.maxPaymentsPerCardPerMinute', /positive/],
   [
+    'the velocity limit under its former name',
+    (m) => (m.workloads[2].payments.maxPaymentsPerCustomerPerMinute = 5),
+    'workloads[2].payments.maxPaymentsPerCustomerPerMinute',
+    /now maxPaymentsPerCardPerMinute/,
+  ],
+  [
     'limits of a currency the workload does not take',
     (m) => (m.workloads[1].payments.limits = { USD: { maxAmountMinor: 1000, fraudReviewThresholdMinor: 500 } }),
     'workloads[1].payments.limits.USD',
