@@ -59,7 +59,7 @@ export const manifest = {
         currencies: ['EUR', 'USD', 'GBP'],
         maxAmountMinor: 5_000_000,
         fraudReviewThresholdMinor: 1_000_000,
-        maxPaymentsPerCustomerPerMinute: 10,
+        maxPaymentsPerCardPerMinute: 10,
       },
       archiveRetentionDays: 2555,
       tags: { 'cost-center': 'payments', 'data-classification': 'pci' },

@@ -94,6 +94,13 @@ export const alarmsSchema = z.strictObject({
 
 export type AlarmThresholds = z.output<typeof alarmsSchema>;
 
+/** The amount limits of one currency, in its minor units. */
+export const currencyLimitsSchema = z.strictObject({
+  maxAmountMinor: positiveMinor,
+  fraudReviewThresholdMinor: positiveMinor,
+});
+export type CurrencyLimits = z.output<typeof currencyLimitsSchema>;
+
 /** An IAM role ARN (`arn:aws:iam::<12 digits>:role/<path/>name`): what `aws:PrincipalArn` is for a role's sessions. */
 export const ROLE_ARN_PATTERN = /^arn:aws:iam::(\d{12}):role\/(?:[\x21-\x7e]+\/)?([\w+=,.@-]{1,64})$/;
 export const API_CLIENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -148,10 +155,17 @@ export const workloadSchema = z.strictObject({
     .min(1, { error: 'must name at least one address: an alarm nobody receives never fires (F-24)' }),
   payments: z.strictObject({
     currencies: z.array(currency, { error: 'must be a list of ISO 4217 codes' }).min(1, { error: 'must name at least one currency' }),
+    /** The largest amount, in minor units, of a currency without its own `limits` entry; also the API model's ceiling for every currency. */
     maxAmountMinor: positiveMinor,
+    /** Fraud review threshold, in minor units, of a currency without its own `limits` entry. */
     fraudReviewThresholdMinor: positiveMinor,
-    /** @default 10 — distinct payments of one customer in 60 s above which the fraud screen declines */
-    maxPaymentsPerCustomerPerMinute: z.number().int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).default(10),
+    /**
+     * Limits of one currency, in that currency's minor units (`JPY: { maxAmountMinor: 150000 }` is
+     * ¥150,000). Currencies of different minor units may not share the workload-wide limits. @default {}
+     */
+    limits: z.partialRecord(currency, currencyLimitsSchema, { error: 'must map ISO 4217 codes to { maxAmountMinor, fraudReviewThresholdMinor }' }).default({}),
+    /** @default 10 — payments of one card (payment-method token) at one merchant in 60 s above which the fraud screen declines */
+    maxPaymentsPerCardPerMinute: z.number().int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }).default(10),
     /**
      * The API's clients. @default one client `default` whose principal is the workload's own
      * account (see `apiClientsOf`).
@@ -210,6 +224,14 @@ export const DEFAULT_API_CLIENT = 'default';
 /** A workload's API clients: the manifest's, or one `default` client for the workload's own account. */
 export function apiClientsOf(workload: Workload): readonly ApiClient[] {
   return workload.payments.clients ?? [{ name: DEFAULT_API_CLIENT, principals: [workload.accountId] }];
+}
+/** Each currency's limits: its `limits` entry, or the workload-wide ones. */
+export function currencyLimitsOf(workload: Workload): Record<CurrencyCode, CurrencyLimits> {
+  const p = workload.payments;
+  return Object.fromEntries(p.currencies.map((c) => [c, p.limits[c] ?? { maxAmountMinor: p.maxAmountMinor, fraudReviewThresholdMinor: p.fraudReviewThresholdMinor }])) as Record<
+    CurrencyCode,
+    CurrencyLimits
+  >;
 }
 export type { AwsRegion, CurrencyCode };
 
@@ -309,8 +331,63 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
           message: `${threshold} exceeds maxAmountMinor ${max}; the fraud review threshold must be ≤ the maximum amount`,
         });
       }
+      problems.push(...limitProblems(p, at('payments')));
+      if (p.maxPaymentsPerCustomerPerMinute !== undefined) {
+        problems.push({
+          path: at('payments.maxPaymentsPerCustomerPerMinute'),
+          message: 'is now maxPaymentsPerCardPerMinute: the fraud screen counts payments per card and merchant (a customer id is the caller’s free choice)',
+        });
+      }
     }
   });
+  return problems;
+}
+
+/**
+ * Limits per currency, read with each currency's minor-unit exponent: an entry only for a
+ * currency of the workload, its threshold ≤ its maximum ≤ the workload's `maxAmountMinor`
+ * (the API model's ceiling); every limit at least one whole unit of its currency (a limit
+ * below that is a major-unit amount written in minor units, or a typo); and currencies
+ * of different exponents never share the workload-wide limits (the same number is 100× apart).
+ */
+function limitProblems(p: Raw, at: string): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const currencies = Array.isArray(p.currencies) ? p.currencies.filter((c): c is CurrencyCode => typeof c === 'string' && Object.prototype.hasOwnProperty.call(ISO_4217, c)) : [];
+  const limits = isObject(p.limits) ? p.limits : {};
+  const ceiling = typeof p.maxAmountMinor === 'number' ? p.maxAmountMinor : undefined;
+  const whole = (c: CurrencyCode, amount: unknown, path: string) => {
+    const unit = 10 ** ISO_4217[c];
+    if (typeof amount === 'number' && Number.isSafeInteger(amount) && amount > 0 && amount < unit) {
+      problems.push({ path, message: `${amount} minor units is less than one ${c} (${c} has ${ISO_4217[c]} decimal places: 1 ${c} is ${unit}); limits are in minor units` });
+    }
+  };
+  for (const [c, entry] of Object.entries(limits)) {
+    const path = `${at}.limits.${c}`;
+    if (!(currencies as string[]).includes(c)) {
+      problems.push({ path, message: `${c} is not one of the workload's currencies (${currencies.join(', ') || 'none'})` });
+      continue;
+    }
+    if (!isObject(entry)) continue;
+    const { maxAmountMinor: m, fraudReviewThresholdMinor: t } = entry;
+    if (typeof m === 'number' && typeof t === 'number' && t > m) problems.push({ path: `${path}.fraudReviewThresholdMinor`, message: `${t} exceeds ${c}'s maxAmountMinor ${m}` });
+    if (typeof m === 'number' && ceiling !== undefined && m > ceiling) {
+      problems.push({ path: `${path}.maxAmountMinor`, message: `${m} exceeds the workload's maxAmountMinor ${ceiling}, the ceiling the API's request model applies to every currency` });
+    }
+    whole(c as CurrencyCode, m, `${path}.maxAmountMinor`);
+    whole(c as CurrencyCode, t, `${path}.fraudReviewThresholdMinor`);
+  }
+  const shared = currencies.filter((c) => !Object.prototype.hasOwnProperty.call(limits, c));
+  for (const c of shared) {
+    whole(c, p.maxAmountMinor, `${at}.maxAmountMinor`);
+    whole(c, p.fraudReviewThresholdMinor, `${at}.fraudReviewThresholdMinor`);
+  }
+  const exponents = new Set(shared.map((c) => ISO_4217[c]));
+  if (exponents.size > 1) {
+    problems.push({
+      path: `${at}.limits`,
+      message: `${shared.map((c) => `${c} (${ISO_4217[c]} decimal places)`).join(', ')} would share one maxAmountMinor and fraudReviewThresholdMinor, which mean amounts 10^n apart in these currencies; give limits per currency`,
+    });
+  }
   return problems;
 }
 

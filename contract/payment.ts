@@ -35,21 +35,38 @@ export const REJECT_REASONS = [
   'invalid_body', // not a JSON object
   'unknown_field', // any field outside the contract (raw card data is never accepted)
   'invalid_amount', // not an integer of minor units ≥ 1 (F-07)
-  'amount_exceeds_maximum', // above the workload's maxAmountMinor
   'invalid_currency', // not upper-case ISO 4217
   'unsupported_currency', // ISO 4217 but not one of the workload's currencies
+  'amount_exceeds_maximum', // above the workload's maximum for that currency
   'invalid_merchant_id',
   'invalid_customer_id',
   'invalid_payment_method', // not { type: "card", token: "tok_…" }
   'invalid_description', // not a string of at most 500 characters
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
+/**
+ * Why the fraud screen DECLINED a payment: one amount above the currency's review threshold;
+ * too many payments of one card at one merchant in the window; or their amounts together above
+ * the threshold (an amount split into parts). Kept in the record and the logs; a client is told
+ * only `card_declined` (see `clientReason`), so a prober cannot learn which rule fired.
+ */
+export const SCREEN_DECLINE_REASONS = ['fraud_suspected', 'velocity_exceeded', 'amount_velocity_exceeded'] as const;
+export type ScreenDeclineReason = (typeof SCREEN_DECLINE_REASONS)[number];
 /** Why a payment was DECLINED: by the fraud screen or by the issuer (a decline code we do not know is `card_declined`). */
-export const DECLINE_REASONS = ['fraud_suspected', 'velocity_exceeded', 'insufficient_funds', 'card_declined'] as const;
+export const DECLINE_REASONS = [...SCREEN_DECLINE_REASONS, 'insufficient_funds', 'card_declined'] as const;
 export type DeclineReason = (typeof DECLINE_REASONS)[number];
+/** The decline reason a client is told in place of any fraud-screen reason: the one an issuer's unknown decline gets. */
+export const GENERIC_DECLINE_REASON = 'card_declined' satisfies DeclineReason;
+
+/** The reason a client may see for a recorded one: a fraud-screen decline becomes the generic decline; every other reason is the record's. */
+export function clientReason(status: string, reason: string | null): string | null {
+  return status === 'DECLINED' && (SCREEN_DECLINE_REASONS as readonly (string | null)[]).includes(reason) ? GENERIC_DECLINE_REASON : reason;
+}
 /** Why a payment FAILED. */
 export const FAILURE_REASONS = [
-  'gateway_unavailable', // the gateway answered 5xx or could not be reached through every retry
+  // Written by earlier versions only: a gateway that answers 5xx or cannot be reached through every
+  // retry may have captured, so the payment is now PENDING and reconciliation decides.
+  'gateway_unavailable',
   'internal_error',
   'execution_failed', // the execution ended before it claimed the charge
   'execution_timed_out',
@@ -81,7 +98,10 @@ export interface ExecutionInput {
 
 export interface PaymentRules {
   readonly currencies: readonly string[];
+  /** The largest amount, in minor units, of a currency without an entry in `maxAmountMinorByCurrency`. */
   readonly maxAmountMinor: number;
+  /** The largest amount of each currency, in that currency's minor units (JPY in yen, USD in cents). */
+  readonly maxAmountMinorByCurrency?: Readonly<Record<string, number>>;
 }
 
 export type ValidationResult = { readonly valid: true; readonly payment: PaymentRequest } | { readonly valid: false; readonly reason: RejectReason };
@@ -99,9 +119,11 @@ export function validatePaymentRequest(body: unknown, rules: PaymentRules): Vali
   for (const k of Object.keys(body)) if (!(REQUEST_FIELDS as readonly string[]).includes(k)) return reject('unknown_field');
   const { amount, currency, merchantId, customerId, paymentMethod, description } = body;
   if (!isMinorAmount(amount)) return reject('invalid_amount');
-  if (amount > rules.maxAmountMinor) return reject('amount_exceeds_maximum');
   if (!isCurrencyCode(currency)) return reject('invalid_currency');
   if (!rules.currencies.includes(currency)) return reject('unsupported_currency');
+  // An amount is only comparable with a limit of its own currency: 10050 is ¥10,050 but $100.50.
+  const max = Object.prototype.hasOwnProperty.call(rules.maxAmountMinorByCurrency ?? {}, currency) ? rules.maxAmountMinorByCurrency![currency]! : rules.maxAmountMinor;
+  if (amount > max) return reject('amount_exceeds_maximum');
   if (!validMerchantId(merchantId)) return reject('invalid_merchant_id');
   if (!validCustomerId(customerId)) return reject('invalid_customer_id');
   if (!isObject(paymentMethod)) return reject('invalid_payment_method');

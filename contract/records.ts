@@ -27,14 +27,32 @@
  *    with `#status`/`#reason` through ExpressionAttributeNames (F-09: both are reserved words).
  *    The claim and reconciliation's writes are conditional on the status they expect.
  *
- * 2. Velocity window of a customer, `paymentId = "velocity#<customerId>"`, written only by
- *    the fraud screen (F-05: no other writer): `payments` (M: paymentId → epoch ms of the
- *    payments seen in the last 60 s), `version` (N, optimistic lock), `expiresAt` (N, TTL).
+ * Velocity windows are not kept here: they are per-region operational state, in each
+ * region's own counters table (below), never replicated.
+ *
+ * The counters table (one per region, not replicated; modules/data/counters-table.ts).
+ * Key schema: partition key `counterKey` (S). One kind of item, written only by the fraud
+ * screen (F-05: no other writer), and its role may write no other key:
+ *
+ *    Velocity window of one card at one merchant, `counterKey = "window#<merchantId>#<sha256 of
+ *    the token, 32 hex>"` (the token itself is not stored): `payments` (M: paymentId →
+ *    `{ at: epoch ms, amount: N, currency: S, declined: BOOL }` of the payments screened in the
+ *    last 60 s, this one included; `declined` ones count as attempts, not as amounts),
+ *    `version` (N, optimistic lock), `expiresAt` (N, epoch seconds: DynamoDB's TTL deletes the
+ *    item once the window is over).
  */
-import { isTerminal, TERMINAL_STATUSES, type PaymentStatus } from './payment';
+import { createHash } from 'node:crypto';
+import { clientReason, isTerminal, TERMINAL_STATUSES, type PaymentStatus } from './payment';
 
 export const PAYMENTS_TABLE_KEY = 'paymentId';
-export const VELOCITY_KEY_PREFIX = 'velocity#';
+export const COUNTERS_TABLE_KEY = 'counterKey';
+export const COUNTERS_TTL_ATTRIBUTE = 'expiresAt';
+export const VELOCITY_WINDOW_PREFIX = 'window#';
+
+/** The counters key of a card's window at a merchant: the token is hashed, so the table holds no token. */
+export function velocityWindowKey(merchantId: string, token: string): string {
+  return `${VELOCITY_WINDOW_PREFIX}${merchantId}#${createHash('sha256').update(`card\u0000${token}`).digest('hex').slice(0, 32)}`;
+}
 
 export interface PaymentRecord {
   readonly paymentId: string;
@@ -53,7 +71,7 @@ export interface PaymentRecord {
   readonly errorName?: string;
 }
 
-/** What `GET /payments/{paymentId}` returns (contract). */
+/** What `GET /payments/{paymentId}` returns (contract): the record as a client may see it. */
 export interface PaymentView {
   readonly paymentId: string;
   readonly status: PaymentStatus;
@@ -70,8 +88,9 @@ export function toView(r: PaymentRecord): PaymentView {
     status: r.status,
     amount: typeof r.amount === 'number' ? r.amount : null,
     currency: r.currency ?? null,
-    // A settled or undecided payment has no decline or failure reason (PENDING says why it waits).
-    reason: r.status === 'SETTLED' || r.status === 'RECEIVED' || r.status === 'CHARGING' ? null : (r.reason ?? null),
+    // A settled or undecided payment has no decline or failure reason (PENDING says why it waits);
+    // a fraud-screen decline is told as the generic decline (the record keeps which rule fired).
+    reason: r.status === 'SETTLED' || r.status === 'RECEIVED' || r.status === 'CHARGING' ? null : clientReason(r.status, r.reason ?? null),
     createdAt: r.createdAt ?? null,
     updatedAt: r.updatedAt ?? null,
   };

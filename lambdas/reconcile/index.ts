@@ -6,7 +6,9 @@
  *   payment's idempotency key and records what really happened — captured → SETTLED,
  *   declined → DECLINED (then notifies and archives like the workflow does); nothing under the
  *   key and the payment older than RECONCILE_AFTER_SECONDS → FAILED `not_charged` (nothing was
- *   taken: the client may pay again with a new key). A gateway that cannot tell leaves it PENDING.
+ *   taken: the client may pay again with a new key; so ends a gateway that answered 5xx to every
+ *   attempt without capturing). A gateway that cannot tell leaves it PENDING, and so does a
+ *   capture whose amount or currency is not the payment's (logged as an error for a person).
  * - RECEIVED older than RECONCILE_AFTER_SECONDS (its execution was never started): starts it,
  *   with the input the request stored; the charge's claim keeps it to one charge.
  * Every write is conditional on the status it read, so two regions reconciling one global
@@ -127,6 +129,16 @@ async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DEC
     return (await decide(item, { status: 'FAILED', reason: 'not_charged', decidedAt: new Date(now).toISOString() })) ? 'FAILED' : 'SKIPPED';
   }
   const body = JSON.parse(item.requestBody ?? '{}') as { amount: number; currency: string; merchantId: string; customerId: string };
+  if (found.outcome === 'captured' && (found.amount !== body.amount || found.currency !== body.currency)) {
+    // A capture of another amount or currency under this payment's key is for a person to look at, never recorded as this payment's settlement.
+    logger.error('the gateway holds a capture of another amount or currency under this key; payment stays PENDING', {
+      paymentId: item.paymentId,
+      chargeId: found.chargeId,
+      captured: { amount: found.amount, currency: found.currency },
+      requested: { amount: body.amount, currency: body.currency },
+    });
+    return 'PENDING';
+  }
   const outcome = {
     paymentId: item.paymentId,
     status: found.outcome === 'captured' ? ('SETTLED' as const) : ('DECLINED' as const),

@@ -15,15 +15,15 @@
  * validate writes nothing; fraud writes only its velocity item.
  *
  * Failure paths: invalid → RecordRejected (REJECTED + reason); fraud → RecordScreenDeclined
- * (DECLINED fraud_suspected / velocity_exceeded); issuer decline → RecordOutcome (DECLINED +
- * reason); gateway unavailable after retries → RecordGatewayUnavailable (FAILED
- * gateway_unavailable) → PaymentFailed; any other error before the charge → RecordInternalError
- * (FAILED internal_error + error name) → PaymentFailed.
+ * (DECLINED with the screen's reason); issuer decline → RecordOutcome (DECLINED + reason); an
+ * explicit refusal of the request by the gateway (a 4xx) or an error before the charge →
+ * RecordInternalError (FAILED internal_error + error name) → PaymentFailed.
  *
  * The charge: the Charge task first claims the payment (RECEIVED → CHARGING, conditional),
  * so an execution that finds it claimed by another (another region, months later) ends in
- * AlreadyClaimed without charging. After the claim the outcome may be unknown — no answer
- * through every retry, a gateway 409/429 that persists, the task timing out, a crash — and
+ * AlreadyClaimed without charging. After the claim the outcome may be unknown — a 5xx, a reset
+ * connection or no answer through every retry, a gateway 409/429 that persists, an answer of a
+ * shape the adapter does not know, the task timing out, a crash — and
  * the payment is then recorded PENDING (RecordPending), never FAILED: reconciliation asks the
  * gateway later. A failed recording after the charge fails the execution, and the failure
  * handler turns the CHARGING record into PENDING. Failed executions reach the DLQ and the
@@ -184,8 +184,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
         Retry: [{ ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 }, retry(LAMBDA_SERVICE_ERRORS)],
         Catch: [
           { ErrorEquals: ['ChargeAlreadyClaimedError'], Next: 'AlreadyClaimed', ResultPath: '$.error' },
-          { ErrorEquals: ['GatewayUnavailableError'], Next: 'RecordGatewayUnavailable', ResultPath: '$.error' },
-          // The gateway refused the request itself or the input was unusable: nothing was charged.
+          // The gateway refused the request itself (a 4xx) or the input was unusable: nothing was charged.
           { ErrorEquals: ['GatewayRequestError', 'InvalidTaskInputError'], Next: 'RecordInternalError', ResultPath: '$.error' },
           // Anything else after the claim may have charged: PENDING until reconciliation knows.
           { ErrorEquals: [...UNKNOWN_OUTCOME_ERRORS], Next: 'RecordPending', ResultPath: '$.error' },
@@ -244,17 +243,11 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       { End: true },
       'Declined by the fraud screen: nothing is charged.',
     ),
-    RecordGatewayUnavailable: recordTask(
-      props,
-      { status: Sv('FAILED'), reason: Sv('gateway_unavailable'), updatedAt: S('$$.Execution.StartTime'), ...paymentFields('$.screen.validation.payment') },
-      { Next: 'PaymentFailed' },
-      'The gateway stayed unavailable through every retry.',
-    ),
     RecordPending: recordTask(
       props,
       { status: Sv('PENDING'), reason: Sv('outcome_unknown'), errorName: S('$.error.Error'), updatedAt: S('$$.Execution.StartTime'), ...paymentFields('$.screen.validation.payment') },
       { End: true },
-      'The charge may have happened (no answer, 409/429 through every retry, a timeout or a crash): reconciliation asks the gateway.',
+      'The charge may have happened (5xx, reset or no answer, 409/429 through every retry, an unknown answer, a timeout or a crash): reconciliation asks the gateway.',
     ),
     RecordInternalError: recordTask(
       props,

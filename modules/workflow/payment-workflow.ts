@@ -15,8 +15,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { apiClientsOf, type AwsRegion, type Workload } from '../../accounts/schema';
+import { apiClientsOf, currencyLimitsOf, type AwsRegion, type Workload } from '../../accounts/schema';
 import type { ArchiveBucketRef } from '../data/archive-bucket';
+import { CountersTable } from '../data/counters-table';
 import { TableRef } from '../data/global-table';
 import { QueueRef, SecretRef, TopicRef, type KeyRef } from '../core/grants';
 import { policyDocument } from '../core/iam-document';
@@ -85,6 +86,8 @@ export class PaymentWorkflow extends Construct {
   /** The live gateway's credential (live mode only; its value is set out of band). */
   readonly gatewaySecret?: SecretsmanagerSecret;
   readonly sandboxTable?: DynamodbTable;
+  /** This region's counters (the fraud screen's velocity windows): regional, not replicated. */
+  readonly countersTable: CountersTable;
 
   constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
     super(scope, id);
@@ -119,16 +122,18 @@ export class PaymentWorkflow extends Construct {
 
     const rules = {
       PAYMENT_CURRENCIES: workload.payments.currencies.join(','),
-      MAX_AMOUNT_MINOR: String(workload.payments.maxAmountMinor),
+      // Each currency's limits, in its own minor units (the manifest's defaults resolved).
+      PAYMENT_LIMITS: JSON.stringify(currencyLimitsOf(workload)),
     };
     const fn = (purpose: keyof typeof FUNCTION_TIMEOUTS, environment: Record<string, string>) =>
       new NodeFunction(this, purpose, { naming: n, region, purpose, logKeyArn: keyArn, timeoutSeconds: FUNCTION_TIMEOUTS[purpose], environment });
     const validate = fn('validate', rules);
+    // Velocity windows are this region's own state: a regional table, never the replicated payments table.
+    this.countersTable = new CountersTable(this, 'counters', { naming: n, key: dp.key, deletionProtection: workload.environment === 'prod' });
     const fraud = fn('fraud', {
       ...rules,
-      PAYMENTS_TABLE: dp.paymentsTable.name,
-      FRAUD_THRESHOLD_MINOR: String(workload.payments.fraudReviewThresholdMinor),
-      MAX_PAYMENTS_PER_CUSTOMER_PER_MINUTE: String(workload.payments.maxPaymentsPerCustomerPerMinute),
+      COUNTERS_TABLE: this.countersTable.name,
+      MAX_PAYMENTS_PER_CARD_PER_MINUTE: String(workload.payments.maxPaymentsPerCardPerMinute),
     });
     const gatewayEnv = {
       GATEWAY_MODE: gateway.mode,
@@ -181,7 +186,7 @@ export class PaymentWorkflow extends Construct {
     const events = new TopicRef(this.eventsTopic.arn, key, 'EventsTopic');
     const secret = this.gatewaySecret ? new SecretRef(this.gatewaySecret.arn, key, 'GatewaySecret') : undefined;
     const sandbox = this.sandboxTable ? new TableRef(n.table('sandbox'), this.sandboxTable.arn, key, 'SandboxTable') : undefined;
-    table.grant(fraud, 'dynamodb:GetItem', 'dynamodb:PutItem'); // the customer's velocity window
+    this.countersTable.grantVelocityWindows(fraud); // its windows only (dynamodb:LeadingKeys); no access to the payments table
     table.grant(charge, 'dynamodb:UpdateItem'); // the claim
     secret?.grantRead(charge);
     sandbox?.grant(charge, 'dynamodb:GetItem', 'dynamodb:UpdateItem');

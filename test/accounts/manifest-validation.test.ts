@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { validateManifest } from '../../accounts/schema';
+import { currencyLimitsOf, validateManifest } from '../../accounts/schema';
 import { loadManifest } from '../../accounts/load';
 import { synthesize } from '../../main';
 import { otherOrganisation } from '../support/manifests';
@@ -68,7 +68,46 @@ const cases: [rule: string, edit: (m: Mutable) => void, path: string, words: Reg
   ['zero amount', (m) => (m.workloads[0].payments.maxAmountMinor = 0), 'workloads[0].payments.maxAmountMinor', /positive/],
   ['negative threshold', (m) => (m.workloads[0].payments.fraudReviewThresholdMinor = -1), 'workloads[0].payments.fraudReviewThresholdMinor', /positive/],
   ['threshold above max', (m) => (m.workloads[3].payments.fraudReviewThresholdMinor = 2_000_001), 'workloads[3].payments.fraudReviewThresholdMinor', /maxAmountMinor/],
-  ['velocity limit not positive', (m) => (m.workloads[2].payments.maxPaymentsPerCustomerPerMinute = 0), 'workloads[2].payments.maxPaymentsPerCustomerPerMinute', /positive/],
+  ['velocity limit not positive', (m) => (m.workloads[2].payments.maxPaymentsPerCardPerMinute = 0), 'workloads[2].payments.maxPaymentsPerCardPerMinute', /positive/],
+  [
+    'the velocity limit under its former name',
+    (m) => (m.workloads[2].payments.maxPaymentsPerCustomerPerMinute = 5),
+    'workloads[2].payments.maxPaymentsPerCustomerPerMinute',
+    /now maxPaymentsPerCardPerMinute/,
+  ],
+  [
+    'limits of a currency the workload does not take',
+    (m) => (m.workloads[1].payments.limits = { USD: { maxAmountMinor: 1000, fraudReviewThresholdMinor: 500 } }),
+    'workloads[1].payments.limits.USD',
+    /not one of the workload's currencies/,
+  ],
+  [
+    'currencies of different minor units sharing one limit (AUD 2, JPY 0)',
+    (m) => (m.workloads[3].payments.limits = {}),
+    'workloads[3].payments.limits',
+    /AUD \(2 decimal places\), JPY \(0 decimal places\)/,
+  ],
+  [
+    "a currency's threshold above its maximum",
+    (m) => (m.workloads[3].payments.limits = { JPY: { maxAmountMinor: 100_000, fraudReviewThresholdMinor: 200_000 } }),
+    'workloads[3].payments.limits.JPY.fraudReviewThresholdMinor',
+    /exceeds JPY's maxAmountMinor/,
+  ],
+  [
+    "a currency's maximum above the workload's (the API model's ceiling)",
+    (m) => (m.workloads[3].payments.limits = { JPY: { maxAmountMinor: 3_000_000, fraudReviewThresholdMinor: 1_000_000 } }),
+    'workloads[3].payments.limits.JPY.maxAmountMinor',
+    /ceiling/,
+  ],
+  [
+    'a limit below one whole unit of its currency (KWD has 3 decimal places)',
+    (m) => {
+      m.workloads[1].payments.currencies = ['SEK', 'EUR', 'KWD'];
+      m.workloads[1].payments.limits = { KWD: { maxAmountMinor: 900_000, fraudReviewThresholdMinor: 500 } };
+    },
+    'workloads[1].payments.limits.KWD.fraudReviewThresholdMinor',
+    /less than one KWD .*1 KWD is 1000/,
+  ],
   ['unknown environment', (m) => (m.workloads[0].environment = 'production'), 'workloads[0].environment', /dev, staging, prod/],
   ['bad repository', (m) => (m.deployment.repository = 'just-a-name'), 'deployment.repository', /owner\/repo/],
   ['unknown field (typo)', (m) => ((m.workloads[2] as any).replicaRegion = ['us-west-2']), 'workloads[2]', /replicaRegion/],
@@ -126,6 +165,17 @@ describe('manifest validation (F-23)', () => {
   test('given the other organisation manifest, when validated, then it is valid (the cases below differ by one edit)', () => {
     const r = validateManifest(otherOrganisation());
     expect(r.ok ? [] : r.problems).toEqual([]);
+  });
+
+  test("given limits for JPY only, when validated, then JPY has its own limits in yen and AUD and NZD (both of 2 decimal places) share the workload's", () => {
+    const result = validateManifest(otherOrganisation());
+    expect(result.ok).toBe(true);
+    const apac = result.ok ? result.manifest.workloads.find((w) => w.payments.currencies.includes('JPY'))! : undefined;
+    expect(currencyLimitsOf(apac!)).toEqual({
+      AUD: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+      JPY: otherOrganisation().workloads.find((w) => w.name === apac!.name)!.payments.limits!.JPY,
+      NZD: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+    });
   });
 
   test.each(cases)('given a manifest with %s, when synthesized, then the message names %#: the path and nothing is written', (_rule, edit, path, words) => {

@@ -19,9 +19,9 @@ const env = {
   AWS_REGION: 'eu-west-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   PAYMENT_CURRENCIES: 'EUR,USD',
-  MAX_AMOUNT_MINOR: '100000',
-  FRAUD_THRESHOLD_MINOR: '50000',
-  MAX_PAYMENTS_PER_CUSTOMER_PER_MINUTE: '10',
+  PAYMENT_LIMITS: JSON.stringify({ EUR: { maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 }, USD: { maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 } }),
+  MAX_PAYMENTS_PER_CARD_PER_MINUTE: '10',
+  COUNTERS_TABLE: 'payments-dev-counters',
   PAYMENTS_TABLE: 'payments-dev-payments',
   STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:200000000001:stateMachine:payments-dev-payment',
   GATEWAY_MODE: 'sandbox',
@@ -110,9 +110,9 @@ describe('bundles as the Lambda runtime loads them', () => {
 
   test('F-16: a missing environment variable fails the cold start, naming it', () => {
     const script = `try { require(${JSON.stringify(join(dirs.get('fraud')!, 'index.js'))}); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
-    const { PAYMENTS_TABLE: _omit, ...rest } = env;
+    const { COUNTERS_TABLE: _omit, ...rest } = env;
     const out = execFileSync(process.execPath, ['-e', script], { env: rest, encoding: 'utf8' }).trim();
-    expect(out).toBe('ConfigurationError: environment variable PAYMENTS_TABLE is required but not set');
+    expect(out).toBe('ConfigurationError: environment variable COUNTERS_TABLE is required but not set');
   });
 });
 

@@ -91,6 +91,18 @@ describe('storableRequest: what the submit function stores and passes on', () =>
   });
 });
 
+describe('limits per currency', () => {
+  test("given a maximum per currency, then an amount is compared with its own currency's maximum (10050 is ¥10,050 but $100.50), and a currency without one takes the workload's", () => {
+    const perCurrency = { currencies: ['USD', 'JPY', 'EUR'], maxAmountMinor: 5_000, maxAmountMinorByCurrency: { USD: 10_000, JPY: 1_000_000 } };
+    const body = (amount: number, currency: string) => ({ amount, currency, merchantId: 'mer_123', customerId: 'cus_456', paymentMethod: { type: 'card', token: 'tok_success' } });
+    expect(validatePaymentRequest(body(10_050, 'USD'), perCurrency)).toEqual({ valid: false, reason: 'amount_exceeds_maximum' });
+    expect(validatePaymentRequest(body(10_050, 'JPY'), perCurrency).valid).toBe(true);
+    expect(validatePaymentRequest(body(5_001, 'EUR'), perCurrency)).toEqual({ valid: false, reason: 'amount_exceeds_maximum' });
+    // the currency is judged first: a maximum means nothing for a currency the workload does not take
+    expect(validatePaymentRequest(body(10_000_000, 'GBP'), perCurrency)).toEqual({ valid: false, reason: 'unsupported_currency' });
+  });
+});
+
 describe('validatePaymentRequest', () => {
   test('F-07: 5000 arbitrary values never throw; each is valid or rejected with a known reason', () => {
     fc.assert(

@@ -126,6 +126,25 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
     }
   });
 
+  test('given the counters table of each payments stack, then the deploy role may create and configure it (TTL, PITR, tags, deletion protection) and the plan role may read it back', async () => {
+    for (const spec of paymentsStacks) {
+      const w = workloadOf(spec.workload!);
+      const { boundary, deploy, plan } = accessPolicies(w);
+      const tf = s.stacks.get(spec.name)!;
+      const name = naming.forWorkload(w).table('counters');
+      expect(resources(tf, 'aws_dynamodb_table').filter(([, t]) => t.name === name)).toHaveLength(1);
+      const arn = `arn:aws:dynamodb:${spec.region}:${spec.accountId}:table/${name}`;
+      const ask = (principal: string, identityPolicies: PolicyDocument[], action: string, permissionBoundary?: PolicyDocument) =>
+        simulate({ principal, action, resource: arn, resourceAccount: spec.accountId, identityPolicies, permissionBoundary, context: {} });
+      for (const action of ['dynamodb:CreateTable', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTable', 'dynamodb:TagResource', 'dynamodb:DescribeTable']) {
+        expect([spec.name, action, await ask(naming.accessRoleArn('deploy', spec.accountId), deploy, action, boundary)]).toEqual([spec.name, action, 'Allowed']);
+      }
+      for (const action of ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive', 'dynamodb:DescribeContinuousBackups', 'dynamodb:ListTagsOfResource']) {
+        expect([spec.name, action, await ask(naming.accessRoleArn('plan', spec.accountId), plan, action)]).toEqual([spec.name, action, 'Allowed']);
+      }
+    }
+  });
+
   test('given every role of a payments stack, then its trust names one service, with aws:SourceAccount and aws:SourceArn only for Step Functions and S3', () => {
     for (const spec of paymentsStacks) {
       for (const [id, role] of resources(s.stacks.get(spec.name)!, 'aws_iam_role')) {

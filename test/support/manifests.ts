@@ -40,7 +40,7 @@ export function otherOrganisation(): ManifestInput {
         primaryRegion: 'us-east-1',
         replicaRegions: ['us-west-2', 'ca-central-1'],
         alertEmails: ['oncall@acme.test', 'risk@acme.test'],
-        payments: { currencies: ['USD', 'CAD'], maxAmountMinor: 10_000_000, fraudReviewThresholdMinor: 2_500_000, maxPaymentsPerCustomerPerMinute: 5 },
+        payments: { currencies: ['USD', 'CAD'], maxAmountMinor: 10_000_000, fraudReviewThresholdMinor: 2_500_000, maxPaymentsPerCardPerMinute: 5 },
         tags: { team: 'payments-core' },
       },
       {
@@ -51,7 +51,12 @@ export function otherOrganisation(): ManifestInput {
         primaryRegion: 'ap-southeast-2',
         replicaRegions: ['ap-northeast-1'],
         alertEmails: ['apac-oncall@acme.test'],
-        payments: { currencies: ['AUD', 'JPY', 'NZD'], maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+        payments: {
+          currencies: ['AUD', 'JPY', 'NZD'],
+          maxAmountMinor: 2_000_000,
+          fraudReviewThresholdMinor: 1_000_000,
+          limits: { JPY: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 } },
+        },
         archiveRetentionDays: 3650,
       },
       {

@@ -5,7 +5,7 @@
  * dev workload: clients `default`, `checkout` and `invoicing`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { paymentIdFor, requestFingerprint } from '../../contract/payment';
 import { apiClientsOf } from '../../accounts/schema';
@@ -139,6 +139,38 @@ describe('unknown outcomes are PENDING until reconciliation, never FAILED', () =
     expect(r!.lambdaInvocations).toBe(6);
   });
 
+  test('F-03 F-08: given a gateway that answers 5xx to every attempt, then PENDING with nothing captured; once no execution can still run, reconciliation finds nothing under the key and records FAILED not_charged', async () => {
+    const [r] = await local.simulate([{ idempotencyKey: key('down'), body: valid({ paymentMethod: { type: 'card', token: 'tok_gateway_down' } }) }]);
+    expect([r!.status, r!.reason, r!.charges]).toEqual(['PENDING', 'outcome_unknown', 0]);
+    await local.reconcile(); // too early: an execution of the payment could still be running
+    expect((await local.record(r!.paymentId!))?.status).toBe('PENDING');
+    await backdate(r!.paymentId!, 20);
+    await local.reconcile();
+    expect(await local.record(r!.paymentId!)).toMatchObject({ status: 'FAILED', reason: 'not_charged' });
+    expect(await local.charges(r!.paymentId!)).toBe(0);
+  });
+
+  test('given a gateway that captures and answers 201 without a charge id, then PENDING (not FAILED); reconciliation finds the capture and SETTLES it once', async () => {
+    const answer = await local.submit(key('201'), valid({ paymentMethod: { type: 'card', token: 'tok_unexpected_success' } }));
+    await local.waitForAll();
+    const paymentId = answer.body.paymentId!;
+    expect(await local.record(paymentId)).toMatchObject({ status: 'PENDING', reason: 'outcome_unknown', errorName: 'GatewayUnexpectedResponseError' });
+    expect(await local.charges(paymentId)).toBe(1);
+    await local.reconcile();
+    expect(await local.record(paymentId)).toMatchObject({ status: 'SETTLED', reason: 'approved', amount: 1250 });
+    expect(await local.charges(paymentId)).toBe(1);
+  });
+
+  test('given an approval of another amount than was sent, then PENDING, and reconciliation does not record that capture as the payment: it stays PENDING for a person', async () => {
+    const [r] = await local.simulate([{ idempotencyKey: key('mismatch'), body: valid({ paymentMethod: { type: 'card', token: 'tok_amount_mismatch' } }) }]);
+    expect([r!.status, r!.reason, r!.charges]).toEqual(['PENDING', 'outcome_unknown', 1]);
+    expect((await local.record(r!.paymentId!))?.errorName).toBe('GatewayUnexpectedResponseError');
+    await backdate(r!.paymentId!, 20);
+    await local.reconcile();
+    expect((await local.record(r!.paymentId!))?.status).toBe('PENDING');
+    expect(local.published.map((p) => JSON.parse(p.Message).paymentId)).not.toContain(r!.paymentId);
+  });
+
   test('given a decline code the adapter does not know, then DECLINED card_declined, not FAILED', async () => {
     const [r] = await local.simulate([{ idempotencyKey: key('dnh'), body: valid({ paymentMethod: { type: 'card', token: 'tok_do_not_honor' } }) }]);
     expect([r!.status, r!.reason, r!.charges]).toEqual(['DECLINED', 'card_declined', 0]);
@@ -162,6 +194,15 @@ describe('unknown outcomes are PENDING until reconciliation, never FAILED', () =
     }
   }, 60_000);
 });
+
+/** Moves a payment's timestamps `minutes` into the past, as if that much time had gone by since its execution ended. */
+async function backdate(paymentId: string, minutes: number): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+  const table = (local.definition.States.RecordOutcome as unknown as { Parameters: { TableName: string } }).Parameters.TableName;
+  const at = new Date(Date.now() - minutes * 60_000).toISOString();
+  await doc.send(new UpdateCommand({ TableName: table, Key: { paymentId }, UpdateExpression: 'SET createdAt = :at, updatedAt = :at', ExpressionAttributeValues: { ':at': at } }));
+  doc.destroy();
+}
 
 describe('reconciliation of payments left behind', () => {
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();

@@ -146,6 +146,7 @@ export class LocalWorkflow {
   stateMachineArn!: string;
   private readonly aborters = new Map<string, () => void>();
   private paymentsTable!: string;
+  private countersTable?: string;
   private sandboxTable?: string;
   private topicArn?: string;
   private doc!: DynamoDBDocumentClient;
@@ -273,6 +274,8 @@ export class LocalWorkflow {
       if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
+      // The counters table is regional in AWS (one per region, never replicated): a region that shares another's local DynamoDB gets its own.
+      if (env.COUNTERS_TABLE) env.COUNTERS_TABLE = this.countersTable = this.ownsAws ? env.COUNTERS_TABLE : `${env.COUNTERS_TABLE}-${region}`;
       if (env.EVENTS_TOPIC_ARN) this.topicArn = env.EVENTS_TOPIC_ARN;
       this.setEnv(env);
       const zip = readFileSync(join(synth.stackDir, String(cfg.filename)));
@@ -297,6 +300,16 @@ export class LocalWorkflow {
           AttributeDefinitions: [{ AttributeName: 'paymentId', AttributeType: 'S' }],
         }),
       );
+    if (this.countersTable) {
+      await ddb.send(
+        new CreateTableCommand({
+          TableName: this.countersTable,
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'counterKey', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'counterKey', AttributeType: 'S' }],
+        }),
+      );
+    }
     if (this.sandboxTable && this.ownsAws) {
       await ddb.send(
         new CreateTableCommand({

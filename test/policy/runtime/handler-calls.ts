@@ -88,7 +88,7 @@ const START_EXECUTION: HandlerCall = { sdk: '@aws-sdk/client-sfn', command: 'Sta
 /** Per handler, every AWS call its code can make. */
 export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
   validate: [],
-  fraud: [ddb('GetCommand', 'PAYMENTS_TABLE'), ddb('PutCommand', 'PAYMENTS_TABLE')],
+  fraud: [ddb('GetCommand', 'COUNTERS_TABLE'), ddb('PutCommand', 'COUNTERS_TABLE')],
   charge: [
     ...GATEWAY_CALLS,
     // The claim of the charge (RECEIVED → CHARGING) before the gateway is called.
