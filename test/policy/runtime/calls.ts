@@ -51,11 +51,11 @@ function tableKey(ix: TfIndex, tableName: string, region: string, account: strin
 }
 
 /** DynamoDB decrypts the table key with the caller's permissions (DynamoDB guide, "Table key caching"). */
-function dynamodbCall(ix: TfIndex, p: Principal, account: string, region: string, tableName: string, action: string, origin: string): RuntimeCall[] {
+function dynamodbCall(ix: TfIndex, p: Principal, account: string, region: string, tableName: string, action: string, origin: string, leadingKey?: string): RuntimeCall[] {
   const table = `arn:aws:dynamodb:${region}:${account}:table/${tableName}`;
   const key = tableKey(ix, tableName, region, account);
   return [
-    { principal: p, action, resource: table, context: {}, origin },
+    { principal: p, action, resource: table, context: leadingKey === undefined ? {} : { 'dynamodb:LeadingKeys': [leadingKey] }, origin },
     {
       principal: p,
       action: 'kms:Decrypt',
@@ -132,7 +132,7 @@ function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, 
       );
     }
     case 'dynamodb-table':
-      return dynamodbCall(ix, p, account, region, value, call.action, origin);
+      return dynamodbCall(ix, p, account, region, value, call.action, origin, call.leadingKey);
     case 'secret': {
       const secret = ix.find('aws_secretsmanager_secret').find((s) => ix.attribute(s, 'arn') === value);
       if (!secret) throw new Error(`${origin}: no stack creates the secret ${value}`);
