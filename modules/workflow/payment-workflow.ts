@@ -164,6 +164,7 @@ export class PaymentWorkflow extends Construct {
       naming: n,
       region,
       logKeyArn: keyArn,
+      dataKeyArn: keyArn,
       definition: paymentDefinition({
         functionArns: { validate: validate.arn, fraud: fraud.arn, charge: charge.arn },
         functionTimeouts: { validate: validate.timeoutSeconds, fraud: fraud.timeoutSeconds, charge: charge.timeoutSeconds },

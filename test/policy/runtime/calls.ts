@@ -226,6 +226,22 @@ function stateMachineCalls(ix: TfIndex, stack: string): RuntimeCall[] {
       if (!integration) throw new Error(`${origin}: the run-time table has no row for the Task resource ${task.Resource}`);
       out.push(...integration(ix, sm, p, (task.Parameters ?? {}) as Record<string, any>, origin));
     }
+    const enc = [sm.cfg.encryption_configuration].flat()[0];
+    if (enc?.type === 'CUSTOMER_MANAGED_KMS_KEY') {
+      // Step Functions guide, "Data at rest encryption": executions encrypt and decrypt their data
+      // with the execution role's permissions, the state machine's ARN as encryption context.
+      const key = ix.kmsKeyArn(ix.value(stack, enc.kms_key_id));
+      const smArn = `arn:aws:states:${sm.region}:${sm.account}:stateMachine:${sm.cfg.name}`;
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        out.push({
+          principal: p,
+          action,
+          resource: key,
+          context: { 'kms:ViaService': `states.${sm.region}.amazonaws.com`, 'kms:CallerAccount': sm.account, 'kms:EncryptionContext:aws:states:stateMachineArn': smArn },
+          origin: `state machine ${sm.cfg.name}: its execution data, encrypted with its key`,
+        });
+      }
+    }
     if (sm.cfg.tracing_configuration?.enabled) {
       // Step Functions guide, "IAM policies for AWS X-Ray".
       for (const action of ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets']) {
