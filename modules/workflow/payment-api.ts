@@ -14,9 +14,10 @@
  * - each client its own API key and usage plan (throttling and metering only: API keys are no
  *   authorization); only the keys' ids are outputs, never their values; a request over its
  *   client's (or the stage's) rate answers 429 with `Retry-After` before any function runs;
- * - no unauthenticated method and no CORS: no answer carries CORS headers unless the manifest
- *   names origins (`api.corsOrigins`); then the functions echo a named origin, and API
- *   Gateway's own answers carry it when exactly one is named (a static header cannot choose);
+ * - no CORS unless the manifest names origins (`api.corsOrigins`): then the functions echo a
+ *   named origin, API Gateway's own answers carry it when exactly one is named (a static
+ *   header cannot choose), and OPTIONS answers browsers' preflights (a mock, the one method
+ *   without authentication, which runs no function); without origins every method needs IAM;
  * - TLS: with `api.domains` naming a custom domain for the region, the API is served there
  *   with the TLS_1_2 security policy and its default execute-api endpoint (which also
  *   accepts TLS 1.0) is disabled;
@@ -32,7 +33,9 @@ import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deploy
 import { ApiGatewayDomainName } from '@cdktf/provider-aws/lib/api-gateway-domain-name';
 import { ApiGatewayGatewayResponse } from '@cdktf/provider-aws/lib/api-gateway-gateway-response';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayIntegrationResponse } from '@cdktf/provider-aws/lib/api-gateway-integration-response';
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodResponse } from '@cdktf/provider-aws/lib/api-gateway-method-response';
 import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
 import { ApiGatewayModel } from '@cdktf/provider-aws/lib/api-gateway-model';
 import { ApiGatewayRequestValidator } from '@cdktf/provider-aws/lib/api-gateway-request-validator';
@@ -50,6 +53,7 @@ import { API_GATEWAY_LOG_WRITES, policyDocument, type PolicyStatement } from '..
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
+import { Guardrails } from '../guardrails';
 
 /** The custom domain's security policy: TLS 1.2 or better. */
 export const API_TLS_POLICY = 'TLS_1_2';
@@ -108,7 +112,7 @@ const CLIENT_METHODS = ['POST/payments', 'GET/payments/*'] as const;
  * allowing execute-api would otherwise get in too). Role principals match by
  * `aws:PrincipalArn` (the role, for its sessions), account principals by `aws:PrincipalAccount`.
  */
-export function clientResourcePolicy(clients: readonly ApiClient[], executionArn: string): PolicyStatement[] {
+export function clientResourcePolicy(clients: readonly ApiClient[], executionArn: string, preflights = false): PolicyStatement[] {
   const principals = clients.flatMap((c) => c.principals);
   const roles = principals.filter((p) => ROLE_ARN_PATTERN.test(p));
   const accounts = principals.filter((p) => !ROLE_ARN_PATTERN.test(p));
@@ -119,7 +123,25 @@ export function clientResourcePolicy(clients: readonly ApiClient[], executionArn
   return [
     { Sid: 'ApiClients', Effect: 'Allow', Principal: { AWS: [...roles, ...accounts.map((a) => `arn:aws:iam::${a}:root`)] }, Action: 'execute-api:Invoke', Resource: resources },
     { Sid: 'NoOtherPrincipal', Effect: 'Deny', Principal: '*', Action: 'execute-api:Invoke', Resource: resources, Condition: notAClient },
+    // A browser's CORS preflight cannot be signed: OPTIONS (a mock that runs no function and
+    // answers headers only) is open to anyone, and only when the manifest names origins.
+    ...(preflights ? [{ Sid: 'BrowserPreflights', Effect: 'Allow' as const, Principal: '*' as const, Action: 'execute-api:Invoke', Resource: `${executionArn}/*/OPTIONS/*` }] : []),
   ];
+}
+
+/**
+ * The mapping template of a preflight's answer: the request's `Origin` echoed in
+ * `Access-Control-Allow-Origin` when it is one of `origins`, no such header otherwise.
+ */
+export function preflightTemplate(origins: readonly string[]): string {
+  return [
+    "#set($origin = $input.params().header.get('Origin'))",
+    "#if(\"$!origin\" == '')#set($origin = $input.params().header.get('origin'))#end",
+    `#if([${origins.map((o) => JSON.stringify(o)).join(', ')}].contains("$!origin"))`,
+    '#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+    '{}',
+  ].join('\n');
 }
 
 export class PaymentApi extends Construct {
@@ -288,9 +310,59 @@ export class PaymentApi extends Construct {
     }
 
     const clients = apiClientsOf(props.workload);
-    const policy = new ApiGatewayRestApiPolicy(this, 'client-policy', { restApiId: this.restApi.id, policy: policyDocument(clientResourcePolicy(clients, this.restApi.executionArn)) });
+    const preflights = settings.corsOrigins.length > 0;
+    const policy = new ApiGatewayRestApiPolicy(this, 'client-policy', { restApiId: this.restApi.id, policy: policyDocument(clientResourcePolicy(clients, this.restApi.executionArn, preflights)) });
+    if (preflights) {
+      Guardrails.suppress(
+        policy,
+        'resource-policy-open-principal',
+        'statement BrowserPreflights: a CORS preflight cannot be signed, so OPTIONS (a mock that runs no function and answers headers only) is open to any caller, and only when the manifest names browser origins; every other method stays limited to the clients',
+      );
+    }
 
-    const parts = [model, validator, post, postIntegration, get, getIntegration, policy, ...gatewayResponses];
+    // CORS preflights, only for named origins: a mock (no function runs) that answers the
+    // allowed methods and headers, and the origin itself when it is named.
+    const preflightParts: Construct[] = [];
+    if (preflights) {
+      for (const [name, resource] of [
+        ['payments', payments],
+        ['payment', payment],
+      ] as const) {
+        const method = new ApiGatewayMethod(this, `options-${name}`, { restApiId: this.restApi.id, resourceId: resource.id, httpMethod: 'OPTIONS', authorization: 'NONE' });
+        const integration = new ApiGatewayIntegration(this, `options-${name}-integration`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          type: 'MOCK',
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        });
+        const headers = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Max-Age', 'Vary'];
+        const methodResponse = new ApiGatewayMethodResponse(this, `options-${name}-response`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: '200',
+          responseParameters: Object.fromEntries(headers.map((h) => [`method.response.header.${h}`, false])),
+        });
+        const integrationResponse = new ApiGatewayIntegrationResponse(this, `options-${name}-integration-response`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: methodResponse.statusCode,
+          responseParameters: {
+            'method.response.header.Access-Control-Allow-Headers': "'Content-Type,Idempotency-Key,X-Api-Key,Authorization,X-Amz-Date,X-Amz-Security-Token'",
+            'method.response.header.Access-Control-Allow-Methods': name === 'payments' ? "'POST,OPTIONS'" : "'GET,OPTIONS'",
+            'method.response.header.Access-Control-Max-Age': "'600'",
+            'method.response.header.Vary': "'Origin'",
+          },
+          responseTemplates: { 'application/json': preflightTemplate(settings.corsOrigins) },
+          dependsOn: [integration],
+        });
+        preflightParts.push(method, integration, methodResponse, integrationResponse);
+      }
+    }
+
+    const parts = [model, validator, post, postIntegration, get, getIntegration, policy, ...gatewayResponses, ...preflightParts];
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
       // Redeploy when (and only when) the API's shape or its resource policy changes (a new policy takes effect on deployment).

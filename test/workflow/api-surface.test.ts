@@ -117,6 +117,40 @@ describe('TLS', () => {
     }
   });
 
+  test('given named origins, then OPTIONS answers preflights without authentication, running no function, and the resource policy opens OPTIONS alone to anyone', async () => {
+    const tf = s.stacks.get(`payments-${live.name}-${live.primaryRegion}`) as TfJson;
+    const options = (resourcesOf(tf, 'aws_api_gateway_method') as [string, Cfg][]).filter(([, m]) => m.http_method === 'OPTIONS');
+    expect(options.map(([, m]) => m.authorization)).toEqual(['NONE', 'NONE']);
+    // the only methods without authentication, and their integrations are mocks
+    expect(all(tf, 'aws_api_gateway_method').filter((m) => m.authorization !== 'AWS_IAM')).toHaveLength(2);
+    const integrationOf = (id: string) => all(tf, 'aws_api_gateway_integration').find((i) => i.http_method === `\${aws_api_gateway_method.${id}.http_method}`);
+    expect(options.map(([id]) => integrationOf(id)?.type)).toEqual(['MOCK', 'MOCK']);
+    for (const r of all(tf, 'aws_api_gateway_integration_response')) {
+      const template = String(r.response_templates['application/json']);
+      // the named origins, each as a quoted literal, are the only ones echoed
+      expect(template.match(/"https:[^"]+"/g)).toEqual(['"https://shop.acme.test"', '"https://admin.acme.test"']);
+      expect(template).toContain('$context.responseOverride.header.Access-Control-Allow-Origin');
+    }
+    const executionArn = `arn:aws:execute-api:${live.primaryRegion}:${live.accountId}:a1b2c3d4e5`;
+    const [, p] = resourcesOf(tf, 'aws_api_gateway_rest_api_policy')[0]!;
+    const resourcePolicy = policyJson(String(p.policy).replace(/\$\{aws_api_gateway_rest_api\.[^}]+\.execution_arn\}/g, executionArn)) as PolicyDocument;
+    const stranger = 'arn:aws:iam::999999999999:role/browser-user';
+    const call = (method: string) =>
+      simulate({
+        principal: stranger,
+        action: 'execute-api:Invoke',
+        resource: `${executionArn}/v1/${method}`,
+        resourceAccount: live.accountId,
+        identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] }],
+        resourcePolicy,
+        context: { 'aws:PrincipalArn': stranger, 'aws:PrincipalAccount': '999999999999', 'aws:SecureTransport': 'true' },
+      });
+    expect(await call('OPTIONS/payments')).toBe('Allowed');
+    expect(await call(`OPTIONS/payments/${paymentIdFor('x', 'y-key-123')}`)).toBe('Allowed');
+    expect(await call('POST/payments')).toBe('ExplicitlyDenied');
+    expect(await call(`GET/payments/${paymentIdFor('x', 'y-key-123')}`)).toBe('ExplicitlyDenied');
+  });
+
   test('given the domains, then the deploy role may create them (and the encrypted state machine) and the plan role may read them back', async () => {
     const names = [...s.stacks.keys()].filter((n) => n === `bootstrap-${live.name}` || n.startsWith(`payments-${live.name}-`));
     const result = await checkPermissions(new Map(names.map((n) => [n, s.stacks.get(n) as TfJson])), { all: true });
