@@ -130,6 +130,43 @@ export const apiClientSchema = z.strictObject({
 });
 export type ApiClient = z.output<typeof apiClientSchema>;
 
+/** A browser origin: `https://host` with an optional port, nothing else (no path, no wildcard). */
+export const CORS_ORIGIN_PATTERN = /^https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d{1,5})?$/;
+/** An ACM certificate ARN. */
+export const ACM_CERTIFICATE_ARN_PATTERN = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+
+/** The payments API's own settings (TLS, CORS). */
+export const apiSettingsSchema = z.strictObject({
+  /**
+   * Origins whose browser pages may read the API's answers (CORS). @default [] — no CORS
+   * header on any answer: the API's clients are servers.
+   */
+  corsOrigins: z
+    .array(z.string().regex(CORS_ORIGIN_PATTERN, { error: (i) => `must be an https origin such as https://shop.example.com (no path, no wildcard), got ${JSON.stringify(i.input)}` }), {
+      error: 'must be a list of https origins',
+    })
+    .default([]),
+  /**
+   * Per region, a custom domain that serves the API with TLS 1.2 or better only (security
+   * policy TLS_1_2); the API's default execute-api endpoint, which also accepts TLS 1.0, is
+   * then disabled. The certificate is ACM's, in that region and in the workload's account.
+   * @default {} — the default endpoint only
+   */
+  domains: z
+    .partialRecord(
+      region,
+      z.strictObject({
+        name: z
+          .string()
+          .max(253)
+          .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/, { error: (i) => `must be a lower-case DNS name such as payments.example.com, got ${JSON.stringify(i.input)}` }),
+        certificateArn: z.string().regex(ACM_CERTIFICATE_ARN_PATTERN, { error: (i) => `must be an ACM certificate ARN, got ${JSON.stringify(i.input)}` }),
+      }),
+    )
+    .default({}),
+});
+export type ApiSettings = z.output<typeof apiSettingsSchema>;
+
 export const workloadSchema = z.strictObject({
   /** Short name used in stack and resource names: lowercase letters, digits and hyphens, starts with a letter, ≤ 16. */
   name: z
@@ -172,6 +209,8 @@ export const workloadSchema = z.strictObject({
      */
     clients: z.array(apiClientSchema, { error: 'must be a list of API clients' }).min(1, { error: 'must name at least one client (or leave the field out)' }).optional(),
   }),
+  /** The payments API's TLS and CORS settings (`apiSettingsSchema`). @default {} */
+  api: apiSettingsSchema.prefault({}),
   /** @default 2555 (7 years) — days settlement archives are kept before any rule may expire them */
   archiveRetentionDays: z.number().int({ error: 'must be a whole number of days' }).min(365, { error: 'must be at least 365 days: settlement records are kept for years' }).default(2555),
   /** Extra tags on every resource of this workload. @default {} */
@@ -311,6 +350,17 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
       for (const key of Object.keys(w.tags)) {
         const problem = tagKeyProblem(key);
         if (problem) problems.push({ path: `${at('tags')}.${key}`, message: problem });
+      }
+    }
+    if (isObject(w.api) && isObject(w.api.domains)) {
+      const regions = [primary, ...(Array.isArray(w.replicaRegions) ? w.replicaRegions : [])];
+      for (const [r, d] of Object.entries(w.api.domains)) {
+        const at_ = `${at('api.domains')}.${r}`;
+        if (!regions.includes(r)) problems.push({ path: at_, message: `${r} is not a region of this workload (${regions.filter((x) => x !== undefined).join(', ')})` });
+        const cert = isObject(d) ? ACM_CERTIFICATE_ARN_PATTERN.exec(str(d.certificateArn) ?? '') : null;
+        if (cert && (cert[1] !== r || (id !== undefined && cert[2] !== id))) {
+          problems.push({ path: `${at_}.certificateArn`, message: `a regional API's certificate must be in its own region (${r}) and the workload's account${id ? ` (${id})` : ''}` });
+        }
       }
     }
     if (isObject(w.payments)) {

@@ -110,7 +110,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 const validMerchantId = (v: unknown) => typeof v === 'string' && MERCHANT_ID_PATTERN.test(v);
 const validCustomerId = (v: unknown) => typeof v === 'string' && CUSTOMER_ID_PATTERN.test(v);
-const validDescription = (v: unknown) => v === undefined || (typeof v === 'string' && v.length <= MAX_DESCRIPTION_LENGTH);
+// Length in code points, as JSON Schema's maxLength counts it in the API's model (an emoji is one, not two UTF-16 units).
+const validDescription = (v: unknown) => v === undefined || (typeof v === 'string' && [...v].length <= MAX_DESCRIPTION_LENGTH);
 
 /** Pure; never throws, whatever `body` is. */
 export function validatePaymentRequest(body: unknown, rules: PaymentRules): ValidationResult {

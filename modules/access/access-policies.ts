@@ -199,6 +199,16 @@ export function readOnlyPolicy(naming: Naming, accountId: string): PolicyDocumen
     },
     { Sid: 'ReadRegionOptIn', Effect: 'Allow', Action: ['account:GetRegionOptStatus', 'account:ListRegions'], Resource: `arn:aws:account::${accountId}:account` },
     { Sid: 'ReadResourceless', Effect: 'Allow', Action: RESOURCELESS_READS, Resource: '*' },
+    // A state machine encrypted with a customer managed key returns its definition only to a
+    // caller that may decrypt it (DescribeStateMachine on refresh): through Step Functions only,
+    // never a direct decrypt, and this role may call no execution read (no execution data).
+    {
+      Sid: 'ReadEncryptedStateMachines',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: `arn:aws:kms:*:${accountId}:key/*`,
+      Condition: { StringLike: { 'kms:ViaService': 'states.*.amazonaws.com' }, StringEquals: { 'kms:CallerAccount': accountId } },
+    },
   );
 }
 

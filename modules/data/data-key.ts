@@ -6,12 +6,14 @@
  * Who may use it, statement by statement (`*` in a key policy means "this key"):
  *   AccountAdministersKey            the account root, administration actions only
  *   AccountUsesThroughServices       principals of this account that IAM allows, and only
- *                                    through DynamoDB, S3, SNS, SQS and Secrets Manager in
- *                                    this region (kms:ViaService + kms:CallerAccount)
+ *                                    through DynamoDB, S3, SNS, SQS, Secrets Manager and Step
+ *                                    Functions in this region (kms:ViaService + kms:CallerAccount)
  *   CloudWatchLogsEncryptLogGroups   logs.<region>.amazonaws.com, for this account's log groups
  *                                    (encryption-context condition)
  *   EventBridgeToEncryptedQueue      events.amazonaws.com from this account (dead letters, F-06)
  *   SnsToEncryptedSubscribers        sns.amazonaws.com from this account
+ *   LogDeliveryReadsEncryptedStates  delivery.logs.amazonaws.com from this account's log
+ *                                    deliveries: the encrypted state machine's logs
  *   CloudWatchAlarmsPublishToEncryptedTopics   cloudwatch.amazonaws.com (alarm topic, F-24)
  */
 import { Construct } from 'constructs';
@@ -26,7 +28,7 @@ import { keyAdministration } from './key-policy';
 import type { WorkloadNaming } from '../core/naming';
 
 /** Services whose calls may use the data key on behalf of this account's principals. */
-export const DATA_KEY_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'secretsmanager'] as const;
+export const DATA_KEY_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'secretsmanager', 'states'] as const;
 
 export const KEY_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'] as const;
 
@@ -73,6 +75,15 @@ export function dataKeyPolicy(accountId: string, region: AwsRegion): { Version: 
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+      },
+      {
+        // Vended log delivery of the encrypted state machine decrypts what it delivers.
+        Sid: 'LogDeliveryReadsEncryptedStates',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: ['kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${accountId}:*` } },
       },
       { ...cloudWatchAlarmsKeyStatement(), Action: [...cloudWatchAlarmsKeyStatement().Action] },
     ],

@@ -39,6 +39,27 @@ export class TableRef {
     this.addGrant(grantee, actions, [this.arn]);
   }
 
+  /**
+   * These item actions only on items whose partition key matches `keyPattern` (a
+   * `dynamodb:LeadingKeys` pattern, `*` for any characters), with the key use they imply.
+   * Only item actions that always name a key may be granted so (no Scan, no Query).
+   */
+  grantOnItems(grantee: Grantee, keyPattern: string, ...actions: string[]): void {
+    const itemActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+    if (actions.length === 0 || actions.some((a) => !itemActions.includes(a)))
+      throw new Error(`TableRef ${this.name}: only single-item actions can be scoped to keys, got ${actions.join(', ') || 'none'}`);
+    grantee.addToPolicy({
+      Sid: `${this.label}Items`,
+      Effect: 'Allow',
+      Action: actions,
+      Resource: this.arn,
+      // ForAllValues holds for a request without the key too: the Null test requires one.
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keyPattern] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+    });
+    if (actions.every((a) => (READ_ACTIONS as readonly string[]).includes(a))) this.key.grantDecrypt(grantee);
+    else this.key.grantEncryptDecrypt(grantee);
+  }
+
   grantReadData(grantee: Grantee): void {
     this.addGrant(grantee, [...READ_ACTIONS], [this.arn, `${this.arn}/index/*`]);
   }

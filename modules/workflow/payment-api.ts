@@ -7,12 +7,20 @@
  *   The functions map the authenticated principal to its client (lambdas/runtime/api-clients.ts);
  * - `POST /payments` → submit function (Lambda proxy): request validator with a JSON-schema
  *   model of the body (additionalProperties false, the field patterns, the workload's
- *   currencies and maximum) and the `Idempotency-Key` header required;
+ *   currencies and maximum) for every content type (`$default`: API Gateway validates no body
+ *   whose content type has no model), and the `Idempotency-Key` header required; the
+ *   function answers 415 to anything but `application/json`;
  * - `GET /payments/{paymentId}` → status function;
  * - each client its own API key and usage plan (throttling and metering only: API keys are no
- *   authorization); only the keys' ids are outputs, never their values;
- * - no unauthenticated method: CORS preflights (OPTIONS) cannot be signed, so browsers are no
- *   clients of this API; the error responses still carry CORS headers;
+ *   authorization); only the keys' ids are outputs, never their values; a request over its
+ *   client's (or the stage's) rate answers 429 with `Retry-After` before any function runs;
+ * - no CORS unless the manifest names origins (`api.corsOrigins`): then the functions echo a
+ *   named origin, API Gateway's own answers carry it when exactly one is named (a static
+ *   header cannot choose), and OPTIONS answers browsers' preflights (a mock, the one method
+ *   without authentication, which runs no function); without origins every method needs IAM;
+ * - TLS: with `api.domains` naming a custom domain for the region, the API is served there
+ *   with the TLS_1_2 security policy and its default execute-api endpoint (which also
+ *   accepts TLS 1.0) is disabled;
  * - access logs (JSON, with the calling principal) into a KMS-encrypted log group, X-Ray tracing;
  * - integration timeouts ≤ 29 s and no function behind the API that may run longer (F-17).
  */
@@ -20,10 +28,14 @@ import { Construct } from 'constructs';
 import { Fn, TerraformOutput } from 'cdktf';
 import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
+import { ApiGatewayBasePathMapping } from '@cdktf/provider-aws/lib/api-gateway-base-path-mapping';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayDomainName } from '@cdktf/provider-aws/lib/api-gateway-domain-name';
 import { ApiGatewayGatewayResponse } from '@cdktf/provider-aws/lib/api-gateway-gateway-response';
 import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayIntegrationResponse } from '@cdktf/provider-aws/lib/api-gateway-integration-response';
 import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodResponse } from '@cdktf/provider-aws/lib/api-gateway-method-response';
 import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
 import { ApiGatewayModel } from '@cdktf/provider-aws/lib/api-gateway-model';
 import { ApiGatewayRequestValidator } from '@cdktf/provider-aws/lib/api-gateway-request-validator';
@@ -41,6 +53,13 @@ import { API_GATEWAY_LOG_WRITES, policyDocument, type PolicyStatement } from '..
 import type { NodeFunction } from './node-function';
 import type { WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
+import { Guardrails } from '../guardrails';
+
+/** The custom domain's security policy: TLS 1.2 or better. */
+export const API_TLS_POLICY = 'TLS_1_2';
+
+/** Seconds a throttled client is told to wait (`Retry-After` of a 429). */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** API Gateway's hard limit for an integration, milliseconds (F-17). */
 export const API_INTEGRATION_LIMIT_MS = 29_000;
@@ -56,8 +75,6 @@ export interface PaymentApiProps {
   readonly stageName?: string;
   /** @default { rateLimit: 50, burstLimit: 100 } — the stage's limits, and each client's where the manifest sets none */
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
-  /** @default "*" — the Access-Control-Allow-Origin answered to browsers */
-  readonly allowedOrigin?: string;
   /** @default 365 */
   readonly logRetentionDays?: number;
 }
@@ -95,7 +112,7 @@ const CLIENT_METHODS = ['POST/payments', 'GET/payments/*'] as const;
  * allowing execute-api would otherwise get in too). Role principals match by
  * `aws:PrincipalArn` (the role, for its sessions), account principals by `aws:PrincipalAccount`.
  */
-export function clientResourcePolicy(clients: readonly ApiClient[], executionArn: string): PolicyStatement[] {
+export function clientResourcePolicy(clients: readonly ApiClient[], executionArn: string, preflights = false): PolicyStatement[] {
   const principals = clients.flatMap((c) => c.principals);
   const roles = principals.filter((p) => ROLE_ARN_PATTERN.test(p));
   const accounts = principals.filter((p) => !ROLE_ARN_PATTERN.test(p));
@@ -106,7 +123,25 @@ export function clientResourcePolicy(clients: readonly ApiClient[], executionArn
   return [
     { Sid: 'ApiClients', Effect: 'Allow', Principal: { AWS: [...roles, ...accounts.map((a) => `arn:aws:iam::${a}:root`)] }, Action: 'execute-api:Invoke', Resource: resources },
     { Sid: 'NoOtherPrincipal', Effect: 'Deny', Principal: '*', Action: 'execute-api:Invoke', Resource: resources, Condition: notAClient },
+    // A browser's CORS preflight cannot be signed: OPTIONS (a mock that runs no function and
+    // answers headers only) is open to anyone, and only when the manifest names origins.
+    ...(preflights ? [{ Sid: 'BrowserPreflights', Effect: 'Allow' as const, Principal: '*' as const, Action: 'execute-api:Invoke', Resource: `${executionArn}/*/OPTIONS/*` }] : []),
   ];
+}
+
+/**
+ * The mapping template of a preflight's answer: the request's `Origin` echoed in
+ * `Access-Control-Allow-Origin` when it is one of `origins`, no such header otherwise.
+ */
+export function preflightTemplate(origins: readonly string[]): string {
+  return [
+    "#set($origin = $input.params().header.get('Origin'))",
+    "#if(\"$!origin\" == '')#set($origin = $input.params().header.get('origin'))#end",
+    `#if([${origins.map((o) => JSON.stringify(o)).join(', ')}].contains("$!origin"))`,
+    '#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+    '#end',
+    '{}',
+  ].join('\n');
 }
 
 export class PaymentApi extends Construct {
@@ -117,11 +152,14 @@ export class PaymentApi extends Construct {
   readonly usagePlans: ReadonlyMap<string, ApiGatewayUsagePlan>;
   readonly accessLogs: CloudwatchLogGroup;
   readonly executionLogs: CloudwatchLogGroup;
+  /** The custom domain of this region (manifest `api.domains`), if any. */
+  readonly domainName?: ApiGatewayDomainName;
 
   constructor(scope: Construct, id: string, props: PaymentApiProps) {
     super(scope, id);
     const n = props.naming;
-    const origin = props.allowedOrigin ?? '*';
+    const settings = props.workload.api;
+    const domain = settings.domains[props.region];
     const throttle = props.throttle ?? { rateLimit: 50, burstLimit: 100 };
     if (throttle.rateLimit <= 0 || throttle.burstLimit <= 0) throw new Error('PaymentApi: throttle.rateLimit and burstLimit must be positive (F-18: an API without throttling)');
     for (const fn of [props.submit, props.status]) {
@@ -135,6 +173,8 @@ export class PaymentApi extends Construct {
       description: `Payments API of ${n.prefix} in ${props.region}`,
       endpointConfiguration: { types: ['REGIONAL'] },
       apiKeySource: 'HEADER',
+      // Served on the custom domain only (TLS 1.2+), never on the default endpoint's TLS 1.0.
+      disableExecuteApiEndpoint: domain !== undefined,
     });
 
     const stageName = props.stageName ?? 'v1';
@@ -185,7 +225,8 @@ export class PaymentApi extends Construct {
       authorization: 'AWS_IAM',
       apiKeyRequired: true,
       requestValidatorId: validator.id,
-      requestModels: { 'application/json': model.name },
+      // `$default`: every content type is validated against the model, not only application/json.
+      requestModels: { 'application/json': model.name, $default: model.name },
       requestParameters: { 'method.request.header.Idempotency-Key': true },
     });
     const postIntegration = new ApiGatewayIntegration(this, 'post-payments-integration', {
@@ -215,28 +256,42 @@ export class PaymentApi extends Construct {
       uri: props.status.invokeArn,
       timeoutMilliseconds: API_INTEGRATION_LIMIT_MS,
     });
-    const cors = {
-      'Access-Control-Allow-Origin': `'${origin}'`,
-      'Access-Control-Allow-Headers': "'Content-Type,Idempotency-Key,X-Api-Key'",
-      'Access-Control-Allow-Methods': "'GET,POST,OPTIONS'",
-    };
-    const corsParts: Construct[] = [];
+    // API Gateway's own answers carry CORS headers only for the one origin the manifest names.
+    const [onlyOrigin, ...otherOrigins] = settings.corsOrigins;
+    const cors: Record<string, string> =
+      onlyOrigin !== undefined && otherOrigins.length === 0
+        ? {
+            'Access-Control-Allow-Origin': `'${onlyOrigin}'`,
+            'Access-Control-Allow-Headers': "'Content-Type,Idempotency-Key,X-Api-Key,Authorization,X-Amz-Date,X-Amz-Security-Token'",
+            'Access-Control-Allow-Methods': "'GET,POST,OPTIONS'",
+            Vary: "'Origin'",
+          }
+        : {};
+    const gatewayResponses: Construct[] = [];
     // Requests the API refuses before any function runs answer in the function's own shape
     // (`{ status: "REJECTED", reason, message }`), so a client reads one contract for every 400.
     const refused = (reason: string) => ({ 'application/json': `{"status":"REJECTED","reason":"${reason}","message":$context.error.messageString}` });
-    for (const [type, templates] of [
-      ['DEFAULT_4XX', undefined],
-      ['DEFAULT_5XX', undefined],
-      ['BAD_REQUEST_BODY', refused('invalid_body')],
-      ['BAD_REQUEST_PARAMETERS', refused('invalid_idempotency_key')],
+    // Throttled (the client's usage plan or the stage's limit) and over quota: 429 with the
+    // time to wait, so a client backs off before anything is accepted.
+    const slowDown = { 'application/json': '{"message":$context.error.messageString}' };
+    for (const [type, statusCode, templates, extra] of [
+      ['DEFAULT_4XX', undefined, undefined, {}],
+      ['DEFAULT_5XX', undefined, undefined, {}],
+      ['BAD_REQUEST_BODY', '400', refused('invalid_body'), {}],
+      ['BAD_REQUEST_PARAMETERS', '400', refused('invalid_idempotency_key'), {}],
+      ['THROTTLED', '429', slowDown, { 'Retry-After': `'${RETRY_AFTER_SECONDS}'` }],
+      ['QUOTA_EXCEEDED', '429', slowDown, { 'Retry-After': `'${RETRY_AFTER_SECONDS}'` }],
     ] as const) {
-      corsParts.push(
+      const headers: Record<string, string> = { ...cors, ...extra };
+      gatewayResponses.push(
+        // The construct ids keep their first name: a renamed gateway response would be created
+        // and the old one deleted, which resets the response type to API Gateway's default.
         new ApiGatewayGatewayResponse(this, `cors-${type.toLowerCase().replace(/_/g, '-')}`, {
           restApiId: this.restApi.id,
           responseType: type,
-          statusCode: templates ? '400' : undefined,
+          statusCode,
           responseTemplates: templates,
-          responseParameters: Object.fromEntries(Object.entries(cors).map(([h, v]) => [`gatewayresponse.header.${h}`, v])),
+          responseParameters: Object.keys(headers).length > 0 ? Object.fromEntries(Object.entries(headers).map(([h, v]) => [`gatewayresponse.header.${h}`, v])) : undefined,
         }),
       );
     }
@@ -255,9 +310,59 @@ export class PaymentApi extends Construct {
     }
 
     const clients = apiClientsOf(props.workload);
-    const policy = new ApiGatewayRestApiPolicy(this, 'client-policy', { restApiId: this.restApi.id, policy: policyDocument(clientResourcePolicy(clients, this.restApi.executionArn)) });
+    const preflights = settings.corsOrigins.length > 0;
+    const policy = new ApiGatewayRestApiPolicy(this, 'client-policy', { restApiId: this.restApi.id, policy: policyDocument(clientResourcePolicy(clients, this.restApi.executionArn, preflights)) });
+    if (preflights) {
+      Guardrails.suppress(
+        policy,
+        'resource-policy-open-principal',
+        'statement BrowserPreflights: a CORS preflight cannot be signed, so OPTIONS (a mock that runs no function and answers headers only) is open to any caller, and only when the manifest names browser origins; every other method stays limited to the clients',
+      );
+    }
 
-    const parts = [model, validator, post, postIntegration, get, getIntegration, policy, ...corsParts];
+    // CORS preflights, only for named origins: a mock (no function runs) that answers the
+    // allowed methods and headers, and the origin itself when it is named.
+    const preflightParts: Construct[] = [];
+    if (preflights) {
+      for (const [name, resource] of [
+        ['payments', payments],
+        ['payment', payment],
+      ] as const) {
+        const method = new ApiGatewayMethod(this, `options-${name}`, { restApiId: this.restApi.id, resourceId: resource.id, httpMethod: 'OPTIONS', authorization: 'NONE' });
+        const integration = new ApiGatewayIntegration(this, `options-${name}-integration`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          type: 'MOCK',
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        });
+        const headers = ['Access-Control-Allow-Origin', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods', 'Access-Control-Max-Age', 'Vary'];
+        const methodResponse = new ApiGatewayMethodResponse(this, `options-${name}-response`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: '200',
+          responseParameters: Object.fromEntries(headers.map((h) => [`method.response.header.${h}`, false])),
+        });
+        const integrationResponse = new ApiGatewayIntegrationResponse(this, `options-${name}-integration-response`, {
+          restApiId: this.restApi.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: methodResponse.statusCode,
+          responseParameters: {
+            'method.response.header.Access-Control-Allow-Headers': "'Content-Type,Idempotency-Key,X-Api-Key,Authorization,X-Amz-Date,X-Amz-Security-Token'",
+            'method.response.header.Access-Control-Allow-Methods': name === 'payments' ? "'POST,OPTIONS'" : "'GET,OPTIONS'",
+            'method.response.header.Access-Control-Max-Age': "'600'",
+            'method.response.header.Vary': "'Origin'",
+          },
+          responseTemplates: { 'application/json': preflightTemplate(settings.corsOrigins) },
+          dependsOn: [integration],
+        });
+        preflightParts.push(method, integration, methodResponse, integrationResponse);
+      }
+    }
+
+    const parts = [model, validator, post, postIntegration, get, getIntegration, policy, ...gatewayResponses, ...preflightParts];
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
       // Redeploy when (and only when) the API's shape or its resource policy changes (a new policy takes effect on deployment).
@@ -319,8 +424,24 @@ export class PaymentApi extends Construct {
     this.apiKeys = keys;
     this.usagePlans = plans;
 
+    if (domain !== undefined) {
+      // TLS_1_2: TLS 1.2 or better, the strongest policy of the pinned provider for a REGIONAL
+      // custom domain that needs no endpoint access mode.
+      this.domainName = new ApiGatewayDomainName(this, 'domain', {
+        domainName: domain.name,
+        regionalCertificateArn: domain.certificateArn,
+        endpointConfiguration: { types: ['REGIONAL'] },
+        securityPolicy: API_TLS_POLICY,
+      });
+      // The empty base path: the domain's root is this stage (`https://<domain>/payments`).
+      new ApiGatewayBasePathMapping(this, 'domain-mapping', { apiId: this.restApi.id, stageName: this.stage.stageName, domainName: this.domainName.domainName });
+      new TerraformOutput(this, 'domain-target', {
+        value: this.domainName.regionalDomainName,
+        description: `DNS: point ${domain.name} (CNAME or alias) at this regional target`,
+      });
+    }
     new TerraformOutput(this, 'url', {
-      value: `${this.stage.invokeUrl}/payments`,
+      value: domain !== undefined ? `https://${domain.name}/payments` : `${this.stage.invokeUrl}/payments`,
       description: "POST payments here, signed with SigV4 (service execute-api) as a client principal, with the client's key in x-api-key",
     });
   }

@@ -59,12 +59,13 @@ export interface PaymentWorkflowProps {
   readonly gateway?: GatewayConfig;
   /** @default 5000 — per gateway attempt, milliseconds */
   readonly gatewayTimeoutMs?: number;
-  /** @default "*" */
-  readonly allowedOrigin?: string;
 }
 
 /** Timeouts (seconds) of the functions; the API's are under 29 s (F-17), the tasks wait 5 s longer. */
 export const FUNCTION_TIMEOUTS = { validate: 5, fraud: 10, charge: 20, submit: 10, status: 5, failure: 10, reconcile: 300 } as const;
+
+/** The partition keys of payment records (`paymentIdFor`: `pay_` and 32 hex digits), as a `dynamodb:LeadingKeys` pattern. */
+export const PAYMENT_RECORD_KEYS = 'pay_*';
 
 /** How often reconciliation runs (EventBridge schedule expression). */
 export const RECONCILE_SCHEDULE = 'rate(5 minutes)';
@@ -144,8 +145,10 @@ export class PaymentWorkflow extends Construct {
     // The API's clients and their principals (manifest), for the functions that map a request's principal to its client.
     const API_CLIENTS = JSON.stringify(apiClientsOf(workload).map((c) => ({ name: c.name, principals: c.principals })));
     const stateMachineArn = n.stateMachineArn(region);
-    const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, ALLOWED_ORIGIN: props.allowedOrigin ?? '*', API_CLIENTS });
-    const status = fn('status', { PAYMENTS_TABLE: dp.paymentsTable.name, ALLOWED_ORIGIN: props.allowedOrigin ?? '*', API_CLIENTS });
+    // The origins whose browser pages may read the API's answers (none unless the manifest names them).
+    const CORS_ORIGINS = workload.api.corsOrigins.join(',');
+    const submit = fn('submit', { PAYMENTS_TABLE: dp.paymentsTable.name, STATE_MACHINE_ARN: stateMachineArn, CORS_ORIGINS, API_CLIENTS });
+    const status = fn('status', { PAYMENTS_TABLE: dp.paymentsTable.name, CORS_ORIGINS, API_CLIENTS });
     const failure = fn('failure', { PAYMENTS_TABLE: dp.paymentsTable.name });
     const archivePrefix = `settlements/${workload.name}/`;
     const executionTimeoutSeconds = 900;
@@ -166,6 +169,7 @@ export class PaymentWorkflow extends Construct {
       naming: n,
       region,
       logKeyArn: keyArn,
+      dataKeyArn: keyArn,
       definition: paymentDefinition({
         functionArns: { validate: validate.arn, fraud: fraud.arn, charge: charge.arn },
         functionTimeouts: { validate: validate.timeoutSeconds, fraud: fraud.timeoutSeconds, charge: charge.timeoutSeconds },
@@ -190,7 +194,8 @@ export class PaymentWorkflow extends Construct {
     table.grant(charge, 'dynamodb:UpdateItem'); // the claim
     secret?.grantRead(charge);
     sandbox?.grant(charge, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    table.grant(submit, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    // Submit creates and reads payment records only (keys `pay_…`), never another item of the table.
+    table.grantOnItems(submit, PAYMENT_RECORD_KEYS, 'dynamodb:PutItem', 'dynamodb:GetItem');
     sm.grantStartExecution(submit);
     table.grant(status, 'dynamodb:GetItem');
     table.grant(failure, 'dynamodb:UpdateItem');
@@ -281,7 +286,7 @@ export class PaymentWorkflow extends Construct {
       sourceArn: reconcileRule.arn,
     });
 
-    this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn, allowedOrigin: props.allowedOrigin });
+    this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn });
     new TerraformOutput(this, 'state-machine-arn', { value: sm.arn });
   }
 }

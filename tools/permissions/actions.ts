@@ -596,7 +596,7 @@ const lambdaRows: ActionRow[] = [
     kind: 'resource',
     certainty: 'uncertain',
     uncertain:
-      "the CloudWatch Logs delivery actions: Step Functions documents them for the state machine's role; whether the caller of CreateStateMachine is also checked is not documented (listed for the caller too)",
+      "the CloudWatch Logs delivery actions: Step Functions documents them for the state machine's role; whether the caller of CreateStateMachine is also checked is not documented (listed for the caller too). With a customer managed key: kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt through Step Functions on create and update, kms:Decrypt on refresh (the definition is returned decrypted), as Step Functions' data-at-rest guide lists them; its encryption context is not evaluated here",
     basis:
       'provider internal/service/sfn/state_machine.go (CreateStateMachine with roleArn, logging, tracing, tags; waiter DescribeStateMachine; read DescribeStateMachine, ListTagsForResource; UpdateStateMachine; DeleteStateMachine); Step Functions Developer Guide: iam:PassRole of the state machine role, tags need states:TagResource, "IAM policies for logging to CloudWatch Logs"',
     taggable: true,
@@ -619,10 +619,17 @@ const lambdaRows: ActionRow[] = [
               'logs:DescribeLogGroups',
             ].map((x) => call(x, '*', undefined, 'vended-log delivery set up on behalf of the caller'))
           : [];
+      // A customer managed key encrypts the definition and execution data: Step Functions uses it
+      // for the caller, with the state machine's ARN as encryption context.
+      const enc = [r.value('encryption_configuration')].flat()[0] as { type?: string; kms_key_id?: string } | undefined;
+      const key = enc?.type === 'CUSTOMER_MANAGED_KMS_KEY' && enc.kms_key_id ? enc.kms_key_id : undefined;
+      const viaStates: Context = { 'kms:ViaService': `states.${r.region}.amazonaws.com`, 'kms:CallerAccount': r.accountId };
+      const keyWrite = key ? calls(['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'], key, viaStates) : [];
+      const keyRead = key ? [call('kms:Decrypt', key, viaStates)] : [];
       return {
-        create: [call('states:CreateStateMachine', a), role, ...logging, call('states:DescribeStateMachine', a)],
-        read: calls(['states:DescribeStateMachine', 'states:ListTagsForResource'], a),
-        update: [call('states:UpdateStateMachine', a), role, ...logging],
+        create: [call('states:CreateStateMachine', a), role, ...logging, ...keyWrite, call('states:DescribeStateMachine', a)],
+        read: [...calls(['states:DescribeStateMachine', 'states:ListTagsForResource'], a), ...keyRead],
+        update: [call('states:UpdateStateMachine', a), role, ...logging, ...keyWrite],
         delete: calls(['states:DeleteStateMachine', 'states:DescribeStateMachine'], a),
         tag: calls(['states:TagResource', 'states:UntagResource'], a),
       };
@@ -832,6 +839,36 @@ const apigatewayRows: ActionRow[] = [
       const base = verbs(r.region, ['apigateway:POST', '/usageplans'], path, apigw(r.region, path));
       // Throttle and quota settings that CreateUsagePlan does not take are set by UpdateUsagePlan after create.
       return { ...base, create: [...base.create!, call('apigateway:PATCH', apigw(r.region, path))] };
+    },
+  ),
+  {
+    type: 'aws_api_gateway_domain_name',
+    kind: 'resource',
+    certainty: 'uncertain',
+    uncertain: 'whether API Gateway checks the caller of CreateDomainName against the ACM certificate (acm:DescribeCertificate) is not documented; not listed',
+    basis: apigwBasis('domain_name.go (CreateDomainName with regionalCertificateArn, endpoint type and security policy; GetDomainName; UpdateDomainName; DeleteDomainName)'),
+    taggable: true,
+    attributes: (r) => {
+      const name = r.need('domain_name');
+      return {
+        id: name,
+        domain_name: name,
+        arn: apigw(r.region, `/domainnames/${name}`),
+        regional_domain_name: `d-${r.placeholder('apigw')}.execute-api.${r.region}.amazonaws.com`,
+        regional_zone_id: 'Z0000000000000',
+      };
+    },
+    calls: (r) => verbs(r.region, ['apigateway:POST', '/domainnames'], `/domainnames/${r.need('domain_name')}`, apigw(r.region, `/domainnames/${r.need('domain_name')}`)),
+  },
+  apigwRow(
+    'aws_api_gateway_base_path_mapping',
+    'base_path_mapping.go',
+    false,
+    (r) => ({ id: `${r.need('domain_name')}/`, domain_name: r.need('domain_name') }),
+    (r) => {
+      const mappings = `/domainnames/${r.need('domain_name')}/basepathmappings`;
+      // The empty base path is addressed as "(none)".
+      return verbs(r.region, ['apigateway:POST', mappings], `${mappings}/${r.str('base_path') || '(none)'}`);
     },
   ),
   apigwRow(

@@ -51,11 +51,11 @@ function tableKey(ix: TfIndex, tableName: string, region: string, account: strin
 }
 
 /** DynamoDB decrypts the table key with the caller's permissions (DynamoDB guide, "Table key caching"). */
-function dynamodbCall(ix: TfIndex, p: Principal, account: string, region: string, tableName: string, action: string, origin: string): RuntimeCall[] {
+function dynamodbCall(ix: TfIndex, p: Principal, account: string, region: string, tableName: string, action: string, origin: string, leadingKey?: string): RuntimeCall[] {
   const table = `arn:aws:dynamodb:${region}:${account}:table/${tableName}`;
   const key = tableKey(ix, tableName, region, account);
   return [
-    { principal: p, action, resource: table, context: {}, origin },
+    { principal: p, action, resource: table, context: leadingKey === undefined ? {} : { 'dynamodb:LeadingKeys': [leadingKey] }, origin },
     {
       principal: p,
       action: 'kms:Decrypt',
@@ -132,7 +132,7 @@ function handlerCall(ix: TfIndex, fn: Located, p: Principal, call: HandlerCall, 
       );
     }
     case 'dynamodb-table':
-      return dynamodbCall(ix, p, account, region, value, call.action, origin);
+      return dynamodbCall(ix, p, account, region, value, call.action, origin, call.leadingKey);
     case 'secret': {
       const secret = ix.find('aws_secretsmanager_secret').find((s) => ix.attribute(s, 'arn') === value);
       if (!secret) throw new Error(`${origin}: no stack creates the secret ${value}`);
@@ -225,6 +225,22 @@ function stateMachineCalls(ix: TfIndex, stack: string): RuntimeCall[] {
       const integration = TASK_INTEGRATIONS[task.Resource];
       if (!integration) throw new Error(`${origin}: the run-time table has no row for the Task resource ${task.Resource}`);
       out.push(...integration(ix, sm, p, (task.Parameters ?? {}) as Record<string, any>, origin));
+    }
+    const enc = [sm.cfg.encryption_configuration].flat()[0];
+    if (enc?.type === 'CUSTOMER_MANAGED_KMS_KEY') {
+      // Step Functions guide, "Data at rest encryption": executions encrypt and decrypt their data
+      // with the execution role's permissions, the state machine's ARN as encryption context.
+      const key = ix.kmsKeyArn(ix.value(stack, enc.kms_key_id));
+      const smArn = `arn:aws:states:${sm.region}:${sm.account}:stateMachine:${sm.cfg.name}`;
+      for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+        out.push({
+          principal: p,
+          action,
+          resource: key,
+          context: { 'kms:ViaService': `states.${sm.region}.amazonaws.com`, 'kms:CallerAccount': sm.account, 'kms:EncryptionContext:aws:states:stateMachineArn': smArn },
+          origin: `state machine ${sm.cfg.name}: its execution data, encrypted with its key`,
+        });
+      }
     }
     if (sm.cfg.tracing_configuration?.enabled) {
       // Step Functions guide, "IAM policies for AWS X-Ray".

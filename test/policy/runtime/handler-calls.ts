@@ -13,6 +13,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { LAMBDAS_DIR, type HandlerName } from '../../../modules/workflow/lambda-bundle';
+import { paymentIdFor } from '../../../contract/payment';
 
 /** The kind of resource an environment variable names, and how its ARN is formed. */
 export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine' | 'sns-topic' | 's3-archive';
@@ -32,6 +33,8 @@ export interface HandlerCall {
    * only where the gateway runs in sandbox mode, the gateway secret only where it is live).
    */
   readonly onlyWhenSet?: true;
+  /** A DynamoDB item call: a partition key of the items the code addresses (`dynamodb:LeadingKeys`). @default none given */
+  readonly leadingKey?: string;
 }
 
 /**
@@ -67,14 +70,18 @@ const DOCUMENT_COMMANDS = {
   BatchWriteCommand: 'dynamodb:BatchWriteItem',
 } as const;
 
-const ddb = (command: keyof typeof DOCUMENT_COMMANDS, env: string, onlyWhenSet?: true): HandlerCall => ({
+const ddb = (command: keyof typeof DOCUMENT_COMMANDS, env: string, onlyWhenSet?: true, leadingKey?: string): HandlerCall => ({
   sdk: '@aws-sdk/lib-dynamodb',
   command,
   action: DOCUMENT_COMMANDS[command],
   env,
   kind: 'dynamodb-table',
   ...(onlyWhenSet ? { onlyWhenSet } : {}),
+  ...(leadingKey ? { leadingKey } : {}),
 });
+
+/** A payment record's partition key, as `paymentIdFor` makes them. */
+export const A_PAYMENT_ID = paymentIdFor('default', 'an-idempotency-key');
 
 /** What the gateway adapter sends: the live credential (live stacks only) or the sandbox's captures table (sandbox stacks only). */
 const GATEWAY_CALLS: readonly HandlerCall[] = [
@@ -95,11 +102,9 @@ export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
     ddb('UpdateCommand', 'PAYMENTS_TABLE'),
   ],
   submit: [
-    ddb('PutCommand', 'PAYMENTS_TABLE'),
+    ddb('PutCommand', 'PAYMENTS_TABLE', undefined, A_PAYMENT_ID),
     // Read back the first request's record when the conditional put does not return it.
-    ddb('GetCommand', 'PAYMENTS_TABLE'),
-    // Remove the record again when the execution could not be started.
-    ddb('DeleteCommand', 'PAYMENTS_TABLE'),
+    ddb('GetCommand', 'PAYMENTS_TABLE', undefined, A_PAYMENT_ID),
     START_EXECUTION,
   ],
   reconcile: [
