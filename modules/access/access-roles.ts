@@ -79,5 +79,8 @@ export class AccessRoles extends Construct {
       "the deploy role is Terraform's identity: it manages every resource of the project's services, each statement scoped to this account's <project>-* resources, and the permissions boundary caps it (no IAM escalation, no edits to the access roles)";
     Guardrails.suppress(this.deploy, 'iam-no-wildcards', DEPLOY_REASON);
     Guardrails.suppress(this.boundary, 'iam-no-wildcards', DEPLOY_REASON);
+    const REGIONS_REASON =
+      "the access roles serve every region of their one account (primary and replica regions come from the manifest); each ARN still names this account and the project's <project>-* resources, and API Gateway ARNs carry no account";
+    for (const scope of [this.deploy, this.plan, this.audit, this.boundary]) Guardrails.suppress(scope, 'iam-resource-account-region', REGIONS_REASON);
   }
 }

@@ -5,7 +5,7 @@
  * Test-only: it is not the project's workload (the constructs in modules/ are), just
  * enough Terraform for every rule to have something compliant to look at.
  */
-import { Testing, TerraformStack, type App } from 'cdktf';
+import { S3Backend, Testing, TerraformStack, type App } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -260,5 +260,12 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
 export function fixtureStack(environment = 'prod'): { app: App; stack: TerraformStack; fixture: Fixture } {
   const app = Testing.app();
   const stack = new TerraformStack(app, 'fixture-stack');
+  new S3Backend(stack, {
+    bucket: `fixture-tfstate-${FIXTURE_ACCOUNT}`,
+    key: 'fixture-stack.tfstate',
+    region: 'eu-west-1',
+    encrypt: true,
+    kmsKeyId: `arn:aws:kms:eu-west-1:${FIXTURE_ACCOUNT}:alias/tfstate`,
+  }).addOverride('use_lockfile', true);
   return { app, stack, fixture: addFixture(stack, { environment }) };
 }
