@@ -61,8 +61,11 @@ export const BREAKS: Break[] = [
   ],
   [
     'iam-resource-account-region',
-    'function role reading every secret of every account and region (F-14)',
-    (f) => (f.rolePolicy.addOverride('policy', policyOf([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:*' }])), f.rolePolicy),
+    'function role reading every secret of every account and region, as an inline policy (F-14)',
+    (f) => (
+      f.role.addOverride('inline_policy', [{ name: 'secrets', policy: policyOf([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:*' }]) }]),
+      f.role
+    ),
   ],
   ['provider-no-static-credentials', 'provider with an access key written in (F-19)', (f) => (f.provider.addOverride('access_key', 'AKIAFIXTUREFIXTURE00'), 'provider')],
   ['state-backend-encrypted', 'state backend without encryption (F-14, F-15)', (f) => (TerraformStack.of(f.provider).addOverride('terraform.backend.s3.encrypt', false), 'backend')],
