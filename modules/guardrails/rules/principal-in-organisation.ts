@@ -25,27 +25,30 @@ export const UNSCOPED_SERVICE_PRINCIPALS: readonly { service: string; kind: 'tru
     service: 'lambda.amazonaws.com',
     kind: 'trust',
     actions: ['sts:AssumeRole'],
-    why: "Lambda assumes an execution role only for a function of the role's own account (iam:PassRole cannot hand a role to another account) and sends no source keys, so a condition on them would make the role unusable",
+    why: "Lambda uses an execution role only for a function of the role's own account (iam:PassRole cannot hand a role to another account), so no other account can have Lambda act with it; ServiceRole (modules/access/service-role.ts) explains why it adds no source condition",
   },
   {
     service: 'apigateway.amazonaws.com',
     kind: 'trust',
     actions: ['sts:AssumeRole'],
-    why: "API Gateway assumes its CloudWatch logging role for the role's own account only (set by the account's own aws_api_gateway_account) and sends no source keys",
+    why: "API Gateway uses its CloudWatch logging role for the account whose aws_api_gateway_account names it, which only the role's own account can set",
   },
   {
     service: 'cloudwatch.amazonaws.com',
     kind: 'key',
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    why: 'CloudWatch alarms call KMS for an encrypted topic without source keys; who may publish is decided by the topic policy, which checks aws:SourceAccount and aws:SourceArn',
+    why: 'the statement AWS documents for alarms on encrypted topics (modules/observability/alarm-topic.ts); who may publish is decided by the topic policy, which this rule checks for aws:SourceAccount and aws:SourceArn',
   },
 ];
 
 /** API policies accept the API clients the manifest names, which may sit outside the organisation's accounts. */
 const API_POLICY_TYPES = ['aws_api_gateway_rest_api_policy', 'aws_api_gateway_rest_api'];
 
-/** Why a statement's source conditions do not scope a service principal to the organisation; undefined when they do. */
-function sourceProblem(s: Statement, service: string, org: OrganisationView): string | undefined {
+/**
+ * Why a statement's source conditions do not scope a service principal to the organisation;
+ * undefined when they do. `scopes` names what could scope it, for the message.
+ */
+function sourceProblem(s: Statement, service: string, org: OrganisationView, scopes = 'aws:SourceAccount or aws:SourceArn condition'): string | undefined {
   const problems: string[] = [];
   let scoped = false;
   const accounts = conditionValues(s.Condition, 'aws:SourceAccount');
@@ -78,7 +81,7 @@ function sourceProblem(s: Statement, service: string, org: OrganisationView): st
     else if (logGroups.length > 0) scoped = true;
   }
   if (problems.length > 0) return problems.join('; ');
-  return scoped ? undefined : 'no aws:SourceAccount or aws:SourceArn condition scopes it to the organisation (any account could have the service act for it)';
+  return scoped ? undefined : `no ${scopes} scopes it to the organisation (any account could have the service act for it)`;
 }
 
 function isExempt(service: string, kind: string, s: Statement): boolean {
@@ -153,8 +156,8 @@ function lambdaPermissionProblem(b: TfBlock, org: OrganisationView): string | un
     };
     // `*` without any source is resource-policy-open-principal's finding.
     if (principal === '*' && !nonEmptyString(b.config.source_account) && !nonEmptyString(b.config.source_arn)) return undefined;
-    const problem = sourceProblem({ Condition: condition }, principal, org);
-    return problem === undefined ? undefined : `${principal}: ${problem.replace('condition', 'source_account or source_arn')}`;
+    const problem = sourceProblem({ Condition: condition }, principal, org, 'source_account, source_arn or principal_org_id');
+    return problem === undefined ? undefined : `${principal}: ${problem}`;
   }
   return awsPrincipalProblem(principal, b, org);
 }
