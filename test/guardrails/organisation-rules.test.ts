@@ -207,7 +207,7 @@ describe('trust-principal-org-id', () => {
 });
 
 describe('iam-resource-account-region', () => {
-  test('given ARNs without region or account (S3, IAM), AWS-managed policies and references, then they pass; a wildcard or outside account fails, and a suppression with a reason silences it', () => {
+  test('given ARNs without region or account (S3, IAM), AWS-managed policies and references, then they pass; a wildcard (also beside a referenced field) or an outside account fails, and a suppression with a reason silences it', () => {
     const { stack, fixture } = orgStack();
     fixture.rolePolicy.addOverride(
       'policy',
@@ -215,12 +215,14 @@ describe('iam-resource-account-region', () => {
         { Sid: 'Fine', Effect: 'Allow', Action: ['s3:GetObject', 'iam:GetPolicy', 'dynamodb:GetItem'], Resource: [`arn:aws:s3:::b/*`, 'arn:aws:iam::aws:policy/ReadOnlyAccess', fixture.table.arn] },
         { Sid: 'AnyRegion', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: `arn:aws:logs:*:${prod.accountId}:log-group:x:*` },
         { Sid: 'Outside', Effect: 'Allow', Action: 'sns:Publish', Resource: `arn:aws:sns:${prod.primaryRegion}:${OUTSIDE_ACCOUNT}:t` },
+        { Sid: 'ReferencedRegionAnyAccount', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:${data.aws_region.current.region}:*:q' },
         { Sid: 'DenyAnywhere', Effect: 'Deny', Action: 'kms:ScheduleKeyDeletion', Resource: 'arn:aws:kms:*:*:key/*' },
       ]),
     );
     expect(messages(check(stack))).toEqual([
       expect.stringMatching(/"AnyRegion" allows resources beyond .*\(any region\)$/),
       expect.stringMatching(new RegExp(`"Outside" allows resources beyond .*\\(account ${OUTSIDE_ACCOUNT} outside organisation`)),
+      expect.stringMatching(/"ReferencedRegionAnyAccount" allows resources beyond .*\(any account\)$/),
     ]);
     const extra = new IamRolePolicy(stack, 'regional', {
       role: fixture.role.name,

@@ -32,11 +32,12 @@ export const iamResourceAccountRegion: Rule = {
         const where = `${policy.where} ${describeStatement(s, i)}`;
         const problems: string[] = [];
         for (const r of strings(s.Resource)) {
-          const parts = isExpression(r) || isWildcardResource(r) ? undefined : arnParts(r);
+          // A reference inside a field (`arn:aws:sqs:${…}:…`) resolves to one value: only literal fields can be wildcards.
+          const parts = isWildcardResource(r) ? undefined : arnParts(r);
           if (!parts) continue;
           const what = [
-            ...(WILDCARD.test(parts.account) ? ['any account'] : []),
-            ...(WILDCARD.test(parts.region) ? ['any region'] : []),
+            ...(!isExpression(parts.account) && WILDCARD.test(parts.account) ? ['any account'] : []),
+            ...(!isExpression(parts.region) && WILDCARD.test(parts.region) ? ['any region'] : []),
             ...(/^\d{12}$/.test(parts.account) && !inOrganisation(parts.account, org) ? [`account ${parts.account} outside ${org.source}`] : []),
           ];
           if (what.length > 0) problems.push(`${r} (${what.join(', ')})`);
