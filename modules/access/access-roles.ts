@@ -12,7 +12,9 @@
  * roles can be changed by a deploy (the boundary denies it): the stacks that own them are
  * applied with the organisation's account-access role (`access_role=bootstrap`, see README).
  */
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Guardrails } from '../guardrails';
+import { parsePolicy } from '../core/terraform-json';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Manifest } from '../../accounts/schema';
@@ -81,6 +83,12 @@ export class AccessRoles extends Construct {
     Guardrails.suppress(this.boundary, 'iam-no-wildcards', DEPLOY_REASON);
     const REGIONS_REASON =
       "the access roles serve every region of their one account (primary and replica regions come from the manifest); each ARN still names this account and the project's <project>-* resources, and API Gateway ARNs carry no account";
-    for (const scope of [this.deploy, this.plan, this.audit, this.boundary]) Guardrails.suppress(scope, 'iam-resource-account-region', REGIONS_REASON);
+    // Only on the identity policies that name a resource in any region (not on the roles, whose trust the rule does not read), so no suppression goes unused.
+    const anyRegion = (document: string) => {
+      const parsed = parsePolicy(document);
+      return parsed.ok && parsed.statements.some((st) => st.Effect === 'Allow' && /"arn:aws:[a-z0-9-]+:\*:/.test(JSON.stringify(st.Resource ?? '')));
+    };
+    const policies = [...[this.deploy, this.plan, this.audit].flatMap((r) => r.node.children.filter((c): c is IamRolePolicy => c instanceof IamRolePolicy)), this.boundary.policy];
+    for (const policy of policies.filter((p) => anyRegion(p.policyInput ?? ''))) Guardrails.suppress(policy, 'iam-resource-account-region', REGIONS_REASON);
   }
 }
