@@ -24,6 +24,9 @@ import { providerNoStaticCredentials } from './rules/provider-no-static-credenti
 import { stateBackendEncrypted } from './rules/state-backend-encrypted';
 import { trustPrincipalOrgId } from './rules/trust-principal-org-id';
 import { iamResourceAccountRegion } from './rules/iam-resource-account-region';
+import { apiMethodAuthorized } from './rules/api-method-authorized';
+import { encryptionSecretCmk } from './rules/encryption-secret-cmk';
+import { lambdaUrlIamAuth } from './rules/lambda-url-iam-auth';
 import { prodDeletionProtection } from './rules/prod-deletion-protection';
 import { providerPinnedAccount } from './rules/provider-pinned-account';
 import { resourcePolicyOpenPrincipal } from './rules/resource-policy-open-principal';
@@ -67,6 +70,9 @@ export const PAYMENTS_RULE_PACK: RulePack = {
     iamResourceAccountRegion,
     providerNoStaticCredentials,
     stateBackendEncrypted,
+    encryptionSecretCmk,
+    apiMethodAuthorized,
+    lambdaUrlIamAuth,
   ],
 };
 

@@ -1,5 +1,5 @@
 /**
- * Mutation testing of the guardrails (F-14, F-15, F-19, F-22, F-24): every mistake of the
+ * Mutation testing of the guardrails (F-14, F-15, F-18, F-19, F-22, F-24): every mistake of the
  * catalogue, applied to the synthesized JSON of the example organisation and of another
  * organisation nobody tuned the rules to, must be reported by the rule the catalogue names,
  * on the resource it changed, by the same check `npm run synth` and `npm run guardrails` run.

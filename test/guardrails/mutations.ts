@@ -357,6 +357,17 @@ export const MUTATIONS: readonly Mutation[] = [
       return t;
     },
   },
+  {
+    id: 'secret-aws-managed-key',
+    area: 'KMS',
+    mistake: 'the gateway secret left on the AWS-managed aws/secretsmanager key',
+    rule: 'encryption-secret-cmk',
+    apply(w) {
+      const t = w.resource('aws_secretsmanager_secret');
+      delete t.config.kms_key_id;
+      return t;
+    },
+  },
   // ---- S3 -------------------------------------------------------------------------------
   {
     id: 's3-get-object-anyone',
@@ -567,6 +578,18 @@ export const MUTATIONS: readonly Mutation[] = [
       return fn;
     },
   },
+  {
+    id: 'lambda-public-url',
+    area: 'Lambda',
+    mistake: 'a public function URL added to try a function from a browser',
+    rule: 'lambda-url-iam-auth',
+    apply(w) {
+      const fn = w.resource('aws_lambda_function');
+      const tf = w.changed.get(fn.stack)!;
+      tf.resource!.aws_lambda_function_url = { ...(tf.resource!.aws_lambda_function_url ?? {}), demo_url: { function_name: `\${${fn.address}.function_name}`, authorization_type: 'NONE' } };
+      return { stack: fn.stack, address: 'aws_lambda_function_url.demo_url' };
+    },
+  },
   // ---- Step Functions -------------------------------------------------------------------
   {
     id: 'sfn-task-without-retry',
@@ -643,6 +666,28 @@ export const MUTATIONS: readonly Mutation[] = [
         const x = sid(s, 'ApiClients');
         x.Principal = { AWS: [...strings((x.Principal as Json).AWS), `arn:aws:iam::${w.outsider}:root`] };
       });
+      return t;
+    },
+  },
+  {
+    id: 'api-method-unauthenticated',
+    area: 'API Gateway',
+    mistake: 'a method switched to authorization NONE to debug a client',
+    rule: 'api-method-authorized',
+    apply(w) {
+      const t = w.resource('aws_api_gateway_method', /./, (c) => c.http_method === 'POST');
+      t.config.authorization = 'NONE';
+      return t;
+    },
+  },
+  {
+    id: 'api-method-without-key',
+    area: 'API Gateway',
+    mistake: 'a method that no longer requires the API key (no usage plan throttles it)',
+    rule: 'api-method-authorized',
+    apply(w) {
+      const t = w.resource('aws_api_gateway_method', /./, (c) => c.http_method === 'GET');
+      t.config.api_key_required = false;
       return t;
     },
   },

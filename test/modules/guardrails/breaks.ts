@@ -68,6 +68,9 @@ export const BREAKS: Break[] = [
     ),
   ],
   ['provider-no-static-credentials', 'provider with an access key written in (F-19)', (f) => (f.provider.addOverride('access_key', 'AKIAFIXTUREFIXTURE00'), 'provider')],
+  ['encryption-secret-cmk', 'secret on the AWS-managed key (F-15)', (f) => (f.secret.addOverride('kms_key_id', undefined), f.secret)],
+  ['api-method-authorized', 'API method open without authorization (F-18)', (f) => (f.method.addOverride('authorization', 'NONE'), f.method)],
+  ['lambda-url-iam-auth', 'public function URL (F-14, F-18)', (f) => (f.functionUrl.addOverride('authorization_type', 'NONE'), f.functionUrl)],
   ['state-backend-encrypted', 'state backend without encryption (F-14, F-15)', (f) => (TerraformStack.of(f.provider).addOverride('terraform.backend.s3.encrypt', false), 'backend')],
 ];
 
