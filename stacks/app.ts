@@ -5,7 +5,7 @@
  */
 import { App, type TerraformStack } from 'cdktf';
 import type { Manifest } from '../accounts/schema';
-import { Guardrails } from '../modules/guardrails';
+import { Guardrails, organisationOf, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import type { AccountStackProps } from './account-stack';
 import { BootstrapStack } from './bootstrap-stack';
 import { DeploymentStack } from './deployment-stack';
@@ -39,6 +39,6 @@ export function buildApp(manifest: Manifest, options: { outdir?: string } = {}):
     const stack = stacks.get(spec.name)!;
     for (const dep of spec.dependsOn) stack.addDependency(stacks.get(dep)!);
   }
-  const guardrails = Guardrails.applyTo(app);
+  const guardrails = Guardrails.applyTo(app, PAYMENTS_RULE_PACK, organisationOf(manifest));
   return { app, specs, stacks, guardrails };
 }

@@ -12,7 +12,9 @@
  * roles can be changed by a deploy (the boundary denies it): the stacks that own them are
  * applied with the organisation's account-access role (`access_role=bootstrap`, see README).
  */
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Guardrails } from '../guardrails';
+import { parsePolicy } from '../core/terraform-json';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Manifest } from '../../accounts/schema';
@@ -79,5 +81,14 @@ export class AccessRoles extends Construct {
       "the deploy role is Terraform's identity: it manages every resource of the project's services, each statement scoped to this account's <project>-* resources, and the permissions boundary caps it (no IAM escalation, no edits to the access roles)";
     Guardrails.suppress(this.deploy, 'iam-no-wildcards', DEPLOY_REASON);
     Guardrails.suppress(this.boundary, 'iam-no-wildcards', DEPLOY_REASON);
+    const REGIONS_REASON =
+      "the access roles serve every region of their one account (primary and replica regions come from the manifest); each ARN still names this account and the project's <project>-* resources, and API Gateway ARNs carry no account";
+    // Only on the identity policies that name a resource in any region (not on the roles, whose trust the rule does not read), so no suppression goes unused.
+    const anyRegion = (document: string) => {
+      const parsed = parsePolicy(document);
+      return parsed.ok && parsed.statements.some((st) => st.Effect === 'Allow' && /"arn:aws:[a-z0-9-]+:\*:/.test(JSON.stringify(st.Resource ?? '')));
+    };
+    const policies = [...[this.deploy, this.plan, this.audit].flatMap((r) => r.node.children.filter((c): c is IamRolePolicy => c instanceof IamRolePolicy)), this.boundary.policy];
+    for (const policy of policies.filter((p) => anyRegion(p.policyInput ?? ''))) Guardrails.suppress(policy, 'iam-resource-account-region', REGIONS_REASON);
   }
 }

@@ -8,7 +8,7 @@
  */
 import { isObject } from './tf';
 import type { RulePack } from './pack';
-import { AWS_PROVIDER, type Finding, type StackReport, type StackView, type SuppressedFinding, type TfBlock, type TfJson, type UnusedSuppression } from './types';
+import { AWS_PROVIDER, TERRAFORM_BACKEND, type Finding, type Organisation, type StackReport, type StackView, type SuppressedFinding, type TfBlock, type TfJson, type UnusedSuppression } from './types';
 
 export const SUPPRESSIONS_KEY = 'guardrails_suppressions';
 /** Finding for a suppression whose reason is empty: it suppresses nothing and is itself a violation. */
@@ -28,7 +28,7 @@ function suppressionsOf(raw: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The read-only view of a stack the rules get. */
-export function stackView(name: string, tf: TfJson): StackView {
+export function stackView(name: string, tf: TfJson, organisation?: Organisation): StackView {
   const cache = new Map<string, TfBlock[]>();
   const providers = tf.provider?.aws ?? [];
   const defaultProvider = providers.find((p) => p.alias === undefined) ?? providers[0];
@@ -41,6 +41,7 @@ export function stackView(name: string, tf: TfJson): StackView {
     name,
     tf,
     environment: typeof tags.environment === 'string' ? tags.environment : undefined,
+    ...(organisation ? { organisation } : {}),
     resources(type: string) {
       let hit = cache.get(type);
       if (!hit) {
@@ -59,9 +60,15 @@ function providerBlocks(tf: TfJson): TfBlock[] {
   });
 }
 
+/** The stack's state backend (`terraform.backend.<type>`), checked like a resource. */
+function backendBlocks(tf: TfJson): TfBlock[] {
+  const backend = isObject(tf.terraform) && isObject(tf.terraform.backend) ? tf.terraform.backend : {};
+  return Object.entries(backend).map(([type, config]) => ({ type: TERRAFORM_BACKEND, name: type, address: `terraform.backend.${type}`, config: isObject(config) ? config : {} }));
+}
+
 /** Checks one stack: findings, findings a reasoned suppression silenced, and suppressions that matched nothing. */
-export function checkStack(stackName: string, tf: TfJson, pack: RulePack): StackReport {
-  const view = stackView(stackName, tf);
+export function checkStack(stackName: string, tf: TfJson, pack: RulePack, organisation?: Organisation): StackReport {
+  const view = stackView(stackName, tf, organisation);
   const ruleIds = new Set(pack.rules.map((r) => r.id));
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
@@ -113,6 +120,7 @@ export function checkStack(stackName: string, tf: TfJson, pack: RulePack): Stack
   };
 
   for (const p of providerBlocks(tf)) evaluate(p, {});
+  for (const b of backendBlocks(tf)) evaluate(b, {});
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     for (const [name, raw] of Object.entries(byName))
       evaluate(

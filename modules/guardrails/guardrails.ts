@@ -17,17 +17,23 @@ import type { IConstruct } from 'constructs';
 import { checkStack, SUPPRESSIONS_KEY } from './engine';
 import { PAYMENTS_RULE_PACK, type RulePack } from './pack';
 import { combine, formatReport } from './report';
-import type { GuardrailsReport, TfJson } from './types';
+import type { GuardrailsReport, Organisation, TfJson } from './types';
 
 export class Guardrails {
   /** The report of the last synth of the App (undefined until it ran). */
   report: GuardrailsReport | undefined;
 
-  private constructor(readonly pack: RulePack) {}
+  private constructor(
+    readonly pack: RulePack,
+    readonly organisation?: Organisation,
+  ) {}
 
-  /** Checks every stack of `app` whenever it is synthesized; returns the handle whose `report` the synth fills in. */
-  static applyTo(app: App, pack: RulePack = PAYMENTS_RULE_PACK): Guardrails {
-    const guardrails = new Guardrails(pack);
+  /**
+   * Checks every stack of `app` whenever it is synthesized; returns the handle whose `report` the synth fills in.
+   * `organisation` (from the manifest, `organisationOf`) is what the organisation-aware rules check principals against.
+   */
+  static applyTo(app: App, pack: RulePack = PAYMENTS_RULE_PACK, organisation?: Organisation): Guardrails {
+    const guardrails = new Guardrails(pack, organisation);
     app.node.addValidation({
       validate: () => {
         const report = guardrails.check(app);
@@ -40,7 +46,7 @@ export class Guardrails {
   /** Runs the pack over the current JSON of every stack under `scope` (no files written). */
   check(scope: IConstruct): GuardrailsReport {
     const stacks = scope.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    this.report = combine(stacks.map((s) => checkStack(s.node.id, s.toTerraform() as TfJson, this.pack)));
+    this.report = combine(stacks.map((s) => checkStack(s.node.id, s.toTerraform() as TfJson, this.pack, this.organisation)));
     return this.report;
   }
 

@@ -19,6 +19,14 @@ import { kmsKeyRotation } from './rules/kms-key-rotation';
 import { lambdaRuntimeSupported } from './rules/lambda-runtime-supported';
 import { lambdaTracingActive } from './rules/lambda-tracing-active';
 import { logGroupRetention } from './rules/log-group-retention';
+import { principalInOrganisation } from './rules/principal-in-organisation';
+import { providerNoStaticCredentials } from './rules/provider-no-static-credentials';
+import { stateBackendEncrypted } from './rules/state-backend-encrypted';
+import { trustPrincipalOrgId } from './rules/trust-principal-org-id';
+import { iamResourceAccountRegion } from './rules/iam-resource-account-region';
+import { apiMethodAuthorized } from './rules/api-method-authorized';
+import { encryptionSecretCmk } from './rules/encryption-secret-cmk';
+import { lambdaUrlIamAuth } from './rules/lambda-url-iam-auth';
 import { prodDeletionProtection } from './rules/prod-deletion-protection';
 import { providerPinnedAccount } from './rules/provider-pinned-account';
 import { resourcePolicyOpenPrincipal } from './rules/resource-policy-open-principal';
@@ -57,6 +65,14 @@ export const PAYMENTS_RULE_PACK: RulePack = {
     apiStageTracingLogging,
     alarmCoverage,
     alarmHasActions,
+    principalInOrganisation,
+    trustPrincipalOrgId,
+    iamResourceAccountRegion,
+    providerNoStaticCredentials,
+    stateBackendEncrypted,
+    encryptionSecretCmk,
+    apiMethodAuthorized,
+    lambdaUrlIamAuth,
   ],
 };
 

@@ -12,6 +12,21 @@ import type { TfJson } from '../core/terraform-json';
 
 /** The pseudo resource type under which AWS provider configurations are checked. */
 export const AWS_PROVIDER = 'provider.aws';
+/** The pseudo resource type under which the stack's state backend (`terraform.backend`) is checked. */
+export const TERRAFORM_BACKEND = 'terraform.backend';
+
+/**
+ * The organisation the stacks belong to, from the account manifest: what the
+ * organisation-aware rules compare principals, accounts and conditions with.
+ */
+export interface Organisation {
+  /** The AWS Organizations id (`o-…`), what `aws:PrincipalOrgID` must equal. */
+  readonly id: string;
+  /** Every account of the organisation the manifest names (management, deployment, log archive, audit, workloads). */
+  readonly accountIds: readonly string[];
+  /** Principals the manifest names as API clients (role ARNs or account ids), accepted in API policies. */
+  readonly apiClientPrincipals: readonly string[];
+}
 
 /** One block of the synthesized stack a rule looks at. */
 export interface TfBlock {
@@ -38,6 +53,12 @@ export interface StackView {
    */
   readonly environment: string | undefined;
   readonly tf: TfJson;
+  /**
+   * The organisation from the manifest, when the caller knows it (the synth and
+   * `npm run guardrails` always pass it). Without it, the organisation-aware rules know
+   * only the accounts this stack's providers are pinned to.
+   */
+  readonly organisation?: Organisation;
   /** Every resource of a type, in JSON order. */
   resources(type: string): readonly TfBlock[];
 }

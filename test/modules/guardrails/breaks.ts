@@ -1,10 +1,15 @@
 /** One breaking change per rule: what to override on the compliant fixture, and which resource must then be named. */
-import type { TerraformResource } from 'cdktf';
+import { TerraformStack, type TerraformResource } from 'cdktf';
 import { fixtureDefinition, type Fixture } from './fixture';
 
 const policyOf = (statements: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
-export type Break = [ruleId: string, what: string, breakIt: (f: Fixture) => TerraformResource | 'provider'];
+export type Break = [ruleId: string, what: string, breakIt: (f: Fixture) => TerraformResource | 'provider' | 'backend'];
+
+/** An account of no organisation the tests use (the example's and the other organisation's ids differ from it). */
+export const OUTSIDE_ACCOUNT = '999999999999';
+const accountOf = (f: Fixture) => f.provider.allowedAccountIds![0]!;
+const lambdaTrust = { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' };
 
 export const BREAKS: Break[] = [
   ['encryption-table-cmk', 'table without server_side_encryption (F-15)', (f) => (f.table.addOverride('server_side_encryption', undefined), f.table)],
@@ -44,4 +49,31 @@ export const BREAKS: Break[] = [
   ['api-stage-tracing-logging', 'API stage without X-Ray (F-24)', (f) => (f.stage.addOverride('xray_tracing_enabled', false), f.stage)],
   ['alarm-coverage', 'function whose only alarm watches another function (F-06, F-24)', (f) => (f.fnAlarm.addOverride('dimensions.FunctionName', 'someone-else'), f.fn)],
   ['alarm-has-actions', 'alarm that notifies nobody (F-24)', (f) => (f.smAlarm.addOverride('alarm_actions', undefined), f.smAlarm)],
+  [
+    'principal-in-organisation',
+    'key policy giving kms:Decrypt to an account outside the organisation (F-14)',
+    (f) => (f.key.addOverride('policy', policyOf([{ Sid: 'Partner', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OUTSIDE_ACCOUNT}:root` }, Action: 'kms:Decrypt', Resource: '*' }])), f.key),
+  ],
+  [
+    'trust-principal-org-id',
+    'role trusting an account without aws:PrincipalOrgID (F-14)',
+    (f) => (f.role.addOverride('assume_role_policy', policyOf([lambdaTrust, { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountOf(f)}:root` }, Action: 'sts:AssumeRole' }])), f.role),
+  ],
+  [
+    'iam-resource-account-region',
+    'function role reading every secret of every account and region, as an inline policy (F-14)',
+    (f) => (
+      f.role.addOverride('inline_policy', [{ name: 'secrets', policy: policyOf([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:*:*:secret:*' }]) }]),
+      f.role
+    ),
+  ],
+  ['provider-no-static-credentials', 'provider with an access key written in (F-19)', (f) => (f.provider.addOverride('access_key', 'AKIAFIXTUREFIXTURE00'), 'provider')],
+  ['encryption-secret-cmk', 'secret on the AWS-managed key (F-15)', (f) => (f.secret.addOverride('kms_key_id', undefined), f.secret)],
+  ['api-method-authorized', 'API method open without authorization (F-18)', (f) => (f.method.addOverride('authorization', 'NONE'), f.method)],
+  ['lambda-url-iam-auth', 'public function URL (F-14, F-18)', (f) => (f.functionUrl.addOverride('authorization_type', 'NONE'), f.functionUrl)],
+  ['state-backend-encrypted', 'state backend without encryption (F-14, F-15)', (f) => (TerraformStack.of(f.provider).addOverride('terraform.backend.s3.encrypt', false), 'backend')],
 ];
+
+/** The address a break's target is reported at. */
+export const breakAddress = (target: TerraformResource | 'provider' | 'backend'): string =>
+  target === 'provider' ? 'provider.aws' : target === 'backend' ? 'terraform.backend.s3' : `${target.terraformResourceType}.${target.friendlyUniqueId}`;

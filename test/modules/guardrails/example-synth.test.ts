@@ -13,7 +13,7 @@ import { SUPPRESSION_WITHOUT_REASON, type GuardrailsReport } from '../../../modu
 import type { AccountStack } from '../../../stacks/account-stack';
 import { buildApp, type BuiltApp } from '../../../stacks/app';
 import { exampleManifest } from '../../support/synth';
-import { BREAKS } from './breaks';
+import { BREAKS, breakAddress } from './breaks';
 import { addFixture, type Fixture } from './fixture';
 
 const TARGET = 'payments-prod-eu-west-1';
@@ -67,7 +67,7 @@ describe('guardrails on the example manifest', () => {
       const fixture: Fixture = addFixture(stack, { provider: stack.provider });
       const expected = BREAKS.map(([ruleId, , breakIt]) => {
         const target = breakIt(fixture);
-        return { stack: TARGET, ruleId, address: target === 'provider' ? 'provider.aws' : addressOf(target) };
+        return { stack: TARGET, ruleId, address: breakAddress(target) };
       });
       // and the pinned provider of another, untouched stack: a second account
       (built.stacks.get('deployment-eu-west-1') as AccountStack).provider.addOverride('allowed_account_ids', ['999999999999']);

@@ -5,8 +5,9 @@
  * Test-only: it is not the project's workload (the constructs in modules/ are), just
  * enough Terraform for every rule to have something compliant to look at.
  */
-import { Testing, TerraformStack, type App } from 'cdktf';
+import { S3Backend, Testing, TerraformStack, type App } from 'cdktf';
 import type { Construct } from 'constructs';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
@@ -15,6 +16,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -24,6 +26,7 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { PinnedAwsProvider } from '../../../modules/core/pinned-provider';
 
@@ -80,6 +83,9 @@ export interface Fixture {
   readonly permission: LambdaPermission;
   readonly stateMachine: SfnStateMachine;
   readonly stage: ApiGatewayStage;
+  readonly method: ApiGatewayMethod;
+  readonly secret: SecretsmanagerSecret;
+  readonly functionUrl: LambdaFunctionUrl;
   readonly fnAlarm: CloudwatchMetricAlarm;
   readonly smAlarm: CloudwatchMetricAlarm;
 }
@@ -209,6 +215,9 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
     xrayTracingEnabled: true,
     accessLogSettings: { destinationArn: logGroup.arn, format: '{"requestId":"$context.requestId"}' },
   });
+  const method = new ApiGatewayMethod(scope, `${p}-method`, { restApiId: 'abc123', resourceId: 'res123', httpMethod: 'POST', authorization: 'AWS_IAM', apiKeyRequired: true });
+  const secret = new SecretsmanagerSecret(scope, `${p}-secret`, { name: `${p}/gateway`, kmsKeyId: key.arn });
+  const functionUrl = new LambdaFunctionUrl(scope, `${p}-url`, { functionName: fn.functionName, authorizationType: 'AWS_IAM' });
   const fnAlarm = new CloudwatchMetricAlarm(scope, `${p}-fn-errors`, {
     alarmName: `${p}-validate-errors`,
     namespace: 'AWS/Lambda',
@@ -252,6 +261,9 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
     permission,
     stateMachine,
     stage,
+    method,
+    secret,
+    functionUrl,
     fnAlarm,
     smAlarm,
   };
@@ -260,5 +272,12 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
 export function fixtureStack(environment = 'prod'): { app: App; stack: TerraformStack; fixture: Fixture } {
   const app = Testing.app();
   const stack = new TerraformStack(app, 'fixture-stack');
+  new S3Backend(stack, {
+    bucket: `fixture-tfstate-${FIXTURE_ACCOUNT}`,
+    key: 'fixture-stack.tfstate',
+    region: 'eu-west-1',
+    encrypt: true,
+    kmsKeyId: `arn:aws:kms:eu-west-1:${FIXTURE_ACCOUNT}:alias/tfstate`,
+  }).addOverride('use_lockfile', true);
   return { app, stack, fixture: addFixture(stack, { environment }) };
 }

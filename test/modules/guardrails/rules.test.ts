@@ -10,8 +10,8 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { checkStack, PAYMENTS_RULE_PACK, type StackReport, type TfJson } from '../../../modules/guardrails';
-import { AWS_PROVIDER } from '../../../modules/guardrails/types';
-import { BREAKS } from './breaks';
+import { AWS_PROVIDER, TERRAFORM_BACKEND } from '../../../modules/guardrails/types';
+import { BREAKS, breakAddress } from './breaks';
 import { addFixture, fixtureStack, tlsDenyStatement } from './fixture';
 
 const check = (stack: TerraformStack): StackReport => checkStack(stack.node.id, stack.toTerraform() as TfJson, PAYMENTS_RULE_PACK);
@@ -28,7 +28,11 @@ describe('the compliant fixture', () => {
   test('given the fixture, then every rule of the pack had something to inspect (no rule passes vacuously)', () => {
     const { stack } = fixtureStack('prod');
     const tf = stack.toTerraform() as TfJson;
-    const present = new Set([...Object.keys(tf.resource ?? {}), ...(tf.provider?.aws ? [AWS_PROVIDER] : [])]);
+    const present = new Set([
+      ...Object.keys(tf.resource ?? {}),
+      ...(tf.provider?.aws ? [AWS_PROVIDER] : []),
+      ...((tf.terraform as { backend?: unknown } | undefined)?.backend ? [TERRAFORM_BACKEND] : []),
+    ]);
     const idle = PAYMENTS_RULE_PACK.rules.filter((r) => !r.appliesTo.some((t) => present.has(t))).map((r) => r.id);
     expect(idle).toEqual([]);
   });
@@ -43,7 +47,7 @@ describe('each rule, compliant and broken', () => {
     const { stack, fixture } = fixtureStack('prod');
     const target = breakIt(fixture);
     const report = check(stack);
-    expect(brief(report)).toEqual([{ ruleId, address: target === 'provider' ? 'provider.aws' : addressOf(target) }]);
+    expect(brief(report)).toEqual([{ ruleId, address: breakAddress(target) }]);
     const finding = report.findings[0]!;
     expect(finding.stack).toBe('fixture-stack');
     expect(finding.fix.length).toBeGreaterThan(10);
@@ -152,6 +156,7 @@ describe('rule details', () => {
     const open = new LambdaPermission(stack, 'open-permission', { functionName: fixture.fn.functionName, action: 'lambda:InvokeFunction', principal: '*' });
     expect(brief(check(stack))).toEqual([
       { ruleId: 'resource-policy-open-principal', address: addressOf(fixture.role) },
+      { ruleId: 'trust-principal-org-id', address: addressOf(fixture.role) },
       { ruleId: 'resource-policy-open-principal', address: addressOf(open) },
     ]);
   });
