@@ -144,7 +144,9 @@ export function buildReport(base: Side, head: Side, options: ReportOptions = {})
       const findings = securityFindings(name, before, after);
       rawBroadening.push(...findings.filter((f) => f.class === 'broadening'));
       newStacks.push(comparePeer({ info, tf: after!, headSpecs: head.specs, base: { specs: base.specs, stacks: base.stacks }, existingWorkloads }));
-    } else if (status !== 'unchanged') security.push(...securityFindings(name, before, after));
+    } else if (status === 'changed') security.push(...securityFindings(name, before, after));
+    // A removed stack is listed with what it destroys; its policies go with it (their removal is no change to judge one by one).
+
   }
   rawBroadening.push(...security.filter((f) => f.class === 'broadening'));
 
