@@ -24,8 +24,7 @@ import { readPlans } from './review/plans';
 import { buildReport } from './review/report';
 import { repoRoot, synthBoth } from './review/synth';
 
-const USAGE =
-  'usage: npm run review -- --base <git-ref> [--plans <dir>] [--out <file.md>] [--json] [--json-out <file.json>] [--fail-on-broadening] [--fail-on-destructive]';
+const USAGE = 'usage: npm run review -- --base <git-ref> [--plans <dir>] [--out <file.md>] [--json] [--json-out <file.json>] [--fail-on-broadening] [--fail-on-destructive]';
 
 const OPTIONS = {
   base: { type: 'string' },

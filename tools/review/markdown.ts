@@ -154,7 +154,10 @@ function render(report: Report, level: Level, notes: string[]): string {
       '',
     );
   else if (predicted.length)
-    out.push(`> Actions of ${plural(planned.length, 'stack')} come from Terraform's plans; of ${plural(predicted.length, 'stack')} (${predicted.map(code).join(', ')}) they are a **heuristic** (no plan given).`, '');
+    out.push(
+      `> Actions of ${plural(planned.length, 'stack')} come from Terraform's plans; of ${plural(predicted.length, 'stack')} (${predicted.map(code).join(', ')}) they are a **heuristic** (no plan given).`,
+      '',
+    );
   else if (planned.length) out.push(`> Create, replace, delete and move come from Terraform's plans of ${plural(planned.length, 'stack')}.`, '');
   if (notes.length) out.push(`> **Summarized** to fit one comment: ${notes.join('; ')}. Everything is in ${ARTIFACT}.`, '');
 
@@ -165,7 +168,8 @@ function render(report: Report, level: Level, notes: string[]): string {
     out.push(`### Existing stacks that name an added or removed account (${findings.length + resources.length})`, '', `Accounts: ${accounts.join(', ')}.`, '');
     if (findings.length + resources.length === 0) out.push('None: no existing stack names them.', '');
     for (const [stack, fs] of groupBy(findings, (f) => f.stack)) for (const f of fs) out.push(...findingLines(f, `${code(stack)} · `));
-    for (const r of resources) out.push(`- ${code(r.stack)} · ${code(r.address)}: ${r.action}${r.changedPaths.length ? ` (${r.changedPaths.slice(0, 8).join(', ')}${r.changedPaths.length > 8 ? ', …' : ''})` : ''}`);
+    for (const r of resources)
+      out.push(`- ${code(r.stack)} · ${code(r.address)}: ${r.action}${r.changedPaths.length ? ` (${r.changedPaths.slice(0, 8).join(', ')}${r.changedPaths.length > 8 ? ', …' : ''})` : ''}`);
     if (findings.length + resources.length) out.push('');
   }
 
@@ -216,9 +220,7 @@ function render(report: Report, level: Level, notes: string[]): string {
     if (!gs.length) continue;
     out.push(`#### ${cls === 'narrowing' ? 'Narrowing' : 'Other security-relevant changes (public access, encryption, TLS, providers)'}`, '');
     if (level.otherFindings === 'all') for (const g of gs) out.push(...findingLines(g, `${stacksOf(g, report, level)} · `));
-    else
-      for (const [category, xs] of groupBy(gs, (g) => g.category))
-        out.push(`- ${plural(xs.length, `${category} change`)} in ${plural(new Set(xs.flatMap((x) => x.stacks)).size, 'stack')}`);
+    else for (const [category, xs] of groupBy(gs, (g) => g.category)) out.push(`- ${plural(xs.length, `${category} change`)} in ${plural(new Set(xs.flatMap((x) => x.stacks)).size, 'stack')}`);
     out.push('');
   }
 

@@ -45,27 +45,37 @@ interface Abstraction {
   readonly text: (s: string) => string;
 }
 
-/** The placeholders of one stack: its account, its workload's name and regions (primary first, replicas in manifest order). */
-function abstraction(info: StackInfo, specs: readonly StackInfo[]): Abstraction {
+/**
+ * The placeholders of one stack: its account, its workload's name and regions (primary first,
+ * replicas in manifest order). With `keepSharedRegions`, a region that is also the deployment's
+ * or the log archive's stays as it is: the log archive's region written into a workload's policy
+ * (`s3.<region>.amazonaws.com` for the archive key) is the archive's, whatever the workload's
+ * regions are, and two values equal either way are equal.
+ */
+function abstraction(info: StackInfo, specs: readonly StackInfo[], keepSharedRegions = false): Abstraction {
   const mine = specs.filter((s) => s.workload !== undefined && s.workload === info.workload && s.kind === 'payments');
   const primary = mine.find((s) => s.primary === true)?.region ?? info.region;
   const replicas = mine.filter((s) => s.primary === false).map((s) => s.region);
-  const shared = [...new Set(specs.filter((s) => s.workload === undefined).map((s) => s.accountId))];
-  const regions: [string, string][] = [[primary, '<primary-region>'], ...replicas.map((r, i): [string, string] => [r, `<replica-region-${i + 1}>`])];
+  const sharedStacks = specs.filter((s) => s.workload === undefined);
+  const shared = [...new Set(sharedStacks.map((s) => s.accountId))];
+  const sharedRegions = new Set(sharedStacks.map((s) => s.region));
+  const regions = ([[primary, '<primary-region>'], ...replicas.map((r, i) => [r, `<replica-region-${i + 1}>`])] as [string, string][]).filter(([r]) => !keepSharedRegions || !sharedRegions.has(r));
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const token = (s: string) => new RegExp(`(?<![A-Za-z0-9])${escape(s)}(?![A-Za-z0-9])`, 'g');
   const subs: [RegExp, string][] = [[new RegExp(escape(info.accountId), 'g'), '<account>'], ...(info.workload ? [[token(info.workload), '<workload>'] as [RegExp, string]] : [])];
   // Regions also appear without dashes, inside identifiers (a statement id `DecryptSourceeuwest1`).
   for (const [r, p] of regions) subs.push([token(r), p], [new RegExp(escape(r.replace(/-/g, '')), 'g'), p]);
-  // A region written beside a shared account's id (the log archive's bucket `…-<id>-<region>`, a key ARN
-  // `…:<region>:<id>:…`) is that account's region, not the workload's: it is kept as it is.
-  const guards = shared.flatMap((id) => [new RegExp(`${id}-(${REGION.source})`, 'g'), new RegExp(`(${REGION.source}):${id}`, 'g')]);
+  // What belongs to a shared account is kept as it is: its IAM ARNs (`arn:aws:iam::<id>:role/<project>-ci-apply-prod`,
+  // where a workload named like a stage would otherwise be abstracted), ARNs in it (`…:<region>:<id>:…`) and its
+  // buckets (`…-<id>-<region>`).
+  const guards = shared.flatMap((id) => [new RegExp(`arn:aws[\\w-]*:iam::${id}:[^"\\s,\\]}]*`, 'g'), new RegExp(`${id}-(${REGION.source})`, 'g'), new RegExp(`(${REGION.source}):${id}`, 'g')]);
   return {
     text: (s: string) => {
+      const kept: string[] = [];
       let out = s;
-      for (const g of guards) out = out.replace(g, (m) => m.replace(/-/g, '\u0001'));
+      for (const g of guards) out = out.replace(g, (m) => `\u0002${kept.push(m) - 1}\u0003`);
       for (const [re, p] of subs) out = out.replace(re, p);
-      return out.replace(/\u0001/g, '-').replace(HASH, '');
+      return out.replace(/\u0002(\d+)\u0003/g, (_, i: string) => kept[Number(i)]!).replace(HASH, '');
     },
   };
 }
@@ -83,20 +93,101 @@ function abstractValue(v: unknown, a: Abstraction): unknown {
 }
 
 /** The stack's resources with addresses and values abstracted (other blocks are the stack's plumbing: provider, backend). */
-export function abstractStack(tf: TfJson | undefined, info: StackInfo, specs: readonly StackInfo[]): TfJson {
+export function abstractStack(tf: TfJson | undefined, info: StackInfo, specs: readonly StackInfo[], keepSharedRegions = false): TfJson {
   const a = abstraction(info, specs);
+  const v = keepSharedRegions ? abstraction(info, specs, true) : a;
   const resource: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const r of resourcesIn(tf).values()) {
     const [type, ...rest] = a.text(r.address).split('.');
     const name = rest.join('.');
-    (resource[type!] ??= {})[name] = abstractValue(r.config, a) as Record<string, unknown>;
+    (resource[type!] ??= {})[name] = abstractValue(r.config, v) as Record<string, unknown>;
   }
   return { resource } as TfJson;
 }
 
-/** How far apart two abstracted stacks are: resources added or removed, plus attribute paths that differ. */
+/**
+ * The new stack, abstracted, with each attribute that equals the peer's when shared regions are
+ * kept set to the peer's: the two ways of abstracting agree that it is no deviation.
+ */
+function reconcile(mine: TfJson, peer: TfJson, mineKept: TfJson, peerKept: TfJson): TfJson {
+  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  const pk = resourcesIn(peerKept);
+  const mk = resourcesIn(mineKept);
+  const pa = resourcesIn(peer);
+  for (const r of resourcesIn(mine).values()) {
+    const [type, ...rest] = r.address.split('.');
+    const config = { ...r.config };
+    const p = pa.get(r.address);
+    if (p)
+      for (const k of Object.keys(config)) {
+        const mineKept = mk.get(r.address)?.config[k];
+        const peerKept = pk.get(r.address)?.config[k];
+        if (JSON.stringify(mineKept) === JSON.stringify(peerKept)) config[k] = p.config[k];
+        else config[k] = reconcileStatements(config[k], p.config[k], mineKept, peerKept);
+      }
+    (resource[type!] ??= {})[rest.join('.')] = config;
+  }
+  return { resource } as TfJson;
+}
+
+/** Leaves of a value, with JSON documents held in strings (policies) opened up, so one differing principal counts as one. */
+function leaves(value: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [path, encoded] of flatten(value)) {
+    const v = JSON.parse(encoded) as unknown;
+    let doc: unknown;
+    if (typeof v === 'string' && (v.startsWith('{') || v.startsWith('['))) {
+      try {
+        doc = JSON.parse(v);
+      } catch {
+        doc = undefined;
+      }
+    }
+    if (typeof doc === 'object' && doc !== null) for (const [inner, x] of flatten(doc)) out.set(`${path}→${inner}`, x);
+    else out.set(path, encoded);
+  }
+  return out;
+}
+
+/** A policy document, statement by statement: each of the new stack's statements equal to one of the peer's when shared regions are kept becomes the peer's. */
+function reconcileStatements(mine: unknown, peer: unknown, mineKept: unknown, peerKept: unknown): unknown {
+  const statements = (v: unknown): unknown[] | undefined => {
+    if (typeof v !== 'string' || !v.trimStart().startsWith('{')) return undefined;
+    try {
+      const doc = JSON.parse(v) as { Statement?: unknown };
+      return Array.isArray(doc.Statement) ? doc.Statement : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [m, p, mk, pk] = [statements(mine), statements(peer), statements(mineKept), statements(peerKept)];
+  if (!m || !p || !mk || !pk || m.length !== mk.length || p.length !== pk.length) return mine;
+  const keptPeer = pk.map((x) => JSON.stringify(x));
+  const samePeer = new Set(p.map((x) => JSON.stringify(x)));
+  const out = m.map((x, i) => {
+    if (samePeer.has(JSON.stringify(x))) return x;
+    const j = keptPeer.indexOf(JSON.stringify(mk[i]));
+    return j >= 0 ? p[j] : x;
+  });
+  return JSON.stringify({ ...(JSON.parse(mine as string) as object), Statement: out });
+}
+
+/** How far apart two abstracted stacks are: resources added or removed, plus leaves that differ (inside policies too). */
 function distance(peer: TfJson, mine: TfJson): number {
-  return diffResources('', peer, mine).reduce((n, r) => n + (r.action === 'update' || r.action === 'replace' ? r.changedPaths.length : 10), 0);
+  const b = resourcesIn(peer);
+  const a = resourcesIn(mine);
+  let d = 0;
+  for (const r of diffResources('', peer, mine)) {
+    if (r.action !== 'update' && r.action !== 'replace') {
+      d += 10;
+      continue;
+    }
+    const lb = leaves(b.get(r.address)!.config);
+    const la = leaves(a.get(r.address)!.config);
+    for (const [k, v] of la) if (lb.get(k) !== v) d++;
+    for (const k of lb.keys()) if (!la.has(k)) d++;
+  }
+  return d;
 }
 
 export interface PeerInput {
@@ -115,14 +206,18 @@ export function comparePeer(input: PeerInput): PeerComparison {
   const candidates = input.base.specs.filter(
     (s) => s.kind === info.kind && s.workload !== undefined && input.existingWorkloads.has(s.workload) && s.primary === info.primary && input.base.stacks.has(s.name),
   );
-  const mine = abstractStack(input.tf, info, input.headSpecs);
-  let best: { name: string; tf: TfJson; d: number } | undefined;
+  const abstracted = abstractStack(input.tf, info, input.headSpecs);
+  const kept = abstractStack(input.tf, info, input.headSpecs, true);
+  let best: { name: string; tf: TfJson; mine: TfJson; d: number } | undefined;
+  let mine = abstracted;
   for (const c of candidates) {
     const tf = abstractStack(input.base.stacks.get(c.name), c, input.base.specs);
-    const d = distance(tf, mine);
-    if (!best || d < best.d) best = { name: c.name, tf, d };
+    const reconciled = reconcile(abstracted, tf, kept, abstractStack(input.base.stacks.get(c.name), c, input.base.specs, true));
+    const d = distance(tf, reconciled);
+    if (!best || d < best.d) best = { name: c.name, tf, mine: reconciled, d };
     if (d === 0) break;
   }
+  if (best) mine = best.mine;
   if (!best) return { ...head, equal: false, onlyInNew: [...resourcesIn(mine).keys()], onlyInPeer: [], findings: securityFindings(info.name, undefined, mine), settings: [] };
   const changes = diffResources(info.name, best.tf, mine);
   const findings = securityFindings(info.name, best.tf, mine);

@@ -146,7 +146,6 @@ export function buildReport(base: Side, head: Side, options: ReportOptions = {})
       newStacks.push(comparePeer({ info, tf: after!, headSpecs: head.specs, base: { specs: base.specs, stacks: base.stacks }, existingWorkloads }));
     } else if (status === 'changed') security.push(...securityFindings(name, before, after));
     // A removed stack is listed with what it destroys; its policies go with it (their removal is no change to judge one by one).
-
   }
   rawBroadening.push(...security.filter((f) => f.class === 'broadening'));
 

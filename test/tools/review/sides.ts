@@ -3,6 +3,9 @@
  * (test/support/synth.ts), with the stack list `npm run stacks -- --json` prints.
  */
 import type { AwsRegion, Manifest, ManifestInput } from '../../../accounts/schema';
+import { manifest as exampleInput } from '../../../accounts/manifest';
+import { renderMarkdown } from '../../../tools/review/markdown';
+import { buildReport } from '../../../tools/review/report';
 import { stacksJson } from '../../../tools/stacks';
 import type { Side, StackInfo } from '../../../tools/review/types';
 import { parseManifest, synthManifest } from '../../support/synth';
@@ -54,4 +57,38 @@ export function workloadOf(i: number, seed = 7): ManifestInput['workloads'][numb
     alertEmails: [`team${i}@gen.test`],
     payments: { currencies: ['USD'], maxAmountMinor: 100_000 + i, fraudReviewThresholdMinor: 50_000 },
   };
+}
+
+/**
+ * The change README's example comment shows: a prod workload with two regions onboarded into
+ * the example manifest (its account id is the next after the manifest's highest; its regions
+ * are ones the manifest already uses).
+ */
+export function exampleOnboarding(example: ManifestInput): { base: ManifestInput; head: ManifestInput } {
+  const head = structuredClone(example);
+  const ids = [example.organization.managementAccountId, example.deployment.accountId, example.logArchive.accountId, example.audit.accountId, ...example.workloads.map((w) => w.accountId)];
+  const next = String(Math.max(...ids.map(Number)) + 1).padStart(12, '0');
+  const prod = example.workloads.find((w) => w.environment === 'prod' && (w.replicaRegions ?? []).length > 0)!;
+  head.workloads.push({
+    name: `${prod.name}-two`,
+    accountId: next,
+    environment: 'prod',
+    organizationalUnit: prod.organizationalUnit,
+    primaryRegion: prod.replicaRegions![0]!,
+    replicaRegions: [prod.primaryRegion],
+    alertEmails: ['payments-two-oncall@example.com'],
+    payments: { currencies: ['EUR'], maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+  });
+  return { base: structuredClone(example), head };
+}
+
+/** The review of `exampleOnboarding` as the pull request's comment would show it. */
+export function exampleComment(): string {
+  const { base, head } = exampleOnboarding(structuredClone(exampleInput) as ManifestInput);
+  return renderMarkdown(buildReport(sideOf('main', base), sideOf('working tree', head)));
+}
+
+/** README's copy of the comment, between its markers. */
+export function readmeBlock(comment: string): string {
+  return ['<!-- review-example:start -->', '', '````text', comment.trimEnd(), '````', '', '<!-- review-example:end -->'].join('\n');
 }
