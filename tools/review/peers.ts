@@ -73,9 +73,9 @@ function abstraction(info: StackInfo, specs: readonly StackInfo[], keepSharedReg
     text: (s: string) => {
       const kept: string[] = [];
       let out = s;
-      for (const g of guards) out = out.replace(g, (m) => `\u0002${kept.push(m) - 1}\u0003`);
+      for (const g of guards) out = out.replace(g, (m) => `⟦${kept.push(m) - 1}⟧`);
       for (const [re, p] of subs) out = out.replace(re, p);
-      return out.replace(/\u0002(\d+)\u0003/g, (_, i: string) => kept[Number(i)]!).replace(HASH, '');
+      return out.replace(/⟦(\d+)⟧/g, (_, i: string) => kept[Number(i)]!).replace(HASH, '');
     },
   };
 }
