@@ -78,7 +78,7 @@ function stacksOf(g: FindingGroup, report: Report, level: Level): string {
   if (g.stacks.length === 1) return `in ${code(g.stacks[0]!)}`;
   if (level.groupStacks === 'names' && g.stacks.length <= 12) return `in ${g.stacks.length} stacks (${g.stacks.map(code).join(', ')})`;
   const kinds = groupBy(g.stacks, (s) => report.stacks.find((x) => x.name === s)?.kind ?? 'unknown');
-  const all = (kind: string) => report.stacks.filter((s) => s.kind === kind && s.status !== 'unchanged').length;
+  const all = (kind: string) => report.stacks.filter((s) => s.kind === kind && s.status === 'changed').length;
   return `in ${g.stacks.length} stacks (${[...kinds].map(([k, xs]) => (xs.length === all(k) ? `every changed \`${k}\` stack: ${xs.length}` : `${xs.length} \`${k}\``)).join(', ')}; named in the JSON report)`;
 }
 
