@@ -198,6 +198,8 @@ export interface PeerInput {
   readonly base: { readonly specs: readonly StackInfo[]; readonly stacks: ReadonlyMap<string, TfJson> };
   /** Workloads that exist on both sides (only their stacks are peers). */
   readonly existingWorkloads: ReadonlySet<string>;
+  /** Abstracted peers by name, shared between the new stacks of one review. */
+  readonly cache?: Map<string, { readonly tf: TfJson; readonly kept: TfJson }>;
 }
 
 export function comparePeer(input: PeerInput): PeerComparison {
@@ -210,9 +212,11 @@ export function comparePeer(input: PeerInput): PeerComparison {
   const kept = abstractStack(input.tf, info, input.headSpecs, true);
   let best: { name: string; tf: TfJson; mine: TfJson; d: number } | undefined;
   let mine = abstracted;
+  const cache = input.cache ?? new Map<string, { tf: TfJson; kept: TfJson }>();
   for (const c of candidates) {
-    const tf = abstractStack(input.base.stacks.get(c.name), c, input.base.specs);
-    const reconciled = reconcile(abstracted, tf, kept, abstractStack(input.base.stacks.get(c.name), c, input.base.specs, true));
+    if (!cache.has(c.name)) cache.set(c.name, { tf: abstractStack(input.base.stacks.get(c.name), c, input.base.specs), kept: abstractStack(input.base.stacks.get(c.name), c, input.base.specs, true) });
+    const { tf, kept: peerKept } = cache.get(c.name)!;
+    const reconciled = reconcile(abstracted, tf, kept, peerKept);
     const d = distance(tf, reconciled);
     if (!best || d < best.d) best = { name: c.name, tf, mine: reconciled, d };
     if (d === 0) break;

@@ -8,7 +8,7 @@
  * accounts is computed for the diagram (trust.ts).
  */
 import { diffConfiguration, diffResources, flatten, resourcesIn } from './diff';
-import { abstractText, comparePeer } from './peers';
+import { abstractText, comparePeer, type PeerInput } from './peers';
 import type { StackPlan } from './plans';
 import { parsePolicy } from './policy';
 import { policiesOf, securityFindings } from './security';
@@ -103,6 +103,7 @@ export function buildReport(base: Side, head: Side, options: ReportOptions = {})
   const headWorkloads = new Set(head.specs.map((s) => s.workload).filter((w): w is string => w !== undefined));
   const existingWorkloads = new Set([...baseWorkloads].filter((w) => headWorkloads.has(w)));
   const newStacks: Report['newStacks'][number][] = [];
+  const peerCache: PeerInput['cache'] = new Map();
   for (const name of names) {
     const before = base.stacks.get(name);
     const after = head.stacks.get(name);
@@ -143,7 +144,7 @@ export function buildReport(base: Side, head: Side, options: ReportOptions = {})
       // A new stack is judged by how it deviates from a peer of its kind, not statement by statement.
       const findings = securityFindings(name, before, after);
       rawBroadening.push(...findings.filter((f) => f.class === 'broadening'));
-      newStacks.push(comparePeer({ info, tf: after!, headSpecs: head.specs, base: { specs: base.specs, stacks: base.stacks }, existingWorkloads }));
+      newStacks.push(comparePeer({ info, tf: after!, headSpecs: head.specs, base: { specs: base.specs, stacks: base.stacks }, existingWorkloads, cache: peerCache }));
     } else if (status === 'changed') security.push(...securityFindings(name, before, after));
     // A removed stack is listed with what it destroys; its policies go with it (their removal is no change to judge one by one).
   }
