@@ -117,7 +117,7 @@ describe('a change that touches nothing, and offboarding', () => {
     expect(renderMarkdown(r)).toContain('**No changes.**');
   });
 
-  test('given a workload removed, when reviewed, then the existing stacks that still name its account come first, then every stateful resource it loses, before everything else', () => {
+  test('F-22 given a workload removed, when reviewed, then the existing stacks that still name its account come first, then every stateful resource it loses, before everything else', () => {
     const head = otherOrganisation();
     const gone = head.workloads.find((w) => w.name === 'live-latam')!;
     head.workloads = head.workloads.filter((w) => w !== gone);
