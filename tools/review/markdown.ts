@@ -209,6 +209,8 @@ function render(report: Report, level: Level, notes: string[]): string {
   // 5. Other security changes to existing stacks.
   out.push(`### 🔐 Security-sensitive changes to existing stacks (${report.groups.length} distinct)`, '');
   if (report.groups.length === 0) out.push('None beyond the above.', '');
+  else if (report.groups.some((g) => g.stacks.length > 1))
+    out.push("A change made the same way in several stacks is listed once; in it `<account>`, `<workload>`, `<primary-region>` and `<replica-region-N>` stand for each stack's own.", '');
   const broad = report.groups.filter((g) => g.class === 'broadening');
   if (broad.length) {
     out.push('#### Broadening (needs security approval)', '');

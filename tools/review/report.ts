@@ -93,6 +93,23 @@ function rolesAndKeys(stack: string, tf: TfJson | undefined): { trusts: Onboarde
   return { trusts, keyGrants };
 }
 
+/**
+ * A safeguard deleted together with what it guards (a bucket's public access block, encryption
+ * or TLS-only policy when the bucket itself is destroyed) opens nothing: such a finding is
+ * neutral, named after the resource it goes with (which is listed with the destructive changes).
+ */
+function withTheirResource(findings: SecurityFinding[], resources: readonly ResourceChange[], before: TfJson | undefined): SecurityFinding[] {
+  const deleted = new Set(resources.filter((r) => r.action === 'delete').map((r) => r.address));
+  const configs = resourcesIn(before);
+  return findings.map((f) => {
+    if (f.change !== 'removed' || f.class !== 'broadening' || !deleted.has(f.address)) return f;
+    // Only when everything it refers to in the stack goes too: a policy removed from a bucket that stays is a broadening.
+    const refs = [...new Set([...JSON.stringify(configs.get(f.address)?.config ?? {}).matchAll(/\$\{(aws_\w+\.[\w-]+)\./g)].map((m) => m[1]!))];
+    if (refs.length === 0 || !refs.every((x) => deleted.has(x))) return f;
+    return { ...f, class: 'changed' as const, summary: `removed with ${refs.join(', ')}: ${f.summary}` };
+  });
+}
+
 export function buildReport(base: Side, head: Side, options: ReportOptions = {}): Report {
   const names = [...new Set([...base.stacks.keys(), ...head.stacks.keys()])].sort(byString);
   const stacks: StackDiff[] = [];
@@ -145,7 +162,7 @@ export function buildReport(base: Side, head: Side, options: ReportOptions = {})
       const findings = securityFindings(name, before, after);
       rawBroadening.push(...findings.filter((f) => f.class === 'broadening'));
       newStacks.push(comparePeer({ info, tf: after!, headSpecs: head.specs, base: { specs: base.specs, stacks: base.stacks }, existingWorkloads, cache: peerCache }));
-    } else if (status === 'changed') security.push(...securityFindings(name, before, after));
+    } else if (status === 'changed') security.push(...withTheirResource(securityFindings(name, before, after), resources, before));
     // A removed stack is listed with what it destroys; its policies go with it (their removal is no change to judge one by one).
   }
   rawBroadening.push(...security.filter((f) => f.class === 'broadening'));
