@@ -4,6 +4,7 @@
  * touches nothing, offboarding, and Terraform's plans taking precedence over the prediction.
  * Every side is a real synthesis of a manifest.
  */
+import { REGION_NAMES } from '../../../accounts/regions';
 import type { ManifestInput } from '../../../accounts/schema';
 import { STATEFUL_TYPES, resourcesIn } from '../../../tools/review/diff';
 import { renderMarkdown } from '../../../tools/review/markdown';
@@ -12,8 +13,13 @@ import { buildReport } from '../../../tools/review/report';
 import { otherOrganisation } from '../../support/manifests';
 import { section, sideOf } from './sides';
 
-const NEW_ACCOUNT = '720000000009';
-const OUTSIDER = '730000000077';
+const org = otherOrganisation();
+const highest = Math.max(...[org.organization.managementAccountId, org.deployment.accountId, org.logArchive.accountId, org.audit.accountId, ...org.workloads.map((w) => w.accountId)].map(Number));
+/** The onboarded workload's account, and one outside the organisation: ids the organisation does not use. */
+const NEW_ACCOUNT = String(highest + 1).padStart(12, '0');
+const OUTSIDER = String(highest + 100).padStart(12, '0');
+/** Two regions no workload of the organisation uses yet. */
+const [PRIMARY, REPLICA] = REGION_NAMES.filter((r) => !org.workloads.some((w) => w.primaryRegion === r || (w.replicaRegions ?? []).includes(r)));
 
 function onboarded(extra: Partial<ManifestInput['workloads'][number]['payments']> = {}): ManifestInput {
   const m = otherOrganisation();
@@ -22,8 +28,8 @@ function onboarded(extra: Partial<ManifestInput['workloads'][number]['payments']
     accountId: NEW_ACCOUNT,
     environment: 'prod',
     organizationalUnit: 'Workloads/Prod/EU',
-    primaryRegion: 'eu-west-1',
-    replicaRegions: ['eu-central-1'],
+    primaryRegion: PRIMARY!,
+    replicaRegions: [REPLICA!],
     alertEmails: ['eu-oncall@acme.test'],
     payments: { currencies: ['EUR'], maxAmountMinor: 1_000_000, fraudReviewThresholdMinor: 500_000, ...extra },
   });
@@ -97,7 +103,7 @@ describe('a broadening that only the new workload has', () => {
       ],
     });
     const r = buildReport(b, sideOf('head', head));
-    const primary = r.newStacks.find((n) => n.stack === 'payments-live-eu-eu-west-1')!;
+    const primary = r.newStacks.find((n) => n.stack === `payments-live-eu-${PRIMARY}`)!;
     expect(primary.equal).toBe(false);
     const broad = primary.findings.filter((f) => f.class === 'broadening' && JSON.stringify([f.summary, f.details]).includes(OUTSIDER));
     expect(broad.length).toBeGreaterThan(0);
