@@ -18,6 +18,7 @@ import { AccountsToolError, realSleep } from './accounts/aws';
 import { importAccount } from './accounts/import';
 import { preflight } from './accounts/preflight';
 import { verifyManifest } from './accounts/verify';
+import { parseArgs } from 'node:util';
 import { loadManifestOrExit } from './cli';
 
 const USAGE = 'usage: npm run accounts -- verify | preflight <workload> | import <accountId>';
@@ -25,8 +26,26 @@ const USAGE = 'usage: npm run accounts -- verify | preflight <workload> | import
 const sdk = { maxAttempts: 1 };
 const retry = { sleep: realSleep };
 
-async function main(args: string[]): Promise<number> {
-  const [command, arg] = args;
+async function main(argv: string[]): Promise<number> {
+  let args: string[];
+  let help: boolean | undefined;
+  try {
+    const parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    args = parsed.positionals;
+    help = parsed.values.help;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command, arg, ...extra] = args;
+  if (extra.length > 0 || (command === 'verify' && arg !== undefined)) {
+    process.stderr.write(`unexpected argument ${[...(command === 'verify' ? [arg!] : []), ...extra].join(' ')}\n${USAGE}\n`);
+    return 2;
+  }
   if (command === 'verify') {
     const { manifest, source } = loadManifestOrExit();
     const result = await verifyManifest(manifest, new OrganizationsClient({ ...sdk, region: 'us-east-1' }), retry);

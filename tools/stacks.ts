@@ -3,8 +3,11 @@
  * region, kind, dependencies and deploy wave. CI reads the JSON to plan and apply
  * wave by wave; people read the table.
  */
+import { parseArgs } from 'node:util';
 import { planStacks, type StackSpec } from '../stacks/topology';
-import { hasFlag, loadManifestOrExit } from './cli';
+import { loadManifestOrExit } from './cli';
+
+const USAGE = 'usage: npm run stacks [-- --json]';
 
 export function stacksJson(specs: readonly StackSpec[]): object[] {
   return specs.map((s) => ({
@@ -38,7 +41,18 @@ export function stacksTable(specs: readonly StackSpec[]): string {
 }
 
 if (require.main === module) {
+  let values: { json?: boolean; help?: boolean } = {};
+  try {
+    ({ values } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
   const { manifest } = loadManifestOrExit();
   const specs = planStacks(manifest);
-  process.stdout.write(hasFlag(process.argv.slice(2), 'json') ? `${JSON.stringify(stacksJson(specs), null, 2)}\n` : stacksTable(specs));
+  process.stdout.write(values.json ? `${JSON.stringify(stacksJson(specs), null, 2)}\n` : stacksTable(specs));
 }

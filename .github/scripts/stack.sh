@@ -9,6 +9,10 @@
 #
 # Plan files hold state in cleartext: they never leave the job (no artifact carries them). The
 # readable `terraform show` goes to the job summary (capped) and to <ci-dir>/show/<stack>.md.
+# A read-only plan also leaves <ci-dir>/plans/<stack>.json for the review (`npm run review --
+# --plans`): `terraform show -json` reduced to each resource's address, type and actions (why
+# and what forces a replacement, a move's previous address), no values, since the whole JSON
+# prints sensitive values in plain text.
 set -euo pipefail
 
 cmd=${1:?command}
@@ -20,7 +24,7 @@ lock_timeout=10m
 # The job summary holds at most 1 MiB per step; each plan gets a share, the full text stays in <ci-dir>/show.
 summary_cap=60000
 
-mkdir -p "$ci/show" "$ci/results"
+mkdir -p "$ci/show" "$ci/results" "$ci/plans"
 
 show() {
   local title=$1 file="$ci/show/$stack.md"
@@ -64,6 +68,8 @@ case "$cmd" in
   plan-readonly)
     if terraform -chdir="$dir" plan -input=false -no-color -lock=false -out=tfplan; then
       terraform -chdir="$dir" show -json tfplan > "$dir/plan.json"
+      jq '{resource_changes: [(.resource_changes // [])[] | {address, type, mode, previous_address, action_reason, change: {actions: .change.actions, replace_paths: .change.replace_paths}}]}' \
+        "$dir/plan.json" > "$ci/plans/$stack.json"
       npm run -s ci -- record --results "$ci/results" --stack "$stack" --show "$dir/plan.json"
       show "$stack (read-only plan)"
     else

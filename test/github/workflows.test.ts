@@ -49,8 +49,8 @@ describe('GitHub workflows', () => {
       const writes = Object.entries(perms)
         .filter(([k, v]) => v === 'write' && k !== 'id-token')
         .map(([k]) => k);
-      // Only jobs that run none of the pull request's code may write: the comment (reads an artifact) and drift (main only).
-      const allowed: Record<string, string[]> = { comment: ['pull-requests'], drift: ['issues'] };
+      // Only jobs that run none of the pull request's code may write: the comments (each reads an artifact) and drift (main only).
+      const allowed: Record<string, string[]> = { comment: ['pull-requests'], 'comment-plans': ['pull-requests'], drift: ['issues'] };
       expect([name, writes]).toEqual([name, allowed[name] ?? []]);
     }
   });
@@ -92,6 +92,10 @@ describe('the workflows run what `npm run ci` decides', () => {
     const script = String(comment.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
     expect(script).toContain("'<!-- payments-infra-review -->'");
     expect(script).toMatch(/updateComment[\s\S]*createComment/);
+    // The review again with Terraform's plans, posted by a job shaped like `comment`.
+    expect(runsOf(wf, 'review-plans')).toContain('npm run -s review -- --base "$BASE_SHA" --plans plans');
+    expect(wf.jobs['review-plans']!.permissions).toEqual({ contents: 'read' });
+    expect((wf.jobs['comment-plans']!.steps ?? []).map((s) => s.uses?.split('@')[0])).toEqual(['actions/download-artifact', 'actions/github-script']);
     expect(wf.jobs.plan!.needs).toBe('review');
     expect(JSON.stringify(wf.jobs.plan)).toContain('"TF_VAR_access_role":"plan"');
     expect(runsOf(wf, 'plan')).toContain('.github/scripts/stack.sh plan-readonly "$STACK" ci');

@@ -4,6 +4,7 @@
  * logical id): a changed construct id is a destroy plus a create, exactly as Terraform
  * would plan it without a `moved` block.
  */
+import { plannedAction, type StackPlan } from './plans';
 import type { ResourceAction, ResourceChange, TfJson } from './types';
 
 /**
@@ -120,10 +121,11 @@ export function resourcesIn(tf: TfJson | undefined): Map<string, AddressedResour
   return new Map([...out.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
-/** Every resource-level change between two versions of one stack (either may be absent). */
-export function diffResources(stack: string, before: TfJson | undefined, after: TfJson | undefined): ResourceChange[] {
+/** Every resource-level change between two versions of one stack (either may be absent); Terraform's plan decides the actions when there is one. */
+export function diffResources(stack: string, before: TfJson | undefined, after: TfJson | undefined, plan?: StackPlan): ResourceChange[] {
   const b = resourcesIn(before);
   const a = resourcesIn(after);
+  if (plan) return fromPlan(stack, b, a, plan);
   const addresses = [...new Set([...b.keys(), ...a.keys()])].sort();
   const out: ResourceChange[] = [];
   for (const address of addresses) {
@@ -143,7 +145,32 @@ export function diffResources(stack: string, before: TfJson | undefined, after: 
       replacedBecause = [...new Set(paths.map(topAttribute).filter((p) => identity.has(p)))].sort();
       action = replacedBecause.length > 0 ? 'replace' : 'update';
     }
-    out.push({ stack, address, type, action, changedPaths: paths, replacedBecause, stateful });
+    out.push({ stack, address, type, action, changedPaths: paths, replacedBecause, stateful, source: 'heuristic' });
+  }
+  return out;
+}
+
+/** The plan's actions; changed paths from the configuration where both sides have the resource. */
+function fromPlan(stack: string, b: Map<string, AddressedResource>, a: Map<string, AddressedResource>, plan: StackPlan): ResourceChange[] {
+  const out: ResourceChange[] = [];
+  for (const c of [...plan.changes].sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0))) {
+    const action = plannedAction(c);
+    if (action === 'none') continue;
+    const old = b.get(c.previous_address ?? c.address) ?? b.get(c.address);
+    const cur = a.get(c.address);
+    const paths = old && cur ? changedPaths(old.config, cur.config) : [];
+    const replacedBecause = action === 'replace' ? [...(c.replace_paths ?? []), ...(c.action_reason ? [c.action_reason] : [])] : [];
+    out.push({
+      stack,
+      address: c.address,
+      type: c.type,
+      action,
+      changedPaths: paths,
+      replacedBecause: replacedBecause.length ? replacedBecause : action === 'replace' ? ['(Terraform gave no reason)'] : [],
+      stateful: STATEFUL_TYPES.has(c.type),
+      source: 'plan',
+      ...(action === 'move' ? { previousAddress: c.previous_address! } : {}),
+    });
   }
   return out;
 }

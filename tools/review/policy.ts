@@ -257,11 +257,13 @@ function similarity(a: NormalStatement, b: NormalStatement): number {
 }
 
 /** Describes a statement for people: `Allow AWS:arn… to s3:GetObject on arn… when StringEquals aws:PrincipalOrgID [o-…]`. */
-export function describeStatement(s: NormalStatement): string {
-  const who = s.principal ? ` ${s.principal.join(', ')}` : s.notPrincipal ? ` everyone but ${s.notPrincipal.join(', ')}` : '';
-  const what = s.action ? s.action.join(', ') : s.notAction ? `every action but ${s.notAction.join(', ')}` : '(no action)';
-  const on = s.resource ? s.resource.join(', ') : s.notResource ? `everything but ${s.notResource.join(', ')}` : '';
-  const when = [...s.condition.entries()].map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ');
+export function describeStatement(s: NormalStatement, max = Infinity): string {
+  // A modified statement's changes are in its details: long lists are then shortened to their first entries and a count.
+  const j = (xs: readonly string[], what: string) => (xs.length > max ? `${xs.length} ${what}` : xs.join(', '));
+  const who = s.principal ? ` ${j(s.principal, 'principals')}` : s.notPrincipal ? ` everyone but ${j(s.notPrincipal, 'principals')}` : '';
+  const what = s.action ? j(s.action, 'actions') : s.notAction ? `every action but ${j(s.notAction, 'actions')}` : '(no action)';
+  const on = s.resource ? j(s.resource, 'resources') : s.notResource ? `everything but ${j(s.notResource, 'resources')}` : '';
+  const when = [...s.condition.entries()].map(([k, v]) => `${k} ${v.length > max ? `(${v.length} values)` : JSON.stringify(v)}`).join('; ');
   return `${s.sid ? `[${s.sid}] ` : ''}${s.effect}${who} ${what}${on ? ` on ${on}` : ''}${when ? ` when ${when}` : ''}`;
 }
 

@@ -69,7 +69,7 @@ function policyFindings(stack: string, r: { address: string; type: string }, pat
       alsoCategories: isTls(text) ? (['tls'] as SecurityCategory[]) : [],
       class: cls,
       change: c.change,
-      summary: `${category} statement ${c.change}: ${describeStatement(c.after ?? c.before!)}`,
+      summary: `${category} statement ${c.change}: ${describeStatement(c.after ?? c.before!, c.change === 'modified' ? 2 : Infinity)}`,
       details: c.details,
     };
   });

@@ -15,6 +15,8 @@ export interface StackInfo {
   readonly accountId: string;
   readonly workload?: string;
   readonly region: string;
+  /** For payments stacks: whether this is the workload's primary region. */
+  readonly primary?: boolean;
   readonly dependsOn: readonly string[];
   readonly wave: number;
 }
@@ -29,7 +31,7 @@ export interface Side {
   readonly notes: readonly string[];
 }
 
-export type ResourceAction = 'create' | 'update' | 'delete' | 'replace';
+export type ResourceAction = 'create' | 'update' | 'delete' | 'replace' | 'move';
 
 export interface ResourceChange {
   readonly stack: string;
@@ -42,6 +44,10 @@ export interface ResourceChange {
   /** For replace: the identity attributes whose change forces a new resource. */
   readonly replacedBecause: readonly string[];
   readonly stateful: boolean;
+  /** `plan`: the action is Terraform's (`terraform show -json`); `heuristic`: predicted from the configuration and the table of replacing attributes. */
+  readonly source: 'plan' | 'heuristic';
+  /** For move: the address in the state before. */
+  readonly previousAddress?: string;
 }
 
 export type StackStatus = 'added' | 'removed' | 'changed' | 'unchanged';
@@ -59,6 +65,8 @@ export interface StackDiff {
   readonly resources: readonly ResourceChange[];
   /** Changed top-level blocks other than resources (provider, backend, variable, output, data, locals). */
   readonly configChanges: readonly string[];
+  /** Whether the actions come from Terraform's plan of this stack. */
+  readonly planned: boolean;
 }
 
 export interface DestructiveChange {
@@ -89,6 +97,19 @@ export interface SecurityFinding {
   readonly details: readonly string[];
 }
 
+export interface FindingGroup {
+  readonly class: SecurityClass;
+  readonly category: SecurityCategory;
+  readonly alsoCategories: readonly SecurityCategory[];
+  readonly change: SecurityFinding['change'];
+  /** As in the finding; with placeholders (`<account>`, `<workload>`, `<primary-region>`) when the group has several stacks. */
+  readonly address: string;
+  readonly attribute: string;
+  readonly summary: string;
+  readonly details: readonly string[];
+  readonly stacks: readonly string[];
+}
+
 export interface OnboardedWorkload {
   readonly workload: string;
   readonly accountId: string;
@@ -116,6 +137,9 @@ export interface AccountRegionSummary {
   readonly destroy: number;
 }
 
+import type { PeerComparison } from './peers';
+import type { TrustChange } from './trust';
+
 export interface Report {
   readonly base: string;
   readonly head: string;
@@ -131,12 +155,37 @@ export interface Report {
     readonly change: number;
     readonly destroy: number;
     readonly destructive: number;
+    /** Broadening changes a person must judge: in existing stacks, and new stacks' deviations from their peer. */
     readonly broadening: number;
     readonly narrowing: number;
     readonly securityChanged: number;
+    /** Broadening statements counted one by one, new stacks' standard ones included (what a statement-by-statement review would list). */
+    readonly broadeningStatements: number;
+    /** Changes to existing stacks that name an account the change adds or removes. */
+    readonly namingAccounts: number;
+    /** New stacks equal to their peer. */
+    readonly newStacksStandard: number;
   };
+  /** Accounts with stacks in the head and none in the base, and the reverse. */
+  readonly accountsAdded: readonly string[];
+  readonly accountsRemoved: readonly string[];
+  /** Changes to stacks that exist on both sides and name an added or removed account (trust, key, bucket policies, CI roles' targets). */
+  readonly namingAccounts: { readonly findings: readonly SecurityFinding[]; readonly resources: readonly ResourceChange[] };
   readonly destructive: readonly DestructiveChange[];
+  /** Security changes to stacks that exist on the base (changed or removed); new stacks are in `newStacks`. */
   readonly security: readonly SecurityFinding[];
+  /**
+   * The security changes of `security` that do not name an added or removed account, one entry per
+   * change: a change made identically in several stacks (account, workload and regions abstracted)
+   * is one group listing its stacks. Broadening first.
+   */
+  readonly groups: readonly FindingGroup[];
+  /** Each new stack compared with its peer. */
+  readonly newStacks: readonly PeerComparison[];
+  /** Cross-account trust the change adds or removes. */
+  readonly trust: TrustChange;
+  /** Stacks whose actions come from Terraform's plans, and changed stacks whose actions are predicted (heuristic). */
+  readonly plans: { readonly planned: readonly string[]; readonly predicted: readonly string[] };
   readonly accounts: readonly AccountRegionSummary[];
   readonly onboarding: readonly OnboardedWorkload[];
   readonly stacks: readonly StackDiff[];

@@ -6,6 +6,8 @@
  */
 import { Testing, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { buildReport } from '../../../tools/review/report';
 import { renderMarkdown, GITHUB_COMMENT_LIMIT, COMMENT_MARKER } from '../../../tools/review/markdown';
 import type { SecurityFinding, Side, TfJson } from '../../../tools/review/types';
@@ -95,6 +97,21 @@ describe('review classifier on synthesized Terraform', () => {
   test('given a public access block, when it is removed, then broadening public-access', () => {
     const fs = only(review({ blockPublic: false }).security, 'aws_s3_bucket_public_access_block.fixture_bucket_pab');
     expect(fs.map((f) => [f.class, f.category])).toEqual([['broadening', 'public-access']]);
+  });
+
+  test('given a bucket destroyed together with its public access block, then the block going is neutral, named after the bucket, and the bucket is destructive', () => {
+    const withBucket = (() => {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, 'fixture');
+      new AwsProvider(stack, 'aws', { region: 'eu-west-1', allowedAccountIds: ['200000000001'] });
+      const bucket = new S3Bucket(stack, 'doomed_bucket', { bucket: 'doomed-bucket' });
+      new S3BucketPublicAccessBlock(stack, 'doomed_bucket_pab', { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+      return JSON.parse(Testing.synth(stack)) as TfJson;
+    })();
+    const r = buildReport(side('base', { s: withBucket }), side('head', { s: synth(undefined) }));
+    const block = only(r.security, 'aws_s3_bucket_public_access_block.doomed_bucket_pab');
+    expect(block.map((f) => [f.class, f.category, f.summary])).toEqual([['changed', 'public-access', expect.stringMatching(/^removed with aws_s3_bucket\.doomed_bucket: /)]]);
+    expect(r.destructive.map((d) => [d.address, d.kind])).toEqual([['aws_s3_bucket.doomed_bucket', 'destroy']]);
   });
 
   test('given a Lambda permission with a source ARN, when the source ARN is dropped, then broadening; when a permission is added, then broadening', () => {

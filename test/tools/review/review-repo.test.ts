@@ -140,7 +140,7 @@ describe('npm run review in a test repository', () => {
     const md = renderMarkdown(r);
     expect(md.indexOf('`payments-staging-eu-west-1` · `aws_dynamodb_table.fixture_table` — **destroy**')).toBeGreaterThan(0);
     expect(md.indexOf('Destructive changes')).toBeLessThan(md.indexOf('Security-sensitive changes'));
-  });
+  }, 180_000); // two reviews, each two syntheses
 
   test('given the reviews above, then the working tree of the test repository was never touched', () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo.dir }).toString()).toBe('');
