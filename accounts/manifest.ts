@@ -62,6 +62,12 @@ export const manifest = {
         maxPaymentsPerCardPerMinute: 10,
       },
       archiveRetentionDays: 2555,
+      api: {
+        domains: {
+          'eu-west-1': { name: 'api.eu-west-1.payments.example.com', certificateArn: 'arn:aws:acm:eu-west-1:200000000003:certificate/4f0c2b9e-8d1a-4c3e-9b7f-2a6d5e8c1f03' },
+          'eu-central-1': { name: 'api.eu-central-1.payments.example.com', certificateArn: 'arn:aws:acm:eu-central-1:200000000003:certificate/9a3e7c21-5b6f-4d08-a1c4-7e2f9b3d6a15' },
+        },
+      },
       tags: { 'cost-center': 'payments', 'data-classification': 'pci' },
     },
   ],

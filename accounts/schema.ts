@@ -352,6 +352,19 @@ export function crossFieldProblems(raw: unknown): ManifestProblem[] {
         if (problem) problems.push({ path: `${at('tags')}.${key}`, message: problem });
       }
     }
+    if (w.environment === 'prod') {
+      // A prod workload takes live card payments: its API is served only on custom domains with
+      // the TLS 1.2 security policy, because the default execute-api endpoint also accepts TLS 1.0.
+      const regions = [primary, ...(Array.isArray(w.replicaRegions) ? w.replicaRegions : [])].filter((r): r is string => typeof r === 'string');
+      const domains = isObject(w.api) && isObject(w.api.domains) ? w.api.domains : {};
+      const missing = regions.filter((r) => !(r in domains));
+      if (missing.length > 0) {
+        problems.push({
+          path: at('api.domains'),
+          message: `a prod workload must serve its API with TLS 1.2 or better only: name a custom domain and certificate for ${missing.join(', ')} (the default endpoint also accepts TLS 1.0)`,
+        });
+      }
+    }
     if (isObject(w.api) && isObject(w.api.domains)) {
       const regions = [primary, ...(Array.isArray(w.replicaRegions) ? w.replicaRegions : [])];
       for (const [r, d] of Object.entries(w.api.domains)) {

@@ -109,6 +109,8 @@ const cases: [rule: string, edit: (m: Mutable) => void, path: string, words: Reg
     /less than one KWD .*1 KWD is 1000/,
   ],
   ['unknown environment', (m) => (m.workloads[0].environment = 'production'), 'workloads[0].environment', /dev, staging, prod/],
+  ['a prod region served without a TLS 1.2 custom domain', (m) => delete m.workloads[2].api!.domains!['ca-central-1'], 'workloads[2].api.domains', /TLS 1\.2 or better only.*for ca-central-1 \(/],
+  ['a workload promoted to prod without custom domains', (m) => (m.workloads[1].environment = 'prod'), 'workloads[1].api.domains', /prod workload must serve its API.*eu-north-1, eu-south-2/],
   ['bad repository', (m) => (m.deployment.repository = 'just-a-name'), 'deployment.repository', /owner\/repo/],
   ['unknown field (typo)', (m) => ((m.workloads[2] as any).replicaRegion = ['us-west-2']), 'workloads[2]', /replicaRegion/],
   ['reserved tag key', (m) => (m.workloads[2].tags = { environment: 'x' }), 'workloads[2].tags.environment', /set by the stacks/],

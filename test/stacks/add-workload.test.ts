@@ -4,6 +4,7 @@
  * shared stacks (deployment, log-archive) only by grants that name the new account.
  */
 import type { Manifest, WorkloadInput } from '../../accounts/schema';
+import { tlsDomains } from '../support/manifests';
 import { exampleManifest, parseManifest, synthManifest } from '../support/synth';
 import { otherOrgInput } from './other-org';
 
@@ -17,6 +18,7 @@ const newcomer: WorkloadInput = {
   replicaRegions: ['us-east-1'],
   alertEmails: ['newcomer@example.com'],
   payments: { currencies: ['CAD'], maxAmountMinor: 10_000, fraudReviewThresholdMinor: 5_000 },
+  api: { domains: tlsDomains(NEW_ACCOUNT, 'newcomer', ['ca-central-1', 'us-east-1']) },
 };
 
 /** Removes every trace of the new account: array entries naming it, statements left empty, policies inside JSON strings. */

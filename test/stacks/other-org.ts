@@ -4,6 +4,7 @@
  * access-control proof against it as well as against the example manifest.
  */
 import type { Manifest, ManifestInput, WorkloadInput } from '../../accounts/schema';
+import { tlsDomains } from '../support/manifests';
 import { parseManifest } from '../support/synth';
 
 const workload = (
@@ -22,6 +23,7 @@ const workload = (
   replicaRegions,
   alertEmails: [`${name}@acme.test`],
   payments: { currencies: ['USD'], maxAmountMinor: 900_000, fraudReviewThresholdMinor: 100_000 },
+  ...(environment === 'prod' ? { api: { domains: tlsDomains(accountId, name, [primaryRegion, ...replicaRegions]) } } : {}),
 });
 
 export const otherOrgInput = {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { REGION_NAMES } from '../../accounts/regions';
 import type { ManifestInput } from '../../accounts/schema';
+import { tlsDomains } from './manifests';
 
 const letters = 'abcdefghijklmnopqrstuvwxyz';
 const tail = `${letters}0123456789-`;
@@ -39,15 +40,17 @@ export const manifestArb: fc.Arbitrary<ManifestInput> = fc
       audit: { accountId: id(3) },
       workloads: names.map((name, i) => {
         const [primary, replicas] = regions[i]!;
+        const replicaRegions = replicas.filter((r) => r !== primary);
         return {
           name,
           accountId: id(4 + i),
           environment: env[i]!,
           organizationalUnit: 'Workloads',
           primaryRegion: primary,
-          replicaRegions: replicas.filter((r) => r !== primary),
+          replicaRegions,
           alertEmails: ['a@example.com'],
           payments: { currencies: ['USD'], maxAmountMinor: 1000, fraudReviewThresholdMinor: 500 },
+          ...(env[i] === 'prod' ? { api: { domains: tlsDomains(id(4 + i), name, [primary, ...replicaRegions]) } } : {}),
         };
       }),
     } satisfies ManifestInput;

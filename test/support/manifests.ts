@@ -5,6 +5,17 @@
  */
 import type { ManifestInput } from '../../accounts/schema';
 
+/**
+ * Custom domains for a workload's API in each of its regions, with a certificate of its own
+ * account and region: what a prod workload must name (its API is served with TLS 1.2 or
+ * better only). The names depend only on the workload's name and region.
+ */
+export function tlsDomains(accountId: string, workload: string, regions: readonly string[]): Record<string, { name: string; certificateArn: string }> {
+  return Object.fromEntries(
+    regions.map((r) => [r, { name: `${workload}.${r}.api.payments.test`, certificateArn: `arn:aws:acm:${r}:${accountId}:certificate/00000000-0000-4000-8000-000000000001` }]),
+  );
+}
+
 export function otherOrganisation(): ManifestInput {
   return {
     project: 'acme-pay',
@@ -41,6 +52,7 @@ export function otherOrganisation(): ManifestInput {
         replicaRegions: ['us-west-2', 'ca-central-1'],
         alertEmails: ['oncall@acme.test', 'risk@acme.test'],
         payments: { currencies: ['USD', 'CAD'], maxAmountMinor: 10_000_000, fraudReviewThresholdMinor: 2_500_000, maxPaymentsPerCardPerMinute: 5 },
+        api: { domains: tlsDomains('720000000003', 'live-us', ['us-east-1', 'us-west-2', 'ca-central-1']) },
         tags: { team: 'payments-core' },
       },
       {
@@ -58,6 +70,7 @@ export function otherOrganisation(): ManifestInput {
           limits: { JPY: { maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 } },
         },
         archiveRetentionDays: 3650,
+        api: { domains: tlsDomains('720000000004', 'live-apac', ['ap-southeast-2', 'ap-northeast-1']) },
       },
       {
         name: 'live-latam',
@@ -68,6 +81,7 @@ export function otherOrganisation(): ManifestInput {
         replicaRegions: ['mx-central-1'],
         alertEmails: ['latam-oncall@acme.test'],
         payments: { currencies: ['BRL', 'MXN'], maxAmountMinor: 3_000_000, fraudReviewThresholdMinor: 1_500_000 },
+        api: { domains: tlsDomains('720000000005', 'live-latam', ['sa-east-1', 'mx-central-1']) },
       },
     ],
   };

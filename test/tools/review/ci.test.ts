@@ -18,6 +18,7 @@ import { manifestPath } from '../../../accounts/load';
 import { synthesize } from '../../../main';
 import type { Manifest, ManifestInput } from '../../../accounts/schema';
 import { manifest as exampleInput } from '../../../accounts/manifest';
+import { tlsDomains } from '../../support/manifests';
 import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../../modules/core/naming';
 import { dryRun, main } from '../../../tools/ci/ci';
 import { ciStacks, type CiEvent, type Step } from '../../../tools/ci/engine';
@@ -216,7 +217,7 @@ describe('npm run ci -- dry-run', () => {
   });
 
   test("given a workload moved from staging to prod, then its stacks wait for the administrator to re-apply its bootstrap (its deploy role's trust changes stage), and nothing else runs", async () => {
-    const moved = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'staging' ? { ...w, environment: 'prod' as const } : w)) });
+    const moved = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'staging' ? { ...w, environment: 'prod' as const, api: { domains: tlsDomains(w.accountId, w.name, [w.primaryRegion, ...(w.replicaRegions ?? [])]) } } : w)) });
     const s: Scenario = { event: 'push', base: E, head: moved };
     const steps = run(s);
     await checkSteps(s, steps);

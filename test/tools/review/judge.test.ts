@@ -10,7 +10,7 @@ import { STATEFUL_TYPES, resourcesIn } from '../../../tools/review/diff';
 import { renderMarkdown } from '../../../tools/review/markdown';
 import { reducePlan } from '../../../tools/review/plans';
 import { buildReport } from '../../../tools/review/report';
-import { otherOrganisation } from '../../support/manifests';
+import { otherOrganisation, tlsDomains } from '../../support/manifests';
 import { section, sideOf } from './sides';
 
 const org = otherOrganisation();
@@ -32,6 +32,7 @@ function onboarded(extra: Partial<ManifestInput['workloads'][number]['payments']
     replicaRegions: [REPLICA!],
     alertEmails: ['eu-oncall@acme.test'],
     payments: { currencies: ['EUR'], maxAmountMinor: 1_000_000, fraudReviewThresholdMinor: 500_000, ...extra },
+    api: { domains: tlsDomains(NEW_ACCOUNT, 'live-eu', [PRIMARY!, REPLICA!]) },
   });
   return m;
 }

@@ -8,6 +8,7 @@ import { renderMarkdown } from '../../../tools/review/markdown';
 import { buildReport } from '../../../tools/review/report';
 import { stacksJson } from '../../../tools/stacks';
 import type { Side, StackInfo } from '../../../tools/review/types';
+import { tlsDomains } from '../../support/manifests';
 import { parseManifest, synthManifest } from '../../support/synth';
 
 export function sideOf(label: string, manifest: Manifest | ManifestInput): Side {
@@ -47,15 +48,20 @@ export function workloadOf(i: number, seed = 7): ManifestInput['workloads'][numb
   const regions = REGIONS;
   const primary = regions[(i * 3 + seed) % regions.length]!;
   const replica = regions[(i * 3 + seed + 1) % regions.length]!;
+  const name = `t${String(i).padStart(3, '0')}`;
+  const accountId = String(500_000_000_000 + seed * 1_000_000 + i);
+  const replicaRegions = i % 5 === 0 ? [replica] : [];
+  const environment = (['dev', 'staging', 'prod'] as const)[i % 3]!;
   return {
-    name: `t${String(i).padStart(3, '0')}`,
-    accountId: String(500_000_000_000 + seed * 1_000_000 + i),
-    environment: (['dev', 'staging', 'prod'] as const)[i % 3]!,
+    name,
+    accountId,
+    environment,
     organizationalUnit: 'Workloads',
     primaryRegion: primary,
-    replicaRegions: i % 5 === 0 ? [replica] : [],
+    replicaRegions,
     alertEmails: [`team${i}@gen.test`],
     payments: { currencies: ['USD'], maxAmountMinor: 100_000 + i, fraudReviewThresholdMinor: 50_000 },
+    ...(environment === 'prod' ? { api: { domains: tlsDomains(accountId, name, [primary, ...replicaRegions]) } } : {}),
   };
 }
 
@@ -78,6 +84,7 @@ export function exampleOnboarding(example: ManifestInput): { base: ManifestInput
     replicaRegions: [prod.primaryRegion],
     alertEmails: ['payments-two-oncall@example.com'],
     payments: { currencies: ['EUR'], maxAmountMinor: 2_000_000, fraudReviewThresholdMinor: 1_000_000 },
+    api: { domains: tlsDomains(next, `${prod.name}-two`, [prod.replicaRegions![0]!, prod.primaryRegion]) },
   });
   return { base: structuredClone(example), head };
 }
