@@ -16,7 +16,7 @@ import { App, TerraformResource, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { checkStack, SUPPRESSIONS_KEY } from './engine';
 import { PAYMENTS_RULE_PACK, type RulePack } from './pack';
-import { combine, formatReport } from './report';
+import { combine, formatReport, summaryLine } from './report';
 import type { GuardrailsReport, TfJson } from './types';
 
 export class Guardrails {
@@ -44,21 +44,44 @@ export class Guardrails {
     return this.report;
   }
 
-  format(report: GuardrailsReport): string {
-    return formatReport(report, this.pack.name, this.pack.rules.length);
+  /** The report as a person reads it: the summary line, findings and unused suppressions in full; with `verbose`, every suppressed finding too. */
+  format(report: GuardrailsReport, options: { readonly verbose?: boolean } = {}): string {
+    return formatReport(report, this.pack.name, this.pack.rules.length, options);
+  }
+
+  /** The one summary line (stacks, findings, suppressions per rule). */
+  summary(report: GuardrailsReport): string {
+    return summaryLine(report, this.pack.name, this.pack.rules.length);
   }
 
   /**
-   * Suppresses one rule on every Terraform resource in `scope` (a resource, or a module
-   * construct and everything in it). The reason is required: it is written into the
-   * synthesized JSON (`"//": { "guardrails_suppressions": { "<rule>": "<reason>" } }`) where
-   * reviewers see it, and printed in every report. An empty reason does not suppress: it
-   * becomes a `suppression-without-reason` finding.
+   * Suppresses one rule, with a reason, on one Terraform resource (the precise form) or on the
+   * resources of a scope (a module construct and everything in it) that the rule checks.
+   *
+   * For rules that judge parts of a resource (`iam-no-wildcards` judges each statement and
+   * action of a policy), `appliesTo` names the parts covered, as the findings name them
+   * (`<statement Sid>/<action>`, e.g. `ManageS3/s3:*`): anything else the rule finds on the
+   * resource later, such as an `Action: "*"` added to the policy, is a finding. Such a rule's
+   * findings are not silenced by a suppression without `appliesTo`.
+   *
+   * The suppression is written into the synthesized JSON (`"//": { "guardrails_suppressions":
+   * { "<rule>": { "reason": …, "appliesTo": …, "scope": … } } }`) where reviewers see it, and
+   * counted in every report. An empty reason does not suppress: it becomes a
+   * `suppression-without-reason` finding.
    */
-  static suppress(scope: IConstruct, ruleId: string, reason: string): void {
+  static suppress(scope: IConstruct, ruleId: string, reason: string, options: { readonly appliesTo?: readonly string[] } = {}): void {
     if (!/^[a-z0-9-]+$/.test(ruleId)) throw new Error(`Guardrails.suppress: rule id ${JSON.stringify(ruleId)} is not a rule id (lowercase letters, digits, hyphens)`);
     const resources = scope.node.findAll().filter((c): c is TerraformResource => TerraformResource.isTerraformResource(c));
     if (resources.length === 0) throw new Error(`Guardrails.suppress(${scope.node.path}, ${ruleId}): no Terraform resource in this scope to suppress the rule on`);
-    for (const r of resources) r.addOverride(`//.${SUPPRESSIONS_KEY}.${ruleId}`, reason);
+    if (options.appliesTo !== undefined && options.appliesTo.length === 0)
+      throw new Error(`Guardrails.suppress(${scope.node.path}, ${ruleId}): appliesTo is empty; leave it out or name what the suppression covers`);
+    // On a scope, only the resources the rule checks carry it (when the rule is one of the
+    // project's pack); a rule unknown here is recorded everywhere, for the check to report.
+    const rule = PAYMENTS_RULE_PACK.rules.find((r) => r.id === ruleId);
+    const checked = rule ? resources.filter((r) => rule.appliesTo.includes(r.terraformResourceType)) : [];
+    const targets = checked.length > 0 ? checked : resources;
+    const onOneResource = TerraformResource.isTerraformResource(scope);
+    const record = { reason, ...(options.appliesTo !== undefined ? { appliesTo: [...options.appliesTo] } : {}), ...(onOneResource ? {} : { scope: scope.node.path }) };
+    for (const r of targets) r.addOverride(`//.${SUPPRESSIONS_KEY}.${ruleId}`, record);
   }
 }
