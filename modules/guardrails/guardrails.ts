@@ -2,22 +2,37 @@
  * Applies the rule pack to every stack of an App at synth, and records suppressions.
  *
  * How it runs: `applyTo(app)` adds a validation to the App (public `node.addValidation`).
- * `app.synth()` runs App validations after every stack has been synthesized, so the check
- * sees each stack's final JSON (`stack.toTerraform()`, overrides and escape hatches
+ * `app.synth()` runs App validations after every stack has been synthesized and written, so
+ * the check reads each stack's final JSON as written (overrides and escape hatches
  * included: exactly what Terraform would apply) and reports the findings of ALL stacks at
  * once. Any finding makes `app.synth()` throw (so `npm run synth`, `cdktf synth|diff|deploy`
  * exit non-zero before anything is applied) with the report; `main.ts` prints the report
  * and writes it to `cdktf.out/guardrails-report.json`.
  *
- * Only public cdktf APIs: `App`, `TerraformStack.isStack`, `toTerraform()`, `addOverride`,
+ * Only public cdktf APIs: `App` (its `manifest` and `outdir`), `TerraformStack.isStack`, `toTerraform()`, `addOverride`,
  * `node.addValidation`.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, TerraformResource, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { checkStack, SUPPRESSIONS_KEY } from './engine';
 import { PAYMENTS_RULE_PACK, type RulePack } from './pack';
 import { combine, formatReport, summaryLine } from './report';
 import type { GuardrailsReport, TfJson } from './types';
+
+/**
+ * The JSON `app.synth()` has just written for `stack` (App validations run after every stack
+ * is written): exactly what Terraform will apply, and read back at a fraction of the cost of
+ * resolving every token of the stack a second time with `toTerraform()`. Falls back to
+ * `toTerraform()` when the stack was not written as JSON (HCL output).
+ */
+function synthesizedJson(app: App, stack: TerraformStack): TfJson {
+  const entry = app.manifest.stacks[stack.node.id];
+  const file = entry && !app.hclOutput ? join(app.outdir, entry.synthesizedStackPath) : undefined;
+  if (file !== undefined && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+  return stack.toTerraform() as TfJson;
+}
 
 export class Guardrails {
   /** The report of the last synth of the App (undefined until it ran). */
@@ -30,17 +45,20 @@ export class Guardrails {
     const guardrails = new Guardrails(pack);
     app.node.addValidation({
       validate: () => {
-        const report = guardrails.check(app);
+        const report = guardrails.check(app, (stack) => synthesizedJson(app, stack));
         return report.findings.length === 0 ? [] : [guardrails.format(report)];
       },
     });
     return guardrails;
   }
 
-  /** Runs the pack over the current JSON of every stack under `scope` (no files written). */
-  check(scope: IConstruct): GuardrailsReport {
+  /**
+   * Runs the pack over the JSON of every stack under `scope`: by default its current JSON
+   * (`toTerraform()`, no files written); `jsonOf` may supply it otherwise.
+   */
+  check(scope: IConstruct, jsonOf: (stack: TerraformStack) => TfJson = (s) => s.toTerraform() as TfJson): GuardrailsReport {
     const stacks = scope.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    this.report = combine(stacks.map((s) => checkStack(s.node.id, s.toTerraform() as TfJson, this.pack)));
+    this.report = combine(stacks.map((s) => checkStack(s.node.id, jsonOf(s), this.pack)));
     return this.report;
   }
 
