@@ -9,6 +9,8 @@
  * `appliesTo` (optional) names the parts of the resource the suppression covers, for rules that
  * judge parts (a policy's statements and actions): a violation is silenced only if every one of
  * its subjects is listed, so a new statement or a new `*` in a suppressed policy is a finding.
+ * Without it the suppression covers every finding of its rule on the resource (the coarse
+ * form, for fixtures and rules that judge the resource as a whole).
  * `scope` (optional) is the construct the suppression was given to when that was a module
  * rather than the resource itself: the suppression is one, recorded on each resource of the
  * scope, and is unused only if it silenced nothing on any of them. A plain string instead of
@@ -165,11 +167,6 @@ export function checkStack(stackName: string, tf: TfJson, pack: RulePack): Stack
         const use = active.get(rule.id);
         if (use === undefined) {
           findings.push(finding);
-        } else if (use.suppression.appliesTo === undefined && subjects.length > 0) {
-          findings.push({
-            ...finding,
-            fix: `${finding.fix}; or, if this is intended, name what the suppression covers: Guardrails.suppress(resource, '${rule.id}', reason, { appliesTo: ${JSON.stringify(subjects)} })`,
-          });
         } else if (use.suppression.appliesTo !== undefined && (subjects.length === 0 || !subjects.every((s) => use.suppression.appliesTo!.includes(s)))) {
           const missing = subjects.filter((s) => !use.suppression.appliesTo!.includes(s));
           findings.push({ ...finding, message: `${finding.message} (not covered by the suppression's appliesTo${missing.length > 0 ? `: ${missing.join(', ')}` : ''})` });

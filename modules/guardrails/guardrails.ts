@@ -79,8 +79,8 @@ export class Guardrails {
    * For rules that judge parts of a resource (`iam-no-wildcards` judges each statement and
    * action of a policy), `appliesTo` names the parts covered, as the findings name them
    * (`<statement Sid>/<action>`, e.g. `ManageS3/s3:*`): anything else the rule finds on the
-   * resource later, such as an `Action: "*"` added to the policy, is a finding. Such a rule's
-   * findings are not silenced by a suppression without `appliesTo`.
+   * resource later, such as an `Action: "*"` added to the policy, is a finding. Without
+   * `appliesTo` the suppression covers every finding of the rule on the resource.
    *
    * The suppression is written into the synthesized JSON (`"//": { "guardrails_suppressions":
    * { "<rule>": { "reason": …, "appliesTo": …, "scope": … } } }`) where reviewers see it, and

@@ -50,8 +50,7 @@ export interface Violation {
   /**
    * For rules that judge parts of a block (a policy's statements and actions): which parts this
    * violation is about, as `<statement>/<action>` (`ManageS3/s3:*`). A suppression that lists
-   * `appliesTo` silences the violation only if it names every one of them; a suppression
-   * without `appliesTo` does not silence a violation that has subjects.
+   * `appliesTo` silences the violation only if it names every one of them.
    */
   readonly subjects?: readonly string[];
 }

@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { checkStack, formatReport, Guardrails, PAYMENTS_RULE_PACK, SUPPRESSION_UNKNOWN_RULE, SUPPRESSION_WITHOUT_REASON, type TfJson } from '../../../modules/guardrails';
 import { combine } from '../../../modules/guardrails/report';
 import { fixtureStack } from './fixture';
@@ -103,14 +104,21 @@ describe('Guardrails.suppress', () => {
     expect(after.suppressed.map((f) => f.subjects)).toEqual([['List/sqs:ListQueues on *']]);
   });
 
-  test('given a policy suppression without appliesTo, when the rule names the statements it judges, then it silences nothing and the finding says what to name', () => {
+  test('given a policy suppression without appliesTo, then it covers every finding of its rule on that resource and nothing on another resource', () => {
     const { stack, fixture } = fixtureStack('prod');
-    fixture.rolePolicy.addOverride('policy', JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::scratch-111111111111' }] }));
-    Guardrails.suppress(fixture.rolePolicy, 'iam-no-wildcards', 'too broad a suppression');
+    const wide = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'All', Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+    fixture.rolePolicy.addOverride('policy', wide);
+    const other = new IamRolePolicy(stack, 'other-policy', { name: 'other', role: fixture.role.name, policy: wide });
+    Guardrails.suppress(fixture.rolePolicy, 'iam-no-wildcards', 'scratch role, never deployed');
     const report = checkStack('fixture-stack', stack.toTerraform() as TfJson, PAYMENTS_RULE_PACK);
-    expect(report.suppressed).toEqual([]);
-    expect(report.findings).toEqual([expect.objectContaining({ ruleId: 'iam-no-wildcards', subjects: ['All/s3:*'], fix: expect.stringContaining('appliesTo: ["All/s3:*"]') })]);
-    expect(report.unusedSuppressions).toEqual([expect.objectContaining({ ruleId: 'iam-no-wildcards', reason: 'too broad a suppression' })]);
+    expect(report.suppressed.map((f) => [f.address, f.subjects])).toEqual([
+      ['aws_iam_role_policy.fixture-role-policy', ['All/s3:*']],
+      ['aws_iam_role_policy.fixture-role-policy', ['All/s3:* on *']],
+    ]);
+    expect(report.findings.map((f) => [f.address, f.ruleId])).toEqual([
+      [`aws_iam_role_policy.${other.friendlyUniqueId}`, 'iam-no-wildcards'],
+      [`aws_iam_role_policy.${other.friendlyUniqueId}`, 'iam-no-wildcards'],
+    ]);
   });
 
   test('given appliesTo entries of which one matches nothing, then only that entry is reported unused', () => {
