@@ -11,6 +11,11 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // One synth per manifest per run, shared by every test file (test/support/synth.ts), and no
+  // token creation stacks, as in `npm run synth` (test/support/setup.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/setup.ts'],
   // Suites run in worker processes, replaced once one holds more than 1.5 GB after a suite: the
   // synth-heavy suites (hundreds of stacks) would otherwise accumulate in one process until V8
   // spends its time collecting garbage. Two workers, as the machines have two cores.

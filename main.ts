@@ -1,15 +1,32 @@
 /**
- * Entry point of `cdktf synth` / `npm run synth`: loads the manifest and builds the
- * App. Nothing else. A bad manifest prints every problem and exits non-zero before
- * anything is written (F-23). The guardrails rule pack checks every stack during the
- * synth; any finding prints the report (stack, resource, rule, fix) and exits non-zero.
- * The report is also written to `<outdir>/guardrails-report.json`.
+ * Entry point of `cdktf synth` / `npm run synth`: loads the manifest and synthesizes every
+ * stack. A bad manifest prints every problem and exits non-zero before anything is written
+ * (F-23). The guardrails rule pack checks every stack during the synth; any finding prints
+ * in full (stack, resource, rule, fix) and exits non-zero.
+ *
+ * Quiet when all is well: one summary line on stderr (stacks, findings, suppressions per
+ * rule); the whole report is in `<outdir>/guardrails-report.json`, and `--verbose` also
+ * prints every suppressed finding with its reason. `cdktf synth` runs this file with no
+ * arguments (cdktf.json's `app`), so the same switch is the environment variable
+ * `PAYMENTS_SYNTH_VERBOSE=1`.
+ *
+ *   npm run synth [-- --verbose] [-- --workers <n>]
+ *
+ * `<outdir>` (`CDKTF_OUTDIR`, which `cdktf synth` sets, or `cdktf.out`) ends up holding
+ * exactly the manifest's stacks. A manifest of `PARALLEL_THRESHOLD` stacks or more is
+ * synthesized by several processes (one per core; `--workers` or `PAYMENTS_SYNTH_WORKERS`
+ * sets how many, 1 for one process), with the same output.
  */
+import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadManifest, manifestPath } from './accounts/load';
+import { parseArgs } from 'node:util';
+import { loadManifest, manifestPath, type LoadedManifest } from './accounts/load';
 import { ManifestError } from './accounts/schema';
-import { buildApp } from './stacks/app';
+import { combine, formatReport, PAYMENTS_RULE_PACK } from './modules/guardrails';
+import { withCreationStacks, withoutCreationStacks } from './stacks/creation-stacks';
+import { PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthShare, workerCount, type ShareOutcome } from './stacks/parallel-synth';
+import { planStacks } from './stacks/topology';
 
 export interface SynthResult {
   readonly ok: boolean;
@@ -17,40 +34,108 @@ export interface SynthResult {
   readonly message?: string;
 }
 
-/** Validates the manifest at `file` and, only if it is valid, synthesizes every stack into `outdir` under the guardrails. */
-export function synthesize(file: string, outdir: string): SynthResult {
-  let loaded;
+export interface SynthOptions {
+  /** Also print every suppressed finding with its reason, and keep cdktf's token creation stacks. */
+  readonly verbose?: boolean;
+}
+
+function load(file: string): LoadedManifest | SynthResult {
   try {
-    loaded = loadManifest(file);
+    return loadManifest(file);
   } catch (err) {
     if (err instanceof ManifestError) return { ok: false, message: `${err.message}\nNothing was synthesized.\n` };
     throw err;
   }
-  const { app, guardrails } = buildApp(loaded.manifest, { outdir });
-  let failure: unknown;
-  try {
-    app.synth();
-  } catch (err) {
-    failure = err;
-  }
-  const report = guardrails.report;
-  if (report === undefined) {
-    // The check runs as an App validation; without a report it did not run (skipValidation?) and nothing may be deployed.
-    const why = failure instanceof Error ? `${failure.message}\n` : '';
+}
+
+const isResult = (x: LoadedManifest | SynthResult): x is SynthResult => 'ok' in x;
+
+/** Validates the manifest at `file` and, only if it is valid, synthesizes every stack into `outdir` under the guardrails, in this process. */
+export function synthesize(file: string, outdir: string, options: SynthOptions = {}): SynthResult {
+  const loaded = load(file);
+  if (isResult(loaded)) return loaded;
+  if (options.verbose) withCreationStacks();
+  else withoutCreationStacks();
+  prepareOutdir(outdir, planStacks(loaded.manifest));
+  return finish(synthShare(loaded.manifest, outdir), outdir, options);
+}
+
+/** As `synthesize`, with `processes` processes (1: this one only). */
+export async function synthesizeInParallel(file: string, outdir: string, processes: number, options: SynthOptions = {}): Promise<SynthResult> {
+  if (processes <= 1) return synthesize(file, outdir, options);
+  const loaded = load(file);
+  if (isResult(loaded)) return loaded;
+  if (options.verbose) withCreationStacks();
+  else withoutCreationStacks();
+  prepareOutdir(outdir, planStacks(loaded.manifest));
+  return finish(await synthInProcesses(loaded.source, loaded.manifest, outdir, processes, { creationStacks: options.verbose ?? false }), outdir, options);
+}
+
+function finish(outcome: ShareOutcome, outdir: string, options: SynthOptions): SynthResult {
+  if (outcome.reports === undefined) {
+    // The check runs as an App validation; without a report it did not run (a construct threw, or skipValidation) and nothing may be deployed.
+    const why = outcome.error ? `${options.verbose && outcome.error.stack ? outcome.error.stack : outcome.error.message}\n` : '';
     return { ok: false, message: `${why}Guardrails did not run; refusing to synthesize without them.\n` };
   }
+  const report = combine(outcome.reports);
   mkdirSync(outdir, { recursive: true });
   writeFileSync(join(outdir, 'guardrails-report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const summary = `${guardrails.format(report)}\n`;
+  const text = `${formatReport(report, PAYMENTS_RULE_PACK.name, PAYMENTS_RULE_PACK.rules.length, { verbose: options.verbose ?? false })}\n`;
   if (report.findings.length > 0) {
-    return { ok: false, message: `${summary}Synth failed: fix the findings above or suppress one with Guardrails.suppress(construct, ruleId, reason).\n` };
+    return {
+      ok: false,
+      message: `${text}\nSynth failed: fix the findings above or suppress one with Guardrails.suppress(resource, ruleId, reason, { appliesTo }).\nReport: ${join(outdir, 'guardrails-report.json')}\n`,
+    };
   }
-  if (failure !== undefined) throw failure;
-  return { ok: true, message: summary };
+  if (outcome.error !== undefined) {
+    const err = new Error(outcome.error.message);
+    if (outcome.error.stack !== undefined) err.stack = outcome.error.stack;
+    throw err;
+  }
+  return { ok: true, message: text };
+}
+
+const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
+  --verbose      also print every suppressed finding with its reason (or PAYMENTS_SYNTH_VERBOSE=1)
+  --workers <n>  processes to synthesize with (default: one per core from ${PARALLEL_THRESHOLD} stacks; or PAYMENTS_SYNTH_WORKERS)
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let values: { verbose?: boolean; workers?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stderr.write(USAGE);
+    return 0;
+  }
+  const workersArg = values.workers ?? process.env.PAYMENTS_SYNTH_WORKERS;
+  if (workersArg !== undefined && !/^[1-9][0-9]*$/.test(workersArg)) {
+    process.stderr.write(`--workers must be a positive whole number, got ${JSON.stringify(workersArg)}\n${USAGE}`);
+    return 2;
+  }
+  const verbose = values.verbose === true || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
+  const file = manifestPath();
+  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
+  let processes = workersArg !== undefined ? Number(workersArg) : 1;
+  if (workersArg === undefined) {
+    const loaded = load(file);
+    if (!isResult(loaded)) processes = workerCount(planStacks(loaded.manifest).length, availableParallelism());
+  }
+  const result = await synthesizeInParallel(file, outdir, processes, { verbose });
+  process.stderr.write(result.message ?? '');
+  return result.ok ? 0 : 1;
 }
 
 if (require.main === module) {
-  const result = synthesize(manifestPath(), process.env.CDKTF_OUTDIR ?? 'cdktf.out');
-  process.stderr.write(result.message ?? '');
-  if (!result.ok) process.exitCode = 1;
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -28,16 +28,25 @@ export interface BuiltApp {
   readonly guardrails: Guardrails;
 }
 
-export function buildApp(manifest: Manifest, options: { outdir?: string } = {}): BuiltApp {
+/**
+ * `only`: build just these stacks (a synth worker's share; see stacks/parallel-synth.ts). Each
+ * stack's JSON depends on no other stack object, so a share synthesizes exactly as in the whole
+ * App; only the dependencies between stacks of different shares are left out here.
+ */
+export function buildApp(manifest: Manifest, options: { outdir?: string; only?: ReadonlySet<string> } = {}): BuiltApp {
   const app = new App({ outdir: options.outdir ?? 'cdktf.out', skipValidation: false });
-  const specs = planStacks(manifest);
+  const specs = planStacks(manifest).filter((spec) => options.only === undefined || options.only.has(spec.name));
   const stacks = new Map<string, TerraformStack>();
   for (const spec of specs) {
     stacks.set(spec.name, new STACK_CLASSES[spec.kind](app, { manifest, spec }));
   }
   for (const spec of specs) {
     const stack = stacks.get(spec.name)!;
-    for (const dep of spec.dependsOn) stack.addDependency(stacks.get(dep)!);
+    for (const dep of spec.dependsOn) {
+      const other = stacks.get(dep);
+      if (other) stack.addDependency(other);
+      else if (options.only === undefined) throw new Error(`stack ${spec.name} depends on ${dep}, which the manifest does not create`);
+    }
   }
   const guardrails = Guardrails.applyTo(app, PAYMENTS_RULE_PACK, organisationOf(manifest));
   return { app, specs, stacks, guardrails };

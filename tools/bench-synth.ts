@@ -1,23 +1,39 @@
 /**
- * `npm run bench:synth`: wall time of a full `npm run synth` (a fresh process, as a
- * user or CI runs it) for the example manifest and for generated manifests of
- * 10, 25 and 50 workloads × 3 regions, the time per stack, and peak memory.
- * Prints numbers; asserts nothing.
+ * `npm run bench:synth`: wall time, CPU time and peak memory of a full synth in a fresh
+ * process (as a user or CI runs it), for:
  *
- *   npm run bench:synth [-- --runs 3]
+ *   - the `cdktf init --template typescript` project with one `aws_dynamodb_table`: the
+ *     template's own `main.ts` and `tsconfig.json` (read from cdktf-cli's copy of the
+ *     template) with the AWS provider and one table added, in a project of its own, run the
+ *     way the template's `cdktf.json` runs it: `npx ts-node main.ts`, which type-checks the
+ *     program and then runs it. ts-node is not a dependency here, so the same two steps run
+ *     as `tsc --noEmit` with the template's tsconfig, then `tsx main.ts`; the second step
+ *     alone is printed too (the template switched to a transpile-only runner);
+ *   - the example organisation (`npm run synth`);
+ *   - generated organisations of 10, 25 and 37 workloads × 3 regions (42, 102 and 150 stacks).
+ *
+ * Then the ratio of the template to the example, and a linear fit of the organisation cases
+ * (fixed cost + cost per stack). Every synth runs with bundles already cached (as any synth
+ * after the first). Prints numbers on stdout; asserts nothing.
+ *
+ *   npm run bench:synth [-- --runs <n>] [-- --quick]
+ *
+ *   --runs <n>  measured runs per case, after one unmeasured warm-up (default 3; the median is printed)
+ *   --quick     one measured run and no warm-up, and only the 150-stack generated organisation
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { ManifestInput } from '../accounts/schema';
 import { loadManifest } from '../accounts/load';
 import { REGION_NAMES } from '../accounts/regions';
 import { planStacks } from '../stacks/topology';
-import { flag } from './cli';
 
 const ROOT = resolve(__dirname, '..');
 const TSX = require.resolve('tsx/cli');
+const TSC = require.resolve('typescript/bin/tsc');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 /** A manifest of `n` workloads, each with a primary and two replica regions (ids generated, not real). */
@@ -42,62 +58,160 @@ export function generatedManifest(n: number): ManifestInput {
   };
 }
 
-interface Run {
-  seconds: number;
-  peakMb?: number;
+/** Where cdktf-cli keeps the files `cdktf init --template typescript` copies. */
+const TEMPLATE_DIR = join(dirname(require.resolve('cdktf-cli/package.json')), 'bundle', 'templates', 'typescript');
+
+/** The template's `main.ts` with the AWS provider and one DynamoDB table where it says "define resources here". */
+function templateMain(): string {
+  const main = readFileSync(join(TEMPLATE_DIR, 'main.ts'), 'utf8');
+  const resources = `new AwsProvider(this, "aws", { region: "us-east-1" });
+    new DynamodbTable(this, "table", { name: "my-table", billingMode: "PAY_PER_REQUEST", hashKey: "id", attribute: [{ name: "id", type: "S" }] });`;
+  if (!main.includes('// define resources here')) throw new Error(`the template's main.ts in ${TEMPLATE_DIR} changed: no "define resources here"`);
+  return (
+    `import { AwsProvider } from "@cdktf/provider-aws/lib/provider";\nimport { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";\n` +
+    main.replace('// define resources here', resources).replace('{{ $base }}', 'template')
+  );
 }
 
-function synthOnce(manifestFile: string | undefined, outdir: string): Run {
-  const env = { ...process.env, CDKTF_OUTDIR: outdir, ...(manifestFile ? { PAYMENTS_MANIFEST: manifestFile } : {}) };
-  const cmd = TIME ? TIME : process.execPath;
-  const args = TIME ? ['-f', '%M', process.execPath, TSX, 'main.ts'] : [TSX, 'main.ts'];
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: 'utf8' });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.status !== 0) throw new Error(`synth failed:\n${r.stderr}`);
-  const kb = TIME ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-  return { seconds, peakMb: Number.isFinite(kb) ? kb / 1024 : undefined };
+interface Run {
+  readonly seconds: number;
+  readonly cpuSeconds?: number;
+  readonly peakMb?: number;
 }
+
+/** Runs `args` under `/usr/bin/time` (peak RSS of the process tree, CPU time) and the wall clock. */
+function timed(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Run {
+  const cmd = TIME ?? process.execPath;
+  const argv = TIME ? ['-f', '%M %U %S', process.execPath, ...args] : [...args];
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { cwd, env, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed in ${cwd}:\n${r.stderr}`);
+  const [kb, user, sys] = TIME ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number) : [];
+  return { seconds, ...(user !== undefined && sys !== undefined ? { cpuSeconds: user + sys } : {}), ...(kb !== undefined ? { peakMb: kb / 1024 } : {}) };
+}
+
+const sum = (a: Run, b: Run): Run => ({
+  seconds: a.seconds + b.seconds,
+  ...(a.cpuSeconds !== undefined && b.cpuSeconds !== undefined ? { cpuSeconds: a.cpuSeconds + b.cpuSeconds } : {}),
+  ...(a.peakMb !== undefined || b.peakMb !== undefined ? { peakMb: Math.max(a.peakMb ?? 0, b.peakMb ?? 0) } : {}),
+});
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function main(): void {
-  const runs = Number(flag(process.argv.slice(2), 'runs') ?? 3);
+interface Case {
+  readonly label: string;
+  readonly stacks: number;
+  readonly organisation: boolean;
+  run(i: number): Run;
+}
+
+interface Row {
+  readonly label: string;
+  readonly stacks: number;
+  readonly organisation: boolean;
+  readonly wall: number;
+  readonly cpu?: number;
+  readonly peak?: number;
+}
+
+const USAGE = `usage: npm run bench:synth [-- --runs <n>] [-- --quick]
+  --runs <n>  measured runs per case after one warm-up (default 3)
+  --quick     one run, no warm-up, the template and the 150-stack organisation only
+`;
+
+function main(argv: readonly string[]): number {
+  let values: { runs?: string; quick?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { runs: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.runs !== undefined && !/^[1-9][0-9]*$/.test(values.runs)) {
+    process.stderr.write(`--runs must be a positive whole number\n${USAGE}`);
+    return 2;
+  }
+  const quick = values.quick === true;
+  const runs = quick ? 1 : Number(values.runs ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
   try {
-    const cases: { label: string; file?: string; stacks: number }[] = [];
-    // example manifest: count its stacks from the topology
-    cases.push({ label: 'example manifest', stacks: planStacks(loadManifest().manifest).length });
-    for (const n of [10, 25, 50]) {
+    const synthEnv = (manifestFile: string | undefined, outdir: string) => ({ ...process.env, CDKTF_OUTDIR: outdir, ...(manifestFile ? { PAYMENTS_MANIFEST: manifestFile } : {}) });
+    const template = join(dir, 'template');
+    mkdirSync(template);
+    writeFileSync(join(template, 'main.ts'), templateMain());
+    copyFileSync(join(TEMPLATE_DIR, 'tsconfig.json'), join(template, 'tsconfig.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(template, 'node_modules'), 'dir');
+    const runTemplate = (i: number) => timed([TSX, 'main.ts'], template, { ...process.env, CDKTF_OUTDIR: join(template, `out-${i}`) });
+    const checkTemplate = () => {
+      rmSync(join(template, 'tsconfig.tsbuildinfo'), { force: true });
+      return timed([TSC, '--noEmit', '-p', 'tsconfig.json'], template, process.env);
+    };
+    const cases: Case[] = [
+      { label: 'template: type-check + run (ts-node)', stacks: 1, organisation: false, run: (i) => sum(checkTemplate(), runTemplate(i)) },
+      { label: 'template: run only (tsx)', stacks: 1, organisation: false, run: runTemplate },
+    ];
+    if (!quick) {
+      cases.push({
+        label: 'example organisation',
+        stacks: planStacks(loadManifest().manifest).length,
+        organisation: true,
+        run: (i) => timed([TSX, 'main.ts'], ROOT, synthEnv(undefined, join(dir, `example-${i}`))),
+      });
+    }
+    for (const n of quick ? [37] : [10, 25, 37]) {
       const file = join(dir, `generated-${n}.json`);
       writeFileSync(file, JSON.stringify(generatedManifest(n)));
-      cases.push({ label: `generated ${n} workloads × 3 regions`, file, stacks: 2 + n * 4 });
+      cases.push({ label: `generated ${n} workloads × 3 regions`, stacks: 2 + n * 4, organisation: true, run: (i) => timed([TSX, 'main.ts'], ROOT, synthEnv(file, join(dir, `generated-${n}-${i}`))) });
     }
-    process.stdout.write(`full synth, fresh process each run, median of ${runs} warm runs (one unmeasured warm-up first)\n`);
-    process.stdout.write('case                                  stacks   wall s   ms/stack   peak MB\n');
-    const points: [number, number][] = [];
+
+    process.stdout.write(`full synth in a fresh process; median of ${runs} run${runs === 1 ? '' : 's'}${quick ? '' : ' after one unmeasured warm-up'}; CPU = user + system of the process tree\n`);
+    process.stdout.write(`${'case'.padEnd(40)}${'stacks'.padStart(6)}${'wall s'.padStart(9)}${'CPU s'.padStart(8)}${'ms/stack'.padStart(10)}${'peak MB'.padStart(9)}\n`);
+    const rows: Row[] = [];
     for (const c of cases) {
-      synthOnce(c.file, join(dir, 'warmup'));
-      const results = Array.from({ length: runs }, (_, i) => synthOnce(c.file, join(dir, `out-${i}`)));
-      const wall = median(results.map((r) => r.seconds));
-      const peak = Math.max(...results.map((r) => r.peakMb ?? 0));
-      points.push([c.stacks, wall]);
+      if (!quick) c.run(-1);
+      const results = Array.from({ length: runs }, (_, i) => c.run(i));
+      const cpus = results.map((r) => r.cpuSeconds).filter((x): x is number => x !== undefined);
+      const peaks = results.map((r) => r.peakMb).filter((x): x is number => x !== undefined);
+      const row: Row = {
+        label: c.label,
+        stacks: c.stacks,
+        organisation: c.organisation,
+        wall: median(results.map((r) => r.seconds)),
+        ...(cpus.length > 0 ? { cpu: median(cpus) } : {}),
+        ...(peaks.length > 0 ? { peak: Math.max(...peaks) } : {}),
+      };
+      rows.push(row);
       process.stdout.write(
-        `${c.label.padEnd(38)}${String(c.stacks).padStart(6)}${wall.toFixed(2).padStart(9)}${((wall * 1000) / c.stacks).toFixed(1).padStart(11)}${(peak ? peak.toFixed(0) : '-').padStart(10)}\n`,
+        `${row.label.padEnd(40)}${String(row.stacks).padStart(6)}${row.wall.toFixed(2).padStart(9)}${(row.cpu?.toFixed(2) ?? '-').padStart(8)}${((row.wall * 1000) / row.stacks).toFixed(1).padStart(10)}${(row.peak?.toFixed(0) ?? '-').padStart(9)}\n`,
       );
     }
-    // least-squares fit: wall = fixed + perStack × stacks
-    const n = points.length;
-    const sx = points.reduce((a, [x]) => a + x, 0);
-    const sy = points.reduce((a, [, y]) => a + y, 0);
-    const sxx = points.reduce((a, [x]) => a + x * x, 0);
-    const sxy = points.reduce((a, [x, y]) => a + x * y, 0);
-    const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    const intercept = (sy - slope * sx) / n;
-    process.stdout.write(`linear fit: ${intercept.toFixed(2)} s fixed (process start, provider load) + ${(slope * 1000).toFixed(1)} ms per stack\n`);
+    const [checked, runOnly] = rows;
+    for (const r of rows.filter((x) => x.organisation)) {
+      process.stdout.write(
+        `${r.label} (${r.stacks} stacks): ${(checked!.wall / r.wall).toFixed(1)}× faster than the template type-checked and run, ${(runOnly!.wall / r.wall).toFixed(1)}× than the template run only\n`,
+      );
+    }
+    const points = rows.filter((r) => r.organisation).map((r) => [r.stacks, r.wall] as const);
+    if (points.length >= 2) {
+      // least-squares fit: wall = fixed + perStack × stacks
+      const n = points.length;
+      const sx = points.reduce((a, [x]) => a + x, 0);
+      const sy = points.reduce((a, [, y]) => a + y, 0);
+      const sxx = points.reduce((a, [x]) => a + x * x, 0);
+      const sxy = points.reduce((a, [x, y]) => a + x * y, 0);
+      const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+      const intercept = (sy - slope * sx) / n;
+      process.stdout.write(`linear fit over the organisations: ${intercept.toFixed(2)} s fixed (process start, provider load) + ${(slope * 1000).toFixed(1)} ms per stack\n`);
+    }
+    return 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

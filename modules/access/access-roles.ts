@@ -18,7 +18,10 @@ import { parsePolicy } from '../core/terraform-json';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import type { Manifest } from '../../accounts/schema';
-import { deployPolicy, readOnlyPolicy } from './access-policies';
+import { boundaryPolicy, deployPolicy, readOnlyPolicy } from './access-policies';
+import type { PolicyDocument } from '../core/iam-document';
+import { isWildcardAction } from '../guardrails/rules/iam-no-wildcards';
+import { isTelemetryAction } from '../guardrails/telemetry-actions';
 import { CrossAccountRole } from './cross-account-role';
 import { ciApplyPurpose, deployStageOf, Naming } from '../core/naming';
 import { PermissionsBoundary } from './permissions-boundary';
@@ -75,12 +78,14 @@ export class AccessRoles extends Construct {
       externalId: naming.auditExternalId(),
       policies: { 'read-only': readOnlyPolicy(naming, account) },
     });
-    Guardrails.suppress(this.plan, 'iam-no-wildcards', LIST_REASON);
-    Guardrails.suppress(this.audit, 'iam-no-wildcards', LIST_REASON);
+    const readOnly = readOnlyPolicy(naming, account);
+    for (const role of [this.plan, this.audit]) {
+      Guardrails.suppress(role.node.findChild('read-only') as IamRolePolicy, 'iam-no-wildcards', LIST_REASON, { appliesTo: wildcardGrants(readOnly) });
+    }
     const DEPLOY_REASON =
       "the deploy role is Terraform's identity: it manages every resource of the project's services, each statement scoped to this account's <project>-* resources, and the permissions boundary caps it (no IAM escalation, no edits to the access roles)";
-    Guardrails.suppress(this.deploy, 'iam-no-wildcards', DEPLOY_REASON);
-    Guardrails.suppress(this.boundary, 'iam-no-wildcards', DEPLOY_REASON);
+    Guardrails.suppress(this.deploy.node.findChild('deploy') as IamRolePolicy, 'iam-no-wildcards', DEPLOY_REASON, { appliesTo: wildcardGrants(deployPolicy(naming, account)) });
+    Guardrails.suppress(this.boundary.policy, 'iam-no-wildcards', DEPLOY_REASON, { appliesTo: wildcardGrants(boundaryPolicy(naming, account)) });
     const REGIONS_REASON =
       "the access roles serve every region of their one account (primary and replica regions come from the manifest); each ARN still names this account and the project's <project>-* resources, and API Gateway ARNs carry no account";
     // Only on the identity policies that name a resource in any region (not on the roles, whose trust the rule does not read), so no suppression goes unused.
@@ -91,4 +96,36 @@ export class AccessRoles extends Construct {
     const policies = [...[this.deploy, this.plan, this.audit].flatMap((r) => r.node.children.filter((c): c is IamRolePolicy => c instanceof IamRolePolicy)), this.boundary.policy];
     for (const policy of policies.filter((p) => anyRegion(p.policyInput ?? ''))) Guardrails.suppress(policy, 'iam-resource-account-region', REGIONS_REASON);
   }
+}
+
+/**
+ * The services whose `Manage<Service>` statement grants `<service>:*`, each on this account's
+ * `<project>-*` resources of that service only. Listed here, not read from the policy, so a
+ * service-wide grant of another service is a finding for a reviewer, not silently suppressed.
+ */
+const MANAGED_SERVICES = ['s3', 'dynamodb', 'lambda', 'states', 'sns', 'sqs', 'kms', 'logs', 'events', 'cloudwatch', 'secretsmanager', 'apigateway'] as const;
+/** Statements that hold only the calls IAM authorises on `Resource: "*"` alone (listing, key creation, log delivery). */
+const RESOURCELESS_STATEMENTS = ['Resourceless', 'ReadResourceless', 'ReadOnlyCeiling'] as const;
+
+/**
+ * What the `iam-no-wildcards` suppressions of the access roles cover, as its findings name
+ * them: `Manage<Service>/<service>:*` for the listed services (on their scoped resources),
+ * and `<Sid>/<action> on *` for the named actions of the resource-less statements. Not
+ * covered, so a finding: an `Action: "*"` or another service-wide action anywhere, `*` as the
+ * resource of any other statement, a new statement with either.
+ */
+function wildcardGrants(doc: PolicyDocument): string[] {
+  const out: string[] = [];
+  for (const s of doc.Statement) {
+    if (s.Effect !== 'Allow' || s.Sid === undefined) continue;
+    const actions = typeof s.Action === 'string' ? [s.Action] : [...s.Action];
+    const resources = s.Resource === undefined ? [] : typeof s.Resource === 'string' ? [s.Resource] : [...s.Resource];
+    for (const service of MANAGED_SERVICES) {
+      if (actions.length === 1 && actions[0] === `${service}:*` && s.Sid.startsWith('Manage') && !resources.includes('*')) out.push(`${s.Sid}/${service}:*`);
+    }
+    if ((RESOURCELESS_STATEMENTS as readonly string[]).includes(s.Sid) && resources.length === 1 && resources[0] === '*') {
+      for (const a of actions) if (!isWildcardAction(a) && !isTelemetryAction(a)) out.push(`${s.Sid}/${a} on *`);
+    }
+  }
+  return out;
 }

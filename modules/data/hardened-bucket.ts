@@ -92,7 +92,7 @@ export class HardenedBucket extends Construct {
     }
     this.statements.add(denyInsecureTransport(this.arn));
     this.policy = new S3BucketPolicy(this, 'policy', { provider, bucket, policy: this.statements.json });
-    if (!('kmsKeyArn' in sse)) Guardrails.suppress(this, 'encryption-bucket-cmk', sse.s3Managed.reason);
+    if (!('kmsKeyArn' in sse)) Guardrails.suppress(this.bucket, 'encryption-bucket-cmk', sse.s3Managed.reason);
   }
 
   /** Adds statements to the bucket policy (after the TLS deny). */

@@ -68,6 +68,12 @@ export interface Violation {
   readonly message: string;
   /** How to fix it; defaults to the rule's `fix`. */
   readonly fix?: string;
+  /**
+   * For rules that judge parts of a block (a policy's statements and actions): which parts this
+   * violation is about, as `<statement>/<action>` (`ManageS3/s3:*`). A suppression that lists
+   * `appliesTo` silences the violation only if it names every one of them.
+   */
+  readonly subjects?: readonly string[];
 }
 
 export interface Rule {
@@ -93,6 +99,8 @@ export interface Finding {
   readonly ruleId: string;
   readonly message: string;
   readonly fix: string;
+  /** The violation's subjects, when the rule names them (see `Violation.subjects`). */
+  readonly subjects?: readonly string[];
 }
 
 /** A finding that a suppression with a reason silenced. */
@@ -100,12 +108,20 @@ export interface SuppressedFinding extends Finding {
   readonly reason: string;
 }
 
-/** A suppression recorded on a resource that matched no finding (reported, not fatal). */
+/**
+ * A suppression that matched no finding (reported, not fatal): on no resource it was recorded
+ * on (all those of its scope), or, when it lists `appliesTo`, the entries that matched nothing.
+ */
 export interface UnusedSuppression {
   readonly stack: string;
+  /** The first resource it was recorded on. */
   readonly address: string;
   readonly ruleId: string;
   readonly reason: string;
+  /** Construct path the suppression was given, when it was given to a scope rather than one resource. */
+  readonly scope?: string;
+  /** The `appliesTo` entries no finding matched (only these are unused when the suppression silenced something). */
+  readonly appliesTo?: readonly string[];
 }
 
 export interface StackReport {

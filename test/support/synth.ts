@@ -1,16 +1,22 @@
 /**
- * Synthesizes a manifest in memory and gives tests the Terraform JSON of each stack,
- * exactly what `npm run synth` writes (F-25: tests read the synthesized documents,
- * never hand-copied ones).
+ * Synthesizes a manifest and gives tests the Terraform JSON of each stack, exactly what
+ * `npm run synth` writes (F-25: tests read the synthesized documents, never hand-copied ones).
+ *
+ * One synth per manifest per test run: the first test file that asks for a manifest
+ * synthesizes it into the run's shared directory (`SYNTH_CACHE_DIR`, made by
+ * test/support/global-setup.ts and removed at the end of the run); every other test file,
+ * in any jest worker, reads the files that synth wrote. Without that directory (a test file
+ * run on its own outside jest's setup) each file synthesizes for itself.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateManifest, type Manifest, type ManifestInput } from '../../accounts/schema';
 import { manifest as exampleInput } from '../../accounts/manifest';
 import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { buildApp } from '../../stacks/app';
-import type { StackSpec } from '../../stacks/topology';
+import { planStacks, type StackSpec } from '../../stacks/topology';
 
 export type { TfJson };
 
@@ -34,22 +40,42 @@ export const exampleManifest = (): Manifest => parseManifest(structuredClone(exa
 
 const cache = new Map<string, Synthesized>();
 
-/** Full synth of every stack into a temporary directory; cached per manifest content. */
+function read(manifest: Manifest, outdir: string): Synthesized {
+  const specs = planStacks(manifest);
+  const stacks = new Map<string, TfJson>();
+  for (const spec of specs) {
+    stacks.set(spec.name, JSON.parse(readFileSync(join(outdir, 'stacks', spec.name, 'cdk.tf.json'), 'utf8')) as TfJson);
+  }
+  const cdktfManifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  return { manifest, specs, stacks, cdktfManifest };
+}
+
+/** Full synth of every stack (`app.synth()`, guardrails included); cached per manifest content for the test run. */
 export function synthManifest(manifest: Manifest): Synthesized {
   const key = JSON.stringify(manifest);
   const hit = cache.get(key);
   if (hit) return hit;
-  const outdir = mkdtempSync(join(tmpdir(), 'synth-'));
-  try {
-    const { app, specs } = buildApp(manifest, { outdir });
-    app.synth();
-    const stacks = new Map<string, TfJson>();
-    for (const spec of specs) {
-      stacks.set(spec.name, JSON.parse(readFileSync(join(outdir, 'stacks', spec.name, 'cdk.tf.json'), 'utf8')) as TfJson);
-    }
-    const cdktfManifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
-    const result = { manifest, specs, stacks, cdktfManifest };
+  const shared = process.env.SYNTH_CACHE_DIR;
+  const done = shared ? join(shared, createHash('sha256').update(key).digest('hex')) : undefined;
+  if (done && existsSync(join(done, 'manifest.json'))) {
+    const result = read(manifest, done);
     cache.set(key, result);
+    return result;
+  }
+  const outdir = mkdtempSync(join(shared ?? tmpdir(), 'synth-'));
+  try {
+    const { app } = buildApp(manifest, { outdir });
+    app.synth();
+    const result = read(manifest, outdir);
+    cache.set(key, result);
+    if (done) {
+      try {
+        // Published whole or not at all: another worker may have published the same synth first.
+        renameSync(outdir, done);
+      } catch {
+        // keep ours; it is removed below
+      }
+    }
     return result;
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -40,17 +40,21 @@ export const iamNoWildcards: Rule = {
       parsed.statements.forEach((s, i) => {
         if (s.Effect !== 'Allow') return;
         const where = `${policy.where} ${describeStatement(s, i)}`;
-        if (s.NotAction !== undefined) out.push({ message: `${where} uses NotAction in an Allow (grants everything else)` });
-        if (s.NotResource !== undefined) out.push({ message: `${where} uses NotResource in an Allow (grants every other resource)` });
+        // What a suppression names to cover a finding (see Violation.subjects): `<Sid or #n>/<action>` for a
+        // wildcard action, `<Sid or #n>/<action> on <resource>` for an action on a wildcard resource.
+        const statement = `${policy.where === 'policy' ? '' : `${policy.where}:`}${s.Sid ?? `#${i + 1}`}`;
+        const about = (parts: readonly string[]) => parts.map((p) => `${statement}/${p}`);
+        if (s.NotAction !== undefined) out.push({ message: `${where} uses NotAction in an Allow (grants everything else)`, subjects: about(['NotAction']) });
+        if (s.NotResource !== undefined) out.push({ message: `${where} uses NotResource in an Allow (grants every other resource)`, subjects: about(['NotResource']) });
         const actions = strings(s.Action);
         const wild = actions.filter(isWildcardAction);
-        if (wild.length > 0) out.push({ message: `${where} allows wildcard action${wild.length > 1 ? 's' : ''} ${wild.join(', ')}` });
+        if (wild.length > 0) out.push({ message: `${where} allows wildcard action${wild.length > 1 ? 's' : ''} ${wild.join(', ')}`, subjects: about(wild) });
         if (policy.kind === 'key') return; // a key policy's Resource "*" means this key
         const wildResources = strings(s.Resource).filter(isWildcardResource);
         if (wildResources.length === 0) return;
         const notTelemetry = actions.filter((a) => !isTelemetryAction(a));
         if (notTelemetry.length > 0) {
-          out.push({ message: `${where} allows ${notTelemetry.join(', ')} on ${wildResources.join(', ')}` });
+          out.push({ message: `${where} allows ${notTelemetry.join(', ')} on ${wildResources.join(', ')}`, subjects: about(notTelemetry.flatMap((a) => wildResources.map((r) => `${a} on ${r}`))) });
         }
       });
     }

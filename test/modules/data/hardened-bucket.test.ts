@@ -34,7 +34,7 @@ describe.each([
         const [sse] = of('aws_s3_bucket_server_side_encryption_configuration');
         const algorithm = sse.rule[0].apply_server_side_encryption_by_default.sse_algorithm;
         if (algorithm === 'aws:kms') expect(sse.rule[0].bucket_key_enabled).toBe(true);
-        else expect([where, algorithm, sse['//']?.guardrails_suppressions?.['encryption-bucket-cmk']]).toEqual([where, 'AES256', expect.stringMatching(/\S/)]);
+        else expect([where, algorithm, (cfg as any)['//']?.guardrails_suppressions?.['encryption-bucket-cmk']?.reason]).toEqual([where, 'AES256', expect.stringMatching(/\S/)]);
         const policies = of('aws_s3_bucket_policy');
         expect(policies).toHaveLength(1);
         const tlsDenies = policyJson(policies[0].policy).Statement.filter((s) => JSON.stringify(s.Condition ?? {}).includes('aws:SecureTransport'));

@@ -5,7 +5,7 @@
  * rule and fix.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TerraformResource } from 'cdktf';
@@ -48,6 +48,8 @@ describe('guardrails on the example manifest', () => {
       expect(report.findings).toEqual([]);
       expect(report.findings.filter((f) => f.ruleId === SUPPRESSION_WITHOUT_REASON)).toEqual([]);
       expect(report.suppressed.every((s) => s.reason.trim() !== '')).toBe(true);
+      // every suppression the example records silences something, and every appliesTo entry matches a finding
+      expect(report.unusedSuppressions).toEqual([]);
     });
   });
 
@@ -76,7 +78,7 @@ describe('guardrails on the example manifest', () => {
       const { error, report } = synthesize(built);
       const key = (f: { stack: string; ruleId: string; address: string }) => `${f.stack} ${f.address} ${f.ruleId}`;
       expect(report.findings.map(key).sort()).toEqual(expected.map(key).sort());
-      expect(error?.message).toContain(`stacks checked): ${expected.length} findings in 2 stacks`);
+      expect(error?.message).toContain(`: 9 stacks, ${expected.length} findings in 2 stacks`);
       for (const f of report.findings) {
         expect(error?.message).toContain(`✗ ${f.stack}`);
         expect(error?.message).toContain(`[${f.ruleId}] ${f.message}`);
@@ -89,20 +91,36 @@ describe('guardrails on the example manifest', () => {
 });
 
 describe('npm run synth', () => {
-  test('given the example manifest, when main.ts runs, then it exits 0, prints the guardrails summary on stderr and writes guardrails-report.json', () => {
+  const root = resolve(__dirname, '../../..');
+  const runMain = (args: string[], outdir: string) =>
+    spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'main.ts'), ...args], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+
+  test('given the example manifest, when main.ts runs, then it exits 0, prints one summary line on stderr and writes the whole report to guardrails-report.json', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-cli-'));
     try {
-      const root = resolve(__dirname, '../../..');
-      const run = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'main.ts')], {
-        cwd: root,
-        env: { ...process.env, CDKTF_OUTDIR: outdir },
-        encoding: 'utf8',
-      });
-      expect(run.stderr).toMatch(/Guardrails \(payments pack, \d+ rules, 9 stacks checked\): 0 findings, \d+ suppressed/);
+      const run = runMain([], outdir);
       expect(run.status).toBe(0);
+      expect(run.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^Guardrails \(payments pack, \d+ rules\): 9 stacks, 0 findings, \d+ suppressed \((iam-no-wildcards|encryption-bucket-cmk) \d+, .*\), 0 unused suppressions$/),
+      ]);
+      expect(run.stdout).toBe('');
       const report = JSON.parse(readFileSync(join(outdir, 'guardrails-report.json'), 'utf8')) as GuardrailsReport;
       expect(report.stacks).toHaveLength(9);
       expect(report.findings).toEqual([]);
+      expect(report.suppressed.length).toBeGreaterThan(0);
+      expect(report.unusedSuppressions).toEqual([]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('given an unknown flag, when main.ts runs, then it prints the usage and exits 2 without synthesizing', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'synth-cli-'));
+    try {
+      const run = runMain(['--verbos'], outdir);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('usage: npm run synth');
+      expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -1,0 +1,63 @@
+/**
+ * Synth in several processes: each builds only its share of the stacks, and `cdktf.out` ends up
+ * byte for byte what one process writes (stack JSON, manifest.json with every dependency, the
+ * guardrails report). And `cdktf.out` holds exactly the stacks of the manifest synthesized.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DEFAULT_MANIFEST } from '../../accounts/load';
+import { synthesize, synthesizeInParallel } from '../../main';
+import { shares } from '../../stacks/parallel-synth';
+import { planStacks } from '../../stacks/topology';
+import { exampleManifest } from '../support/synth';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe('synth in worker processes', () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'parallel-synth-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test('given the example manifest, when synthesized by three processes, then every file is byte-identical to a single-process synth, and no stack of another manifest is left', async () => {
+    const single = tempDir();
+    const parallel = tempDir();
+    const specs = planStacks(exampleManifest());
+    // given: the folder of a stack this manifest does not have, and Terraform's working files in one it has
+    mkdirSync(join(parallel, 'stacks', 'payments-gone-eu-west-1'), { recursive: true });
+    writeFileSync(join(parallel, 'stacks', 'payments-gone-eu-west-1', 'cdk.tf.json'), '{}');
+    mkdirSync(join(parallel, 'stacks', specs[0]!.name, '.terraform'), { recursive: true });
+    writeFileSync(join(parallel, 'stacks', specs[0]!.name, '.terraform', 'kept'), 'provider cache');
+    expect(shares(specs, 3).map((s) => s.length)).toEqual([3, 3, 3]);
+
+    expect(synthesize(DEFAULT_MANIFEST, single)).toEqual({ ok: true, message: expect.any(String) });
+    expect(await synthesizeInParallel(DEFAULT_MANIFEST, parallel, 3)).toEqual({ ok: true, message: expect.any(String) });
+
+    const produced = filesUnder(single);
+    expect(produced).toEqual(expect.arrayContaining(['manifest.json', 'guardrails-report.json', ...specs.map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
+    expect(filesUnder(parallel)).toEqual([...produced, join('stacks', specs[0]!.name, '.terraform', 'kept')].sort());
+    for (const file of produced) expect([file, readFileSync(join(parallel, file)).equals(readFileSync(join(single, file)))]).toEqual([file, true]);
+    expect(readdirSync(join(parallel, 'stacks')).sort()).toEqual(specs.map((s) => s.name).sort());
+    const manifest = JSON.parse(readFileSync(join(parallel, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
+    for (const spec of specs) expect([spec.name, manifest.stacks[spec.name]!.dependencies]).toEqual([spec.name, [...spec.dependsOn]]);
+  });
+
+  test('given a manifest file that does not validate, when synthesized in parallel, then nothing is written and the problems are reported', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ organization: {} }));
+    const result = await synthesizeInParallel(file, join(dir, 'out'), 2);
+    expect(result.ok).toBe(false);
+    expect(result.message).toContain('Nothing was synthesized');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
