@@ -11,8 +11,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
-  // One synth per manifest per run, shared by every test file (test/support/synth.ts), and no
-  // token creation stacks, as in `npm run synth` (test/support/setup.ts).
+  // One synth per manifest per run, shared by every test file (test/support/synth.ts), and
+  // stack traces not source-mapped while stacks are built, as in `npm run synth` (test/support/setup.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/setup.ts'],

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { loadManifest, manifestPath, type LoadedManifest } from './accounts/load';
 import { ManifestError } from './accounts/schema';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from './modules/guardrails';
-import { withCreationStacks, withoutCreationStacks } from './stacks/creation-stacks';
+import { withSourceMappedStacks, withoutSourceMappedStacks } from './stacks/source-maps';
 import { PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthShare, workerCount, type ShareOutcome } from './stacks/parallel-synth';
 import { planStacks } from './stacks/topology';
 
@@ -35,7 +35,7 @@ export interface SynthResult {
 }
 
 export interface SynthOptions {
-  /** Also print every suppressed finding with its reason, and keep cdktf's token creation stacks. */
+  /** Also print every suppressed finding with its reason, and keep stack traces source-mapped throughout. */
   readonly verbose?: boolean;
 }
 
@@ -54,8 +54,8 @@ const isResult = (x: LoadedManifest | SynthResult): x is SynthResult => 'ok' in 
 export function synthesize(file: string, outdir: string, options: SynthOptions = {}): SynthResult {
   const loaded = load(file);
   if (isResult(loaded)) return loaded;
-  if (options.verbose) withCreationStacks();
-  else withoutCreationStacks();
+  if (options.verbose) withSourceMappedStacks();
+  else withoutSourceMappedStacks();
   prepareOutdir(outdir, planStacks(loaded.manifest));
   return finish(synthShare(loaded.manifest, outdir), outdir, options);
 }
@@ -65,8 +65,8 @@ export async function synthesizeInParallel(file: string, outdir: string, process
   if (processes <= 1) return synthesize(file, outdir, options);
   const loaded = load(file);
   if (isResult(loaded)) return loaded;
-  if (options.verbose) withCreationStacks();
-  else withoutCreationStacks();
+  if (options.verbose) withSourceMappedStacks();
+  else withoutSourceMappedStacks();
   prepareOutdir(outdir, planStacks(loaded.manifest));
   return finish(await synthInProcesses(loaded.source, loaded.manifest, outdir, processes, { creationStacks: options.verbose ?? false }), outdir, options);
 }
@@ -134,6 +134,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
+      withSourceMappedStacks(); // the stack is formatted when first read: name the .ts lines
       process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;
     },

@@ -19,7 +19,7 @@ import { loadManifest } from '../accounts/load';
 import type { StackReport } from '../modules/guardrails';
 import { HANDLERS, bundleHandler } from '../modules/workflow/lambda-bundle';
 import { buildApp } from './app';
-import { withoutCreationStacks } from './creation-stacks';
+import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { planStacks, type StackSpec } from './topology';
 
 /** Below this many stacks one process is faster: a worker first spends about a second loading the provider bindings. */
@@ -57,6 +57,7 @@ export function synthShare(manifest: Manifest, outdir: string, only?: ReadonlySe
   try {
     app.synth();
   } catch (err) {
+    withSourceMappedStacks(); // the stack is formatted when first read: name the .ts lines
     error = err instanceof Error ? { message: err.message, ...(err.stack !== undefined ? { stack: err.stack } : {}) } : { message: String(err) };
   }
   return { reports: guardrails.report?.stacks, entries: { ...app.manifest.stacks }, ...(error ? { error } : {}) };
@@ -149,7 +150,7 @@ function runWorker(request: string): Promise<ShareOutcome> {
 
 if (require.main === module) {
   const request = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WorkerRequest;
-  if (!request.creationStacks) withoutCreationStacks();
+  if (!request.creationStacks) withoutSourceMappedStacks();
   const outcome = synthShare(loadManifest(request.manifestFile).manifest, request.outdir, new Set(request.stacks));
   writeFileSync(`${process.argv[2]}.result.json`, JSON.stringify(outcome));
 }

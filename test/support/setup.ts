@@ -1,7 +1,8 @@
 /**
- * In every test file, as in `npm run synth`: cdktf tokens record no creation stack (see
- * stacks/creation-stacks.ts). test/stacks/creation-stacks.test.ts checks errors stay readable.
+ * In every test file, as in `npm run synth`: stack traces are not mapped through source maps
+ * while stacks are built (see stacks/source-maps.ts); test/stacks/source-maps.test.ts checks
+ * errors stay readable.
  */
-import { withoutCreationStacks } from '../../stacks/creation-stacks';
+import { withoutSourceMappedStacks } from '../../stacks/source-maps';
 
-withoutCreationStacks();
+withoutSourceMappedStacks();

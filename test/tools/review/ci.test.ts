@@ -217,7 +217,12 @@ describe('npm run ci -- dry-run', () => {
   });
 
   test("given a workload moved from staging to prod, then its stacks wait for the administrator to re-apply its bootstrap (its deploy role's trust changes stage), and nothing else runs", async () => {
-    const moved = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'staging' ? { ...w, environment: 'prod' as const, api: { domains: tlsDomains(w.accountId, w.name, [w.primaryRegion, ...(w.replicaRegions ?? [])]) } } : w)) });
+    const moved = parseManifest({
+      ...example(),
+      workloads: example().workloads.map((w) =>
+        w.name === 'staging' ? { ...w, environment: 'prod' as const, api: { domains: tlsDomains(w.accountId, w.name, [w.primaryRegion, ...(w.replicaRegions ?? [])]) } } : w,
+      ),
+    });
     const s: Scenario = { event: 'push', base: E, head: moved };
     const steps = run(s);
     await checkSteps(s, steps);

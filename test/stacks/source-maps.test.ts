@@ -1,0 +1,95 @@
+/**
+ * Synth maps no stack trace through source maps while it builds (token creation stacks cost
+ * more CPU than the rest of the synth under a TypeScript runner), and errors stay readable: a
+ * construct that throws, or a token whose producer throws, still names its message and the
+ * source file and line that failed.
+ */
+import { spawnSync } from 'node:child_process';
+import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { HardenedBucket } from '../../modules/data/hardened-bucket';
+import { withoutSourceMappedStacks, withSourceMappedStacks } from '../../stacks/source-maps';
+
+describe('source-mapped stack traces', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'source-maps-'));
+  const enabledBefore = process.sourceMapsEnabled;
+  afterAll(() => {
+    process.setSourceMapsEnabled(enabledBefore);
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('given the switch, then Node maps stack traces only while it is on', () => {
+    withoutSourceMappedStacks();
+    expect(process.sourceMapsEnabled).toBe(false);
+    withSourceMappedStacks();
+    expect(process.sourceMapsEnabled).toBe(true);
+  });
+
+  test('given a TypeScript runner, when an error thrown with source maps off is read after they are back on, then it names the .ts line that threw', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'source-maps-tsx-'));
+    try {
+      const script = join(dir, 'throws.ts');
+      const stackTraces = resolve(__dirname, '../../stacks/source-maps');
+      writeFileSync(
+        script,
+        [
+          `import { withoutSourceMappedStacks, withSourceMappedStacks } from ${JSON.stringify(stackTraces)};`,
+          'type Bucket = { name: string };',
+          '',
+          'function build(b: Bucket): never {',
+          '  throw new Error(`bad bucket ${b.name}`);',
+          '}',
+          'withoutSourceMappedStacks();',
+          'let error: Error | undefined;',
+          "try { build({ name: 'x' }); } catch (e) { error = e as Error; }",
+          'withSourceMappedStacks();',
+          'process.stdout.write(error!.stack!);',
+        ].join('\n'),
+      );
+      const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), script], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toMatch(/^Error: bad bucket x\n\s+at build \(.*throws\.ts:5:\d+\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('given source maps off, when a construct throws while the app is built, then the error names what is wrong and the file and line that threw', () => {
+    withoutSourceMappedStacks();
+    const stack = new TerraformStack(new App({ outdir }), 'bad-construct');
+    let error: Error | undefined;
+    try {
+      new HardenedBucket(stack, 'logs', { bucketName: 'logs-111111111111', encryption: { s3Managed: { reason: ' ' } } });
+    } catch (e) {
+      error = e as Error;
+    }
+    withSourceMappedStacks();
+    expect(error?.message).toBe('HardenedBucket logs-111111111111: SSE-S3 needs the reason a customer-managed key cannot be used');
+    expect(error?.stack).toMatch(/hardened-bucket\.ts:\d+/);
+    expect(error?.stack).toMatch(/source-maps\.test\.ts:\d+/);
+  });
+
+  test('given source maps off, when a token fails to resolve at synth, then the error names the failure and the file and line of the producer that threw', () => {
+    withoutSourceMappedStacks();
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'bad-token');
+    new TerraformOutput(stack, 'out', {
+      value: Lazy.stringValue({
+        produce: () => {
+          throw new Error('no value for this output');
+        },
+      }),
+    });
+    let error: Error | undefined;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e as Error;
+    }
+    withSourceMappedStacks();
+    expect(error?.message).toMatch(/^Resolution error: no value for this output/);
+    expect(error?.stack).toMatch(/source-maps\.test\.ts:\d+/);
+  });
+});
