@@ -45,16 +45,26 @@ export function generatedManifest(n: number): ManifestInput {
     deployment: { accountId: id(2), region: 'us-east-1', repository: 'bench/payments' },
     logArchive: { accountId: id(3), region: 'us-east-1' },
     audit: { accountId: id(4) },
-    workloads: Array.from({ length: n }, (_, i) => ({
-      name: `w${String(i).padStart(3, '0')}`,
-      accountId: id(100 + i),
-      environment: (['dev', 'staging', 'prod'] as const)[i % 3]!,
-      organizationalUnit: 'Workloads',
-      primaryRegion: regions[i % regions.length]!,
-      replicaRegions: [regions[(i + 1) % regions.length]!, regions[(i + 2) % regions.length]!],
-      alertEmails: ['bench@example.com'],
-      payments: { currencies: ['USD'], maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 },
-    })),
+    workloads: Array.from({ length: n }, (_, i) => {
+      const name = `w${String(i).padStart(3, '0')}`;
+      const environment = (['dev', 'staging', 'prod'] as const)[i % 3]!;
+      const workloadRegions = [0, 1, 2].map((k) => regions[(i + k) % regions.length]!);
+      // A prod workload serves its API on TLS 1.2 custom domains in every region (the manifest demands it).
+      const domains = Object.fromEntries(
+        workloadRegions.map((r) => [r, { name: `${name}.${r}.api.bench.test`, certificateArn: `arn:aws:acm:${r}:${id(100 + i)}:certificate/00000000-0000-4000-8000-000000000001` }]),
+      );
+      return {
+        name,
+        accountId: id(100 + i),
+        environment,
+        organizationalUnit: 'Workloads',
+        primaryRegion: workloadRegions[0]!,
+        replicaRegions: workloadRegions.slice(1),
+        alertEmails: ['bench@example.com'],
+        payments: { currencies: ['USD'], maxAmountMinor: 100_000, fraudReviewThresholdMinor: 50_000 },
+        ...(environment === 'prod' ? { api: { domains } } : {}),
+      };
+    }),
   };
 }
 
