@@ -48,6 +48,7 @@ export async function importAccount(accountId: string, org: OrganizationsClient,
     `    maxAmountMinor: 100_000, // TODO: largest payment, in minor units`,
     `    fraudReviewThresholdMinor: 50_000, // TODO: amounts above this go to fraud review`,
     `  },`,
+    `  // api: { domains: { 'us-east-1': { name: 'payments.example.com', certificateArn: 'arn:aws:acm:…' } } }, // TODO for prod: a TLS 1.2 custom domain per region (required)`,
     `} satisfies WorkloadInput;`,
   ];
   return `${lines.join('\n')}\n`;
