@@ -191,7 +191,20 @@ function render(report: Report, level: Level, notes: string[]): string {
       else out.push(workload ? `#### New stacks of workload ${code(workload)}` : '#### New shared stacks', '');
       const standard = ns.filter((n) => n.equal);
       if (level.standardNewStacks === 'counted' && standard.length) out.push(`- ${plural(standard.length, 'standard stack')}, each the same as its peer (named in the JSON report)`);
-      for (const n of ns) if (!n.equal || level.standardNewStacks === 'listed') out.push(...peerLines(n, level));
+      // A workload's replica stacks usually deviate from their peers exactly as its primary does: list such deviations once.
+      const shownAs = new Map<string, string>();
+      for (const n of ns) {
+        if (n.equal && level.standardNewStacks !== 'listed') continue;
+        const [head, ...body] = peerLines(n, level);
+        const key = `${n.kind}\n${body.join('\n')}`;
+        const first = shownAs.get(key);
+        if (!n.equal && n.peer && body.length > 0 && first !== undefined)
+          out.push(`- ${code(n.stack)}: ${code(n.kind)} stack, the same deviations from ${code(n.peer)} as ${code(first)} from its peer`);
+        else {
+          out.push(head!, ...body);
+          if (!n.equal && body.length > 0) shownAs.set(key, n.stack);
+        }
+      }
       out.push('');
     }
   }
