@@ -13,6 +13,7 @@ import type { ManifestInput } from '../../../accounts/schema';
 import { GITHUB_COMMENT_LIMIT, renderMarkdown } from '../../../tools/review/markdown';
 import { buildReport } from '../../../tools/review/report';
 import { manifestArb } from '../../support/arbitraries';
+import { tlsDomains } from '../../support/manifests';
 import { generatedOrganisation, sideOf, workloadOf } from './sides';
 
 const unescaped = (md: string) => md.replace(/\\\|/g, '|');
@@ -70,12 +71,15 @@ describe('an organisation nobody tuned the review to', () => {
     const free = REGION_NAMES.filter((x) => !used.has(x));
     const ids = [org!.organization.managementAccountId, org!.deployment.accountId, org!.logArchive.accountId, org!.audit.accountId, ...org!.workloads.map((w) => w.accountId)];
     const head = structuredClone(org!);
+    const accountId = String(Math.max(...ids.map(Number)) + 1).padStart(12, '0');
+    const replicaRegions = (model.replicaRegions ?? []).map((_, i) => free[i + 1]!);
     head.workloads.push({
       ...structuredClone(model),
       name: 'newcomer',
-      accountId: String(Math.max(...ids.map(Number)) + 1).padStart(12, '0'),
+      accountId,
       primaryRegion: free[0]!,
-      replicaRegions: (model.replicaRegions ?? []).map((_, i) => free[i + 1]!),
+      replicaRegions,
+      ...(model.api?.domains ? { api: { ...model.api, domains: tlsDomains(accountId, 'newcomer', [free[0]!, ...replicaRegions]) } } : {}),
     });
     const r = buildReport(sideOf('base', org!), sideOf('head', head));
     const md = renderMarkdown(r);
