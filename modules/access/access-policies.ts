@@ -75,6 +75,8 @@ const RESOURCELESS_READS = [
   'dynamodb:DescribeLimits',
   'lambda:ListFunctions',
   'states:ListStateMachines',
+  // The provider validates a changed state machine definition with AWS while planning.
+  'states:ValidateStateMachineDefinition',
   'sns:ListTopics',
   'sqs:ListQueues',
   'events:ListRules',
@@ -114,6 +116,7 @@ const RESOURCELESS_FAMILIES = [
   'dynamodb:DescribeLimits',
   'lambda:List*',
   'states:List*',
+  'states:ValidateStateMachineDefinition',
   'sns:List*',
   'sqs:List*',
   'events:List*',

@@ -64,7 +64,8 @@ export class CountersTable extends Construct {
       Effect: 'Allow',
       Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       Resource: this.arn,
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${VELOCITY_WINDOW_PREFIX}*`] } },
+      // Null guard: ForAllValues alone would also match a request that carries no key at all.
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${VELOCITY_WINDOW_PREFIX}*`] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
     });
     this.key.grantEncryptDecrypt(grantee);
   }

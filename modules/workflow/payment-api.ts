@@ -366,7 +366,12 @@ export class PaymentApi extends Construct {
     const deployment = new ApiGatewayDeployment(this, 'deployment', {
       restApiId: this.restApi.id,
       // Redeploy when (and only when) the API's shape or its resource policy changes (a new policy takes effect on deployment).
-      triggers: { redeployment: Fn.sha1(Fn.jsonencode([...parts.map((p) => (p as unknown as { id: string }).id), model.schema, postIntegration.uri, getIntegration.uri, policy.policy])) },
+      // The default endpoint's switch takes effect only with a new deployment (API Gateway's guide on disabling it).
+      triggers: {
+        redeployment: Fn.sha1(
+          Fn.jsonencode([...parts.map((p) => (p as unknown as { id: string }).id), model.schema, postIntegration.uri, getIntegration.uri, policy.policy, this.restApi.disableExecuteApiEndpoint]),
+        ),
+      },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: parts as never,
     });

@@ -20,7 +20,12 @@
  * tags (resource tags or the provider's default tags).
  */
 
-export const PHASES = ['create', 'read', 'update', 'delete', 'tag'] as const;
+/**
+ * `plan`: calls the provider makes while planning a change (its CustomizeDiff), before any
+ * create or update: made by whichever role plans (the plan role in a pull request, the deploy
+ * role when it applies, which plans again).
+ */
+export const PHASES = ['plan', 'create', 'read', 'update', 'delete', 'tag'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /**
@@ -598,7 +603,7 @@ const lambdaRows: ActionRow[] = [
     uncertain:
       "the CloudWatch Logs delivery actions: Step Functions documents them for the state machine's role; whether the caller of CreateStateMachine is also checked is not documented (listed for the caller too). With a customer managed key: kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt through Step Functions on create and update, kms:Decrypt on refresh (the definition is returned decrypted), as Step Functions' data-at-rest guide lists them; its encryption context is not evaluated here",
     basis:
-      'provider internal/service/sfn/state_machine.go (CreateStateMachine with roleArn, logging, tracing, tags; waiter DescribeStateMachine; read DescribeStateMachine, ListTagsForResource; UpdateStateMachine; DeleteStateMachine); Step Functions Developer Guide: iam:PassRole of the state machine role, tags need states:TagResource, "IAM policies for logging to CloudWatch Logs"',
+      'provider internal/service/sfn/state_machine.go (CustomizeDiff ValidateStateMachineDefinition when the definition changes; CreateStateMachine with roleArn, logging, tracing, tags; waiter DescribeStateMachine; read DescribeStateMachine, ListStateMachineVersions, ListTagsForResource; UpdateStateMachine; DeleteStateMachine); Step Functions Developer Guide: iam:PassRole of the state machine role, tags need states:TagResource, "IAM policies for logging to CloudWatch Logs"',
     taggable: true,
     attributes: (r) => {
       const a = arn('states', r.region, r.accountId, `stateMachine:${r.need('name')}`);
@@ -627,8 +632,10 @@ const lambdaRows: ActionRow[] = [
       const keyWrite = key ? calls(['kms:DescribeKey', 'kms:GenerateDataKey', 'kms:Decrypt'], key, viaStates) : [];
       const keyRead = key ? [call('kms:Decrypt', key, viaStates)] : [];
       return {
+        // CustomizeDiff validates a changed, known definition with AWS on every plan.
+        plan: [call('states:ValidateStateMachineDefinition', '*')],
         create: [call('states:CreateStateMachine', a), role, ...logging, ...keyWrite, call('states:DescribeStateMachine', a)],
-        read: [...calls(['states:DescribeStateMachine', 'states:ListTagsForResource'], a), ...keyRead],
+        read: [...calls(['states:DescribeStateMachine', 'states:ListTagsForResource', 'states:ListStateMachineVersions'], a), ...keyRead],
         update: [call('states:UpdateStateMachine', a), role, ...logging, ...keyWrite],
         delete: calls(['states:DeleteStateMachine', 'states:DescribeStateMachine'], a),
         tag: calls(['states:TagResource', 'states:UntagResource'], a),
@@ -858,7 +865,17 @@ const apigatewayRows: ActionRow[] = [
         regional_zone_id: 'Z0000000000000',
       };
     },
-    calls: (r) => verbs(r.region, ['apigateway:POST', '/domainnames'], `/domainnames/${r.need('domain_name')}`, apigw(r.region, `/domainnames/${r.need('domain_name')}`)),
+    calls: (r) => {
+      const base = verbs(r.region, ['apigateway:POST', '/domainnames'], `/domainnames/${r.need('domain_name')}`, apigw(r.region, `/domainnames/${r.need('domain_name')}`));
+      // API Gateway's guide ("Set up a Regional custom domain name"): the first custom domain with an ACM certificate creates its service-linked role.
+      const slr = call(
+        'iam:CreateServiceLinkedRole',
+        `arn:aws:iam::${r.accountId}:role/aws-service-role/ops.apigateway.amazonaws.com/AWSServiceRoleForAPIGateway`,
+        { 'iam:AWSServiceName': 'ops.apigateway.amazonaws.com' },
+        'API Gateway creates its service-linked role with the first custom domain; the caller needs this once per account',
+      );
+      return { ...base, create: [...(base.create ?? []), slr] };
+    },
   },
   apigwRow(
     'aws_api_gateway_base_path_mapping',

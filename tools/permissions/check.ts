@@ -209,7 +209,7 @@ export async function checkPermissions(stacks: ReadonlyMap<string, TfJson>, opti
       const plan = roleOf('plan', node.provider);
       if (plan) {
         const orgId = organisationOf(index, plan.roleArn);
-        for (const c of byPhase.read ?? []) evaluate(node, 'read', c, 'plan', plan, baseContext(plan, node.provider, orgId));
+        for (const phase of ['plan', 'read'] as const) for (const c of byPhase[phase] ?? []) evaluate(node, phase, c, 'plan', plan, baseContext(plan, node.provider, orgId));
       }
       if (!deployApplies) continue;
       const deploy = roleOf('deploy', node.provider);

@@ -14,6 +14,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 import { LAMBDAS_DIR, type HandlerName } from '../../../modules/workflow/lambda-bundle';
 import { paymentIdFor } from '../../../contract/payment';
+import { velocityWindowKey } from '../../../contract/records';
 
 /** The kind of resource an environment variable names, and how its ARN is formed. */
 export type ResourceKind = 'dynamodb-table' | 'secret' | 'state-machine' | 'sns-topic' | 's3-archive';
@@ -81,6 +82,8 @@ const ddb = (command: keyof typeof DOCUMENT_COMMANDS, env: string, onlyWhenSet?:
 });
 
 /** A payment record's partition key, as `paymentIdFor` makes them. */
+/** A velocity window's partition key, as the fraud screen makes it. */
+export const A_WINDOW_KEY = velocityWindowKey('mer_123', 'tok_success');
 export const A_PAYMENT_ID = paymentIdFor('default', 'an-idempotency-key');
 
 /** What the gateway adapter sends: the live credential (live stacks only) or the sandbox's captures table (sandbox stacks only). */
@@ -95,7 +98,8 @@ const START_EXECUTION: HandlerCall = { sdk: '@aws-sdk/client-sfn', command: 'Sta
 /** Per handler, every AWS call its code can make. */
 export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
   validate: [],
-  fraud: [ddb('GetCommand', 'COUNTERS_TABLE'), ddb('PutCommand', 'COUNTERS_TABLE')],
+  // The fraud screen addresses only velocity windows: keys the contract makes from a merchant and a card.
+  fraud: [ddb('GetCommand', 'COUNTERS_TABLE', undefined, A_WINDOW_KEY), ddb('PutCommand', 'COUNTERS_TABLE', undefined, A_WINDOW_KEY)],
   charge: [
     ...GATEWAY_CALLS,
     // The claim of the charge (RECEIVED → CHARGING) before the gateway is called.
