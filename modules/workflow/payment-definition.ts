@@ -23,7 +23,7 @@
  *
  * Deliveries of a decided payment: a notification or an archive that still fails after its
  * retries is written to the region's re-drive table (`QueueNotifyRedrive`,
- * `QueueArchiveRedrive`: the exact request, under `<paymentId>#notify|archive`), and the
+ * `QueueArchiveRedrive`: the request as sent, under `<paymentId>#notify|archive`), and the
  * workflow goes on: a failed notification does not keep the payment from its archive. An
  * operator re-drives them with `npm run redrive` (idempotent: the same request again).
  *
@@ -45,7 +45,7 @@
  */
 import { NOT_TERMINAL_CONDITION, NOT_TERMINAL_VALUES } from '../../contract/records';
 import { TRANSIENT_GATEWAY_ERRORS, UNKNOWN_OUTCOME_ERRORS } from '../../contract/errors';
-import type { Catcher, Json, PassState, Retrier, State, StateMachineDefinition, TaskState } from './asl';
+import type { Catcher, Json, Retrier, State, StateMachineDefinition, TaskState } from './asl';
 
 export interface PaymentDefinitionProps {
   readonly functionArns: { readonly validate: string; readonly fraud: string; readonly charge: string };
@@ -144,16 +144,28 @@ const paymentFields = (base: string): Record<string, Json> => ({
   customerId: S(`${base}.customerId`),
 });
 
-/** The request a delivery sent, as the re-drive table keeps it (at `$.redrive`). */
-function redriveRequest(delivery: 'notify' | 'archive', request: Record<string, Json>, next: string): PassState {
-  return { Type: 'Pass', Comment: `The ${delivery} request, for the re-drive table.`, Parameters: request, ResultPath: '$.redrive', Next: next };
+/**
+ * A Task's Parameters as a DynamoDB map of the same values, resolved by the same paths: the
+ * request a delivery sent, as the re-drive table keeps it (every value a string, or a map of them).
+ */
+export function asRedriveAttribute(params: { [k: string]: Json }): Json {
+  return {
+    M: Object.fromEntries(
+      Object.entries(params).map(([k, v]): [string, Json] => {
+        if (k.endsWith('.$')) return [k.slice(0, -2), { 'S.$': v }];
+        if (typeof v === 'string') return [k, { S: v }];
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) return [k, asRedriveAttribute(v)];
+        throw new Error(`${k}: the re-drive table keeps strings and maps of strings only`);
+      }),
+    ),
+  };
 }
 
 /** Writes a delivery that still failed to the region's re-drive table; the same payment and delivery always land on one item. */
-function queueRedrive(props: PaymentDefinitionProps, delivery: 'notify' | 'archive', flow: { Next?: string; End?: true }): TaskState {
+function queueRedrive(props: PaymentDefinitionProps, delivery: 'notify' | 'archive', request: { [k: string]: Json }, flow: { Next?: string; End?: true }): TaskState {
   return {
     Type: 'Task',
-    Comment: `The ${delivery} failed through its retries: kept for \`npm run redrive\`.`,
+    Comment: `The ${delivery} failed through its retries: its request is kept for \`npm run redrive\`.`,
     Resource: 'arn:aws:states:::dynamodb:putItem',
     Parameters: {
       TableName: props.redriveTableName,
@@ -161,7 +173,7 @@ function queueRedrive(props: PaymentDefinitionProps, delivery: 'notify' | 'archi
         deliveryId: { 'S.$': `States.Format('{}#${delivery}', $.paymentId)` },
         paymentId: S('$.paymentId'),
         delivery: Sv(delivery),
-        request: { 'S.$': 'States.JsonToString($.redrive)' },
+        request: asRedriveAttribute(request),
         error: S('$.error.Error'),
         executionStartedAt: S('$$.Execution.StartTime'),
       },
@@ -185,12 +197,12 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     ...extra,
   });
   // The requests of the two deliveries, once: the Task sends it, the re-drive table keeps it.
-  const notifyRequest: Record<string, Json> = {
+  const notifyRequest: { [k: string]: Json } = {
     TopicArn: props.eventsTopicArn,
     'Message.$': 'States.JsonToString($.charge)',
     MessageAttributes: { status: { DataType: 'String', 'StringValue.$': '$.charge.status' } },
   };
-  const archiveRequest: Record<string, Json> = {
+  const archiveRequest: { [k: string]: Json } = {
     Bucket: props.archiveBucketName,
     'Key.$': `States.Format('${props.archivePrefix}{}.json', $.paymentId)`,
     'Body.$': 'States.JsonToString($.charge)',
@@ -287,11 +299,10 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       TimeoutSeconds: SERVICE_TASK_TIMEOUT,
       Retry: [capacityRetry(SNS_TRANSIENT)],
       // The payment is already decided: a notification that still fails is queued for re-drive, and the archive follows.
-      Catch: [catchAll('NotifyRequest')],
+      Catch: [catchAll('QueueNotifyRedrive')],
       Next: 'Archive',
     },
-    NotifyRequest: redriveRequest('notify', notifyRequest, 'QueueNotifyRedrive'),
-    QueueNotifyRedrive: queueRedrive(props, 'notify', { Next: 'Archive' }),
+    QueueNotifyRedrive: queueRedrive(props, 'notify', notifyRequest, { Next: 'Archive' }),
     Archive: {
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
@@ -299,11 +310,10 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       ResultPath: null,
       TimeoutSeconds: SERVICE_TASK_TIMEOUT,
       Retry: [capacityRetry(S3_TRANSIENT)],
-      Catch: [catchAll('ArchiveRequest')],
+      Catch: [catchAll('QueueArchiveRedrive')],
       End: true,
     },
-    ArchiveRequest: redriveRequest('archive', archiveRequest, 'QueueArchiveRedrive'),
-    QueueArchiveRedrive: queueRedrive(props, 'archive', { End: true }),
+    QueueArchiveRedrive: queueRedrive(props, 'archive', archiveRequest, { End: true }),
     RecordRejected: recordTask(
       props,
       { status: Sv('REJECTED'), reason: S('$.screen.validation.reason'), updatedAt: S('$.screen.validation.checkedAt') },

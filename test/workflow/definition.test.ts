@@ -4,6 +4,7 @@
  */
 import { exampleManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
 import { tasksOf, type ParallelState, type State, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
+import { asRedriveAttribute } from '../../modules/workflow/payment-definition';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type declarations
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
@@ -118,26 +119,25 @@ describe('synthesized payment state machine', () => {
     expect(worst).toBeLessThanOrEqual(definition.TimeoutSeconds!);
   });
 
-  test('given a notification or an archive that fails through its retries, then its exact request goes to the region table for re-drive and the workflow goes on to the archive', () => {
+  test('given a notification or an archive that fails through its retries, then the request it sent goes to the region table for re-drive and the workflow goes on to the archive', () => {
     const redriveTable = resourcesOf(stack, 'aws_dynamodb_table').find(([id]) => id.startsWith('workflow_redrive'))!;
     expect(redriveTable[1]).toMatchObject({ hash_key: 'deliveryId', billing_mode: 'PAY_PER_REQUEST', server_side_encryption: { enabled: true } });
     expect(redriveTable[1].replica).toBeUndefined(); // per-region state: not a global table
-    for (const [task, pass, queue, after] of [
-      ['Notify', 'NotifyRequest', 'QueueNotifyRedrive', { Next: 'Archive' }],
-      ['Archive', 'ArchiveRequest', 'QueueArchiveRedrive', { End: true }],
+    for (const [task, queue, after] of [
+      ['Notify', 'QueueNotifyRedrive', { Next: 'Archive' }],
+      ['Archive', 'QueueArchiveRedrive', { End: true }],
     ] as const) {
       const t = definition.States[task] as TaskState;
-      expect(t.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: pass, ResultPath: '$.error' }]);
-      // the Pass state keeps the very request the Task sends
-      expect(definition.States[pass]).toMatchObject({ Type: 'Pass', Parameters: t.Parameters, ResultPath: '$.redrive', Next: queue });
+      expect(t.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: queue, ResultPath: '$.error' }]);
       const q = definition.States[queue] as TaskState;
       expect(q).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:putItem', ...after });
-      const params = q.Parameters as { Item: Record<string, Record<string, string>> };
+      const item = (q.Parameters as { Item: Record<string, Record<string, unknown>> }).Item;
+      expect(item.deliveryId).toEqual({ 'S.$': `States.Format('{}#${task.toLowerCase()}', $.paymentId)` });
+      // the very request the Task sends, value by value, path by path
+      expect(item.request).toEqual(asRedriveAttribute(t.Parameters!));
       // the stack's own re-drive table (the raw definition names it by Terraform reference)
       const raw = JSON.parse(String(sm.definition)) as StateMachineDefinition;
       expect((raw.States[queue] as TaskState).Parameters!.TableName).toBe(`\${aws_dynamodb_table.${redriveTable[0]}.name}`);
-      expect(params.Item.deliveryId).toEqual({ 'S.$': `States.Format('{}#${task.toLowerCase()}', $.paymentId)` });
-      expect(params.Item.request).toEqual({ 'S.$': 'States.JsonToString($.redrive)' });
     }
   });
 
@@ -159,7 +159,8 @@ function maxWaitSeconds(r: { IntervalSeconds: number; BackoffRate: number; MaxAt
 /** Worst case from a state to an end: every Task attempt times out, every retrier is used up, every branch taken is the longest. */
 function longestPathSeconds(name: string, states: Record<string, State>): number {
   const st = states[name]!;
-  const next = (s: { Next?: string; Catch?: readonly { Next: string }[] }) => Math.max(0, ...[s.Next, ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined).map((n) => longestPathSeconds(n, states)));
+  const next = (s: { Next?: string; Catch?: readonly { Next: string }[] }) =>
+    Math.max(0, ...[s.Next, ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined).map((n) => longestPathSeconds(n, states)));
   if (st.Type === 'Task') {
     const attempts = 1 + st.Retry.reduce((a, r) => a + r.MaxAttempts, 0);
     return attempts * st.TimeoutSeconds + st.Retry.reduce((a, r) => a + maxWaitSeconds(r), 0) + next(st);

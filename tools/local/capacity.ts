@@ -83,7 +83,7 @@ export class ModelClock {
   private push(t: Timer): void {
     const h = this.timers;
     h.push(t);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (h[parent]!.at <= h[i]!.at) break;
       [h[parent], h[i]] = [h[i]!, h[parent]!];
@@ -97,7 +97,7 @@ export class ModelClock {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -241,7 +241,7 @@ export class LambdaConcurrency {
 /** Which local services answer with errors, when (model seconds from the start of the run) and how often. */
 export interface FaultWindow {
   readonly services: readonly ('dynamodb' | 's3' | 'sns')[];
-  /** Model seconds after the run started. */
+  /** Model seconds after the window is added (a run adds its windows once it is ready for requests). */
   readonly fromSeconds: number;
   readonly forSeconds: number;
   /** Share of the requests that fail in the window, 0..1. @default 1 */
@@ -252,7 +252,8 @@ export type FaultKind = 'throttle' | 'server';
 
 /** The fault switch: asked by every local service endpoint before it answers. */
 export class Faults {
-  private windows: FaultWindow[] = [];
+  /** The windows, their start in model seconds of the clock. */
+  private windows: (FaultWindow & { startsAt: number })[] = [];
   /** Answers refused by a fault, per service and kind. */
   readonly injected: Record<string, number> = {};
   constructor(private readonly clock: ModelClock) {}
@@ -260,18 +261,23 @@ export class Faults {
   add(window: FaultWindow): void {
     if (!(window.forSeconds > 0) || !(window.fromSeconds >= 0)) throw new Error('a fault window needs fromSeconds >= 0 and forSeconds > 0');
     if (window.rate !== undefined && !(window.rate > 0 && window.rate <= 1)) throw new Error('a fault rate is a share of requests, more than 0 and at most 1');
-    this.windows.push(window);
+    this.windows.push({ ...window, startsAt: this.clock.now() / 1000 + window.fromSeconds });
   }
 
-  /** The model second at which the last window ends (0 when none). */
+  /** Ends every window now (an outage that is over). */
+  clear(): void {
+    this.windows = [];
+  }
+
+  /** The model second (of the clock) at which the last window ends (0 when none). */
   get endsAtSeconds(): number {
-    return Math.max(0, ...this.windows.map((w) => w.fromSeconds + w.forSeconds));
+    return Math.max(0, ...this.windows.map((w) => w.startsAt + w.forSeconds));
   }
 
   /** Whether this request of `service` fails, and how: throttled or a 5xx, alternately. */
   check(service: 'dynamodb' | 's3' | 'sns'): FaultKind | undefined {
     const s = this.clock.now() / 1000;
-    const w = this.windows.find((x) => x.services.includes(service) && s >= x.fromSeconds && s < x.fromSeconds + x.forSeconds);
+    const w = this.windows.find((x) => x.services.includes(service) && s >= x.startsAt && s < x.startsAt + x.forSeconds);
     if (!w || Math.random() >= (w.rate ?? 1)) return undefined;
     const kind: FaultKind = Math.random() < 0.5 ? 'throttle' : 'server';
     const k = `${service}:${kind}`;

@@ -81,7 +81,7 @@ export interface LocalWorkflowOptions {
    * @default 0
    */
   readonly waitScale?: number;
-  /** Windows in which DynamoDB, S3 and/or SNS answer throttling and 5xx errors (model seconds from the start). */
+  /** Windows in which DynamoDB, S3 and/or SNS answer throttling and 5xx errors (model seconds from when the run is ready). */
   readonly faults?: readonly FaultWindow[];
 }
 
@@ -306,7 +306,6 @@ export class LocalWorkflow {
         fault: (service) => this.faults.check(service),
       });
     }
-    for (const w of options.faults ?? []) this.faults.add(w);
     const quota = startExecutionQuota(region);
     this.startBucket = new TokenBucket(this.clock, quota.size, quota.perSecond);
     this.readApiThrottles(tf);
@@ -492,6 +491,8 @@ export class LocalWorkflow {
     new StateMachine(this.definition as never, { validationOptions: { checkArn: false } }); // the synthesized definition itself is valid
     this.machine = new StateMachine({ ...top, States: engineCopy(this.definition.States) } as never, { validationOptions: { checkArn: false } });
     this.s3 = s3;
+    // Fault windows count from now: the run is ready for requests.
+    for (const w of options.faults ?? []) this.faults.add(w);
   }
 
   private serviceClients: { destroy(): void }[] = [];
@@ -557,7 +558,6 @@ export class LocalWorkflow {
     }
   }
 
-
   s3!: S3Client;
 
   /** Step Functions' StartExecution semantics for a Standard workflow: the name is unique; same name + same input is idempotent. */
@@ -591,11 +591,14 @@ export class LocalWorkflow {
     let timedOut = false;
     // The execution's TimeoutSeconds, on the model clock.
     const deadline = this.clock.timer((this.definition.TimeoutSeconds ?? 31_536_000) * 1000);
-    deadline.done.then(() => {
-      if (record.status !== 'RUNNING') return;
-      timedOut = true;
-      run.abort();
-    }, () => undefined);
+    deadline.done.then(
+      () => {
+        if (record.status !== 'RUNNING') return;
+        timedOut = true;
+        run.abort();
+      },
+      () => undefined,
+    );
     this.aborters.set(req.name, () => run.abort());
     const counting = (async () => {
       for await (const ev of run.eventLogs) {
@@ -688,7 +691,8 @@ export class LocalWorkflow {
     if ('refused' in auth) return auth.refused;
     // API Gateway sheds load before any function runs: the client's usage plan, then the stage's throttle.
     const bucket = [this.clientBuckets.get(client), this.stageBucket].find((b) => b !== undefined && !b.take());
-    if (bucket) return { statusCode: this.throttledResponse.statusCode, headers: { 'retry-after': String(bucket.secondsToNext()), ...this.throttledResponse.headers }, body: { message: 'Too Many Requests' } };
+    if (bucket)
+      return { statusCode: this.throttledResponse.statusCode, headers: { 'retry-after': String(bucket.secondsToNext()), ...this.throttledResponse.headers }, body: { message: 'Too Many Requests' } };
     let res: { statusCode: number; headers?: Record<string, string>; body: string };
     try {
       res = (await this.invoke(this.fn('-submit'), {
@@ -711,7 +715,13 @@ export class LocalWorkflow {
   async status(paymentId: string, client: string = DEFAULT_API_CLIENT): Promise<{ statusCode: number; body: PaymentView & { message?: string } }> {
     const auth = this.authorize(client);
     if ('refused' in auth) return { statusCode: 403, body: auth.refused.body as never };
-    const res = (await this.invoke(this.fn('-status'), { resource: '/payments/{paymentId}', httpMethod: 'GET', pathParameters: { paymentId }, headers: {}, requestContext: { identity: auth.identity } })) as {
+    const res = (await this.invoke(this.fn('-status'), {
+      resource: '/payments/{paymentId}',
+      httpMethod: 'GET',
+      pathParameters: { paymentId },
+      headers: {},
+      requestContext: { identity: auth.identity },
+    })) as {
       statusCode: number;
       body: string;
     };
