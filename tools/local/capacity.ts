@@ -3,10 +3,12 @@
  * does not run while this machine is merely busy.
  *
  * Model time. Every handler, every service call and the state machine engine of a local run
- * share one process. With k pieces of work in flight, each gets about 1/k of the machine, where
- * in AWS each would run on its own. The model clock therefore advances by dt/k while k pieces
- * of work are in flight (by dt when none is): a task's duration on it is its own work, the
- * time it would have taken alone. Task timeouts, retry waits, the execution timeout, token
+ * share one process (one event loop). With k pieces of work in flight while the loop is busy a
+ * share u of the time, about k·u of them compete for it at any moment, where in AWS each would
+ * run on its own. The model clock therefore advances by dt / max(1, k·u) (u measured over the
+ * last ~20 ms with Node's event-loop utilisation): a task's duration on it is about its own work,
+ * the time it would have taken alone; work that only waits (a timer, a socket) while the
+ * machine idles is not slowed down. Task timeouts, retry waits, the execution timeout, token
  * buckets and fault windows are all measured on it, so a load that only slows this machine
  * down moves every clock of the run alike, and nothing times out for it.
  *
@@ -28,10 +30,14 @@ export class ModelClock {
   private ticker?: ReturnType<typeof setInterval>;
   /** Sleeps neither fired nor cancelled. */
   private live = 0;
+  /** The event loop's busy share over the last sample, and where that sample began. */
+  private utilization = 1;
+  private eluMark = performance.eventLoopUtilization();
+  private ticks = 0;
 
   /** Model milliseconds since the clock started. */
   now(): number {
-    return this.anchorModel + (performance.now() - this.anchorWall) / Math.max(1, this.inFlight);
+    return this.anchorModel + (performance.now() - this.anchorWall) / Math.max(1, this.inFlight * this.utilization);
   }
 
   /** Pieces of work in flight now (the k of dt/k). */
@@ -48,11 +54,13 @@ export class ModelClock {
   async work<T>(fn: () => Promise<T>): Promise<T> {
     this.reanchor();
     this.inFlight++;
+    this.ticker ??= setInterval(() => this.tick(), 2);
     try {
       return await fn();
     } finally {
       this.reanchor();
       this.inFlight--;
+      if (this.inFlight === 0 && this.live === 0) this.idle();
     }
   }
 
@@ -75,7 +83,7 @@ export class ModelClock {
       cancel: () => {
         if (t.cancelled) return;
         t.cancelled = true;
-        if (--this.live === 0) this.idle();
+        if (--this.live === 0 && this.inFlight === 0) this.idle();
       },
     };
   }
@@ -112,6 +120,12 @@ export class ModelClock {
   }
 
   private tick(): void {
+    if (++this.ticks % 10 === 0) {
+      const mark = performance.eventLoopUtilization();
+      this.reanchor();
+      this.utilization = performance.eventLoopUtilization(mark, this.eluMark).utilization;
+      this.eluMark = mark;
+    }
     const now = this.now();
     while (this.timers.length > 0 && this.timers[0]!.at <= now) {
       const t = this.pop();
@@ -120,10 +134,10 @@ export class ModelClock {
       this.live--;
       t.resolve();
     }
-    if (this.live === 0) this.idle();
+    if (this.live === 0 && this.inFlight === 0) this.idle();
   }
 
-  /** No sleep pending: no ticker keeps the process alive. */
+  /** No sleep pending and no work in flight: no ticker keeps the process alive. */
   private idle(): void {
     this.timers.length = 0;
     if (this.ticker) clearInterval(this.ticker);

@@ -37,7 +37,7 @@
 import { DynamoDBClient, CreateTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ import { Faults, LambdaConcurrency, ModelClock, startExecutionQuota, ThrottledEr
 /** Task TimeoutSeconds the engine itself sees: never reached (setTimeout's limit is 2^31-1 ms); the local run times tasks on the model clock. */
 const ENGINE_TASK_TIMEOUT_SECONDS = 2_000_000;
 /** A client's retries of a request the API shed (429) or failed (5xx), same Idempotency-Key. */
-const CLIENT_MAX_ATTEMPTS = 40;
+const CLIENT_MAX_ATTEMPTS = 100;
 const TERMINAL = new Set(['SETTLED', 'DECLINED', 'REJECTED', 'FAILED']);
 
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
@@ -761,6 +761,20 @@ export class LocalWorkflow {
     return Number(item?.attempts ?? 0);
   }
 
+  /** How many deliveries wait in the re-drive table (0 when the stack has none). */
+  async redriveBacklog(): Promise<number> {
+    const table = (this.definition.States.QueueArchiveRedrive as TaskState | undefined)?.Parameters?.TableName;
+    if (typeof table !== 'string') return 0;
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({ TableName: table, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   /** The payments whose settlement archive exists (the Archive state's bucket and prefix). */
   async archivedPayments(): Promise<Set<string>> {
     const out = new Set<string>();
@@ -786,7 +800,7 @@ export class LocalWorkflow {
       if ((answer.statusCode !== 429 && answer.statusCode < 500) || attempt >= CLIENT_MAX_ATTEMPTS) return { answer, attempts: attempt, firstAt };
       // The API's Retry-After is its throttle's refill, part of the capacity model: always waited, on the model clock.
       const retryAfter = Number(answer.headers['retry-after'] ?? 1) || 1;
-      await this.clock.sleep(1000 * (retryAfter + Math.random() * Math.min(30, 2 ** (attempt - 1))));
+      await this.clock.sleep(1000 * (retryAfter + Math.random() * Math.min(8, 2 ** (attempt - 1))));
     }
   }
 
