@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   const { loadManifest } = await import('../accounts/load');
   const { LocalWorkflow, summarize } = await import('./local/local-workflow');
   const manifest = loadManifest(values.manifest).manifest;
-  const local = await LocalWorkflow.start({ manifest, waitScale: 1, accountConcurrency: concurrency, faults });
+  const local = await LocalWorkflow.start({ manifest, waitScale: 1, gatewayTimeoutMs: 'stack', accountConcurrency: concurrency, faults });
   try {
     const currency = manifest.workloads[0]!.payments.currencies[0]!;
     const token = 'tok_success';

@@ -5,7 +5,7 @@
  * payments stack (default: the first workload's primary region) on this machine: real
  * handler bundles, dynalite, s3rver, the sandbox gateway; AWS's capacity limits on the local
  * run's model clock (tools/local/capacity.ts), retry waits as long as in AWS on that clock
- * (`--skip-waits`: none); a request the API sheds (429) or fails (5xx) is sent again with its
+ * and the stack's gateway timeout (`--skip-waits`: no waits, a 300 ms gateway timeout); a request the API sheds (429) or fails (5xx) is sent again with its
  * key, as a client would; one run of reconciliation once the executions have finished (and
  * any fault window has ended). `--fault <services>@<from>+<for>[x<rate>]` (repeatable):
  * DynamoDB, S3 and/or SNS (`dynamodb,s3,sns`) answer throttling and 5xx errors from <from> for
@@ -110,7 +110,14 @@ async function main(): Promise<number> {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
-  const local = await LocalWorkflow.start({ manifest, workload: values.workload, region: values.region, waitScale: values['skip-waits'] ? 0 : 1, faults });
+  const local = await LocalWorkflow.start({
+    manifest,
+    workload: values.workload,
+    region: values.region,
+    waitScale: values['skip-waits'] ? 0 : 1,
+    gatewayTimeoutMs: values['skip-waits'] ? undefined : 'stack',
+    faults,
+  });
   const strangers = [...new Set(requests.map((r) => r.client ?? 'default'))].filter((c) => !local.clientNames.includes(c));
   for (const c of strangers) process.stderr.write(`${local.stackName}: "${c}" is no API client (clients: ${local.clientNames.join(', ')}); its requests stand for a principal the API refuses (403)\n`);
   try {

@@ -68,8 +68,14 @@ export interface LocalWorkflowOptions {
   readonly workload?: string;
   /** @default the workload's primary region */
   readonly region?: string;
-  /** @default 300 */
-  readonly gatewayTimeoutMs?: number;
+  /** The gateway's per-attempt timeout: milliseconds, or `stack` for the stack's own (5 s). @default 300 */
+  readonly gatewayTimeoutMs?: number | 'stack';
+  /**
+   * Function invocations that run on this machine at once; the others holding a Lambda slot
+   * wait for their turn. It bounds how much a handler's own wall-clock timers (the gateway
+   * timeout) stretch under load; it is no AWS limit. @default 64
+   */
+  readonly localParallelism?: number;
   /** Another region's local run of the same workload: its local AWS (one DynamoDB: the global table) is shared. */
   readonly shareWith?: LocalWorkflow;
   /** @default 1000 — the account's Lambda concurrency in the region; functions with reserved concurrency (stack) get their own */
@@ -218,10 +224,27 @@ export class LocalWorkflow {
     }
   }
 
-  /** A Lambda handler, invoked under the concurrency limit and on the model clock. */
+  /** A Lambda handler, invoked under the concurrency limit, on this machine's turn, on the model clock. */
   private invoke(fnName: string, event: unknown): Promise<unknown> {
     const handler = this.handlers.get(fnName)!;
-    return this.concurrency.invoke(fnName, () => this.clock.work(() => handler(event)));
+    return this.concurrency.invoke(fnName, () => this.machineTurn(() => this.clock.work(() => handler(event))));
+  }
+
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private localParallelism = 64;
+
+  /** Runs `fn` once fewer than `localParallelism` invocations run on this machine. */
+  private async machineTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.localParallelism) await new Promise<void>((r) => this.waiting.push(r));
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 
   private fn(suffix: string): string {
@@ -280,6 +303,8 @@ export class LocalWorkflow {
     });
 
     this.waitScale = options.waitScale ?? 0;
+    this.localParallelism = options.localParallelism ?? 64;
+    if (!(this.localParallelism >= 1)) throw new Error('localParallelism must be 1 or more');
     if (!(this.waitScale >= 0)) throw new Error('waitScale must be 0 or more');
     if (options.shareWith) {
       this.aws = options.shareWith.aws;
@@ -360,7 +385,7 @@ export class LocalWorkflow {
         liveReplaced = true;
       }
       const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, resolveAll(v)]));
-      if (env.GATEWAY_TIMEOUT_MS !== undefined) env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
+      if (env.GATEWAY_TIMEOUT_MS !== undefined && options.gatewayTimeoutMs !== 'stack') env.GATEWAY_TIMEOUT_MS = String(options.gatewayTimeoutMs ?? 300);
       if (env.PAYMENTS_TABLE) this.paymentsTable = env.PAYMENTS_TABLE;
       if (env.SANDBOX_TABLE) this.sandboxTable = env.SANDBOX_TABLE;
       if (env.EVENTS_TOPIC_ARN) this.topicArn = env.EVENTS_TOPIC_ARN;
