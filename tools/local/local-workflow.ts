@@ -35,7 +35,7 @@
  * sandbox gateway, said on stderr.
  */
 import { DynamoDBClient, CreateTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -804,13 +804,15 @@ export class LocalWorkflow {
   async archivedPayments(): Promise<Set<string>> {
     const out = new Set<string>();
     if (!this.archive) return out;
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.archive.bucket, Prefix: this.archive.prefix, ContinuationToken: token }));
-      for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) out.add(o.Key.slice(this.archive.prefix.length, -'.json'.length));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return out;
+    // ListObjects (v1) paged by Marker: s3rver's v2 continuation tokens need a cipher Node 22 no longer has.
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(new ListObjectsCommand({ Bucket: this.archive.bucket, Prefix: this.archive.prefix, Marker: after }));
+      const keys = (page.Contents ?? []).map((o) => o.Key!).filter((k) => k !== undefined);
+      for (const k of keys) if (k.endsWith('.json')) out.add(k.slice(this.archive.prefix.length, -'.json'.length));
+      if (!page.IsTruncated || keys.length === 0) return out;
+      after = keys.at(-1);
+    }
   }
 
   /**
