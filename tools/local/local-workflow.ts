@@ -35,7 +35,7 @@
  * sandbox gateway, said on stderr.
  */
 import { DynamoDBClient, CreateTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, ListObjectsCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -800,19 +800,37 @@ export class LocalWorkflow {
     return count;
   }
 
-  /** The payments whose settlement archive exists (the Archive state's bucket and prefix). */
-  async archivedPayments(): Promise<Set<string>> {
+  /**
+   * The payments whose settlement archive exists (the Archive state's bucket and prefix): of
+   * `paymentIds`, each looked up (HeadObject), or else all of them, listed. s3rver lists at most
+   * 1,000 keys a page, in directory order rather than key order, so a marker may skip keys
+   * (and its v2 continuation tokens need a cipher Node 22 no longer has): past 1,000, name them.
+   */
+  async archivedPayments(paymentIds?: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    if (!this.archive) return out;
-    // ListObjects (v1) paged by Marker: s3rver's v2 continuation tokens need a cipher Node 22 no longer has.
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.s3.send(new ListObjectsCommand({ Bucket: this.archive.bucket, Prefix: this.archive.prefix, Marker: after }));
-      const keys = (page.Contents ?? []).map((o) => o.Key!).filter((k) => k !== undefined);
-      for (const k of keys) if (k.endsWith('.json')) out.add(k.slice(this.archive.prefix.length, -'.json'.length));
-      if (!page.IsTruncated || keys.length === 0) return out;
-      after = keys.at(-1);
+    const archive = this.archive;
+    if (!archive) return out;
+    if (paymentIds === undefined) {
+      const page = await this.s3.send(new ListObjectsCommand({ Bucket: archive.bucket, Prefix: archive.prefix }));
+      if (page.IsTruncated) throw new Error('more than 1,000 settlement archives: name the payments to look up');
+      for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) out.add(o.Key.slice(archive.prefix.length, -'.json'.length));
+      return out;
     }
+    const queue = [...new Set(paymentIds)];
+    const worker = async () => {
+      for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
+        const found = await this.s3.send(new HeadObjectCommand({ Bucket: archive.bucket, Key: `${archive.prefix}${id}.json` })).then(
+          () => true,
+          (err: unknown) => {
+            if ((err as Error).name === 'NotFound' || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+            throw err;
+          },
+        );
+        if (found) out.add(id);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return out;
   }
 
   /**
@@ -843,7 +861,7 @@ export class LocalWorkflow {
     if (faultsEnd > 0) await this.clock.sleep(faultsEnd);
     await this.reconcile();
     await this.waitForAll();
-    const archived = await this.archivedPayments();
+    const archived = await this.archivedPayments(submitted.map((x) => x.answer.body.paymentId).filter((p): p is string => p !== undefined));
     return Promise.all(
       requests.map(async (r, i) => {
         const { answer, attempts, firstAt } = submitted[i]!;
