@@ -1,18 +1,26 @@
 /**
- * `npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>]`
+ * `npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>] [--fault <window>]... [--skip-waits]`
  *
  * Runs every request of the file CONCURRENTLY through the synthesized workflow of one
  * payments stack (default: the first workload's primary region) on this machine: real
- * handler bundles, dynalite, s3rver, the sandbox gateway; retry waits skipped; one run of
- * reconciliation once the executions have finished. Input: a JSON array of
+ * handler bundles, dynalite, s3rver, the sandbox gateway; AWS's capacity limits on the local
+ * run's model clock (tools/local/capacity.ts), retry waits as long as in AWS on that clock
+ * and the stack's gateway timeout (`--skip-waits`: no waits, a 300 ms gateway timeout); a request the API sheds (429) or fails (5xx) is sent again with its
+ * key, as a client would; one run of reconciliation once the executions have finished (and
+ * any fault window has ended). `--fault <services>@<from>+<for>[x<rate>]` (repeatable):
+ * DynamoDB, S3 and/or SNS (`dynamodb,s3,sns`) answer throttling and 5xx errors from <from> for
+ * <for> model seconds after the run is ready, for a share <rate> of requests (default 1).
+ * Input: a JSON array of
  * `{ "idempotencyKey": "...", "body": { ... }, "client": "<name>" }` where `client` (default
  * `default`) is the API client the request is signed as: the workload's `payments.clients`
  * in the manifest (one client `default` when it names none). A client the manifest does not
  * name stands for a principal that is no client: the API refuses it (403).
  * The manifest is `--manifest`, else PAYMENTS_MANIFEST, else accounts/manifest.ts.
  * Output on stdout (and only there): `{ "results": [ { client, idempotencyKey, statusCode,
- * replayed, paymentId, status, reason, charges, transitions, lambdaInvocations } ],
- * "summary": { ... } }`; one summary line on stderr. Exit 2 on a usage error, 1 on a bad input.
+ * replayed, paymentId, status, reason, charges, transitions, lambdaInvocations, attempts,
+ * latencyMs, archived } ], "summary": { ..., archived, redrive, ... } }` where `archived` counts
+ * the settled payments whose settlement archive was written and `redrive` the deliveries left
+ * in the re-drive table; one summary line on stderr. Exit 2 on a usage error, 1 on a bad input.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,7 +29,7 @@ import { parseArgs } from 'node:util';
 const writeResult = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
-const USAGE = 'usage: npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>]';
+const USAGE = 'usage: npm run simulate -- --input <file.json> [--workload <name>] [--region <region>] [--manifest <file>] [--fault <dynamodb,s3,sns>@<from s>+<for s>[x<rate>]]... [--skip-waits]';
 
 class InputError extends Error {}
 
@@ -47,13 +55,21 @@ function readRequests(path: string): { idempotencyKey: string; body: unknown; cl
 }
 
 async function main(): Promise<number> {
-  let values: { input?: string; workload?: string; region?: string; manifest?: string; help?: boolean };
+  let values: { input?: string; workload?: string; region?: string; manifest?: string; fault?: string[]; 'skip-waits'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
       strict: true,
       allowPositionals: false,
-      options: { input: { type: 'string' }, workload: { type: 'string' }, region: { type: 'string' }, manifest: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        input: { type: 'string' },
+        workload: { type: 'string' },
+        region: { type: 'string' },
+        manifest: { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        'skip-waits': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
@@ -65,6 +81,14 @@ async function main(): Promise<number> {
   }
   if (!values.input) {
     process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const { parseFaultWindow } = await import('./local/capacity');
+  let faults;
+  try {
+    faults = (values.fault ?? []).map(parseFaultWindow);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   let requests;
@@ -86,15 +110,31 @@ async function main(): Promise<number> {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
-  const local = await LocalWorkflow.start({ manifest, workload: values.workload, region: values.region });
+  const local = await LocalWorkflow.start({
+    manifest,
+    workload: values.workload,
+    region: values.region,
+    waitScale: values['skip-waits'] ? 0 : 1,
+    gatewayTimeoutMs: values['skip-waits'] ? undefined : 'stack',
+    faults,
+  });
   const strangers = [...new Set(requests.map((r) => r.client ?? 'default'))].filter((c) => !local.clientNames.includes(c));
   for (const c of strangers) process.stderr.write(`${local.stackName}: "${c}" is no API client (clients: ${local.clientNames.join(', ')}); its requests stand for a principal the API refuses (403)\n`);
   try {
     const started = performance.now();
     const results = await local.simulate(requests);
-    const summary = { stack: local.stackName, ...summarize(results, performance.now() - started), deadLetters: local.deadLetters.length, notifications: local.published.length };
+    const summary = {
+      stack: local.stackName,
+      ...summarize(results, performance.now() - started),
+      redrive: await local.redriveBacklog(),
+      deadLetters: local.deadLetters.length,
+      notifications: local.published.length,
+      faultsInjected: local.faults.injected,
+    };
     writeResult(`${JSON.stringify({ results, summary }, null, 2)}\n`);
-    process.stderr.write(`${local.stackName}: ${results.length} requests, ${summary.payments} payments, ${summary.charges} charges ${JSON.stringify(summary.byStatus)}\n`);
+    process.stderr.write(
+      `${local.stackName}: ${results.length} requests, ${summary.payments} payments, ${summary.charges} charges, ${summary.archived} archived, ${summary.redrive} to re-drive ${JSON.stringify(summary.byStatus)}\n`,
+    );
   } finally {
     await local.stop();
   }

@@ -106,7 +106,7 @@ export type WorkloadRolePurpose = (typeof WORKLOAD_ROLE_PURPOSES)[number];
 export const FUNCTION_PURPOSES = ['validate', 'fraud', 'charge', 'status', 'submit', 'failure', 'reconcile'] as const;
 export type FunctionPurpose = (typeof FUNCTION_PURPOSES)[number];
 
-export const TABLE_PURPOSES = ['payments', 'sandbox', 'counters'] as const;
+export const TABLE_PURPOSES = ['payments', 'sandbox', 'counters', 'redrive'] as const;
 export type TablePurpose = (typeof TABLE_PURPOSES)[number];
 
 export const QUEUE_PURPOSES = ['dlq'] as const;

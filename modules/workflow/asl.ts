@@ -47,6 +47,11 @@ export interface ChoiceState {
   readonly Default: string;
   readonly Comment?: string;
 }
+export interface PassState extends Flow {
+  readonly Type: 'Pass';
+  readonly Parameters?: { [k: string]: Json };
+  readonly ResultPath?: string | null;
+}
 export interface SucceedState {
   readonly Type: 'Succeed';
   readonly Comment?: string;
@@ -56,7 +61,7 @@ export interface FailState {
   readonly Error: string;
   readonly Cause: string;
 }
-export type State = TaskState | ParallelState | ChoiceState | SucceedState | FailState;
+export type State = TaskState | ParallelState | ChoiceState | PassState | SucceedState | FailState;
 
 export interface StateMachineDefinition {
   readonly Comment?: string;

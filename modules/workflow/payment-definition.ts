@@ -14,6 +14,19 @@
  * read named fields. Neither branch writes anything the other reads or creates (F-05):
  * validate writes nothing; fraud writes only its velocity item.
  *
+ * Bursts and throttling (F-27): every Task that is safe to repeat for the same payment
+ * (validate, fraud screen, the record writes, notify, archive, the re-drive writes) retries
+ * throttling, the services' internal errors and its own timeout with exponential backoff and
+ * full jitter, long enough to outlast a burst and, along the longest path, within the
+ * execution's timeout. The charge retries them too: its claim and the gateway's idempotency
+ * key (the payment id) keep every repeat to one charge.
+ *
+ * Deliveries of a decided payment: a notification or an archive that still fails after its
+ * retries is written to the region's re-drive table (`QueueNotifyRedrive`,
+ * `QueueArchiveRedrive`: the request as sent, under `<paymentId>#notify|archive`), and the
+ * workflow goes on: a failed notification does not keep the payment from its archive. An
+ * operator re-drives them with `npm run redrive` (idempotent: the same request again).
+ *
  * Failure paths: invalid → RecordRejected (REJECTED + reason); fraud → RecordScreenDeclined
  * (DECLINED with the screen's reason); issuer decline → RecordOutcome (DECLINED + reason); an
  * explicit refusal of the request by the gateway (a 4xx) or an error before the charge →
@@ -52,14 +65,22 @@ export interface PaymentDefinitionProps {
   readonly chargeRetries?: number;
   /** @default 900 — whole-execution timeout, seconds */
   readonly executionTimeoutSeconds?: number;
+  /** The region's re-drive table (partition key `deliveryId`): notifications and archives that still failed. */
+  readonly redriveTableName: string;
 }
 
 /** Errors of invoking a Lambda function that are worth a retry (the Lambda service's, never the handler's). */
 export const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
-const DYNAMODB_TRANSIENT = ['DynamoDB.ProvisionedThroughputExceededException', 'DynamoDB.RequestLimitExceeded', 'DynamoDB.ThrottlingException', 'DynamoDB.InternalServerErrorException'];
+/** DynamoDB's throttling and internal errors, by the exception name its API answers with. */
+const DYNAMODB_CAPACITY = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ThrottlingException', 'InternalServerError'];
+/** The same errors as a direct integration names them (`DynamoDB.<exception>`). */
+const DYNAMODB_TRANSIENT = [...DYNAMODB_CAPACITY.map((e) => `DynamoDB.${e}`), 'DynamoDB.InternalServerErrorException'];
+/** And as a function that calls DynamoDB throws them (the SDK's error name is the exception's). */
+const HANDLER_DYNAMODB_TRANSIENT = DYNAMODB_CAPACITY;
 const SNS_TRANSIENT = ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException'];
 const S3_TRANSIENT = ['S3.InternalError', 'S3.SlowDown', 'S3.ServiceUnavailable', 'S3.S3Exception'];
-const SERVICE_TASK_TIMEOUT = 10;
+/** A service call answers in milliseconds: 5 s is a call that is lost, not one that is slow. */
+const SERVICE_TASK_TIMEOUT = 5;
 
 const retry = (errors: readonly string[], maxAttempts = 3): Retrier => ({
   ErrorEquals: errors,
@@ -69,6 +90,15 @@ const retry = (errors: readonly string[], maxAttempts = 3): Retrier => ({
   MaxDelaySeconds: 8,
   JitterStrategy: 'FULL',
 });
+
+/**
+ * Throttling, internal errors and timeouts of a Task that is safe to repeat: waits of 1, 2, 4,
+ * 8, then 10 s (at most 35 s in all, full jitter) over 6 retries, long enough for a burst to
+ * drain (F-27); the longest path of the definition, every attempt timing out, stays inside the
+ * execution's timeout (test/workflow/definition.test.ts).
+ */
+export const CAPACITY_RETRY = { IntervalSeconds: 1, BackoffRate: 2, MaxDelaySeconds: 10, MaxAttempts: 6 } as const;
+const capacityRetry = (errors: readonly string[]): Retrier => ({ ErrorEquals: [...errors, 'States.Timeout'], ...CAPACITY_RETRY, JitterStrategy: 'FULL' });
 const catchAll = (next: string): Catcher => ({ ErrorEquals: ['States.ALL'], Next: next, ResultPath: '$.error' });
 const S = (path: string): Json => ({ 'S.$': path });
 const Sv = (value: string): Json => ({ S: value });
@@ -97,7 +127,7 @@ function recordTask(props: PaymentDefinitionProps, fields: Record<string, Json>,
     },
     ResultPath: null,
     TimeoutSeconds: SERVICE_TASK_TIMEOUT,
-    Retry: [retry(DYNAMODB_TRANSIENT)],
+    Retry: [capacityRetry(DYNAMODB_TRANSIENT)],
     Catch: [
       // Already terminal: an earlier write won; this one must not overwrite it (F-10).
       { ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'AlreadyRecorded', ResultPath: '$.error' },
@@ -114,16 +144,72 @@ const paymentFields = (base: string): Record<string, Json> => ({
   customerId: S(`${base}.customerId`),
 });
 
+/**
+ * A Task's Parameters as a DynamoDB map of the same values, resolved by the same paths: the
+ * request a delivery sent, as the re-drive table keeps it (every value a string, or a map of them).
+ */
+export function asRedriveAttribute(params: { [k: string]: Json }): Json {
+  return {
+    M: Object.fromEntries(
+      Object.entries(params).map(([k, v]): [string, Json] => {
+        if (k.endsWith('.$')) return [k.slice(0, -2), { 'S.$': v }];
+        if (typeof v === 'string') return [k, { S: v }];
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) return [k, asRedriveAttribute(v)];
+        throw new Error(`${k}: the re-drive table keeps strings and maps of strings only`);
+      }),
+    ),
+  };
+}
+
+/** Writes a delivery that still failed to the region's re-drive table; the same payment and delivery always land on one item. */
+function queueRedrive(props: PaymentDefinitionProps, delivery: 'notify' | 'archive', request: { [k: string]: Json }, flow: { Next?: string; End?: true }): TaskState {
+  return {
+    Type: 'Task',
+    Comment: `The ${delivery} failed through its retries: its request is kept for \`npm run redrive\`.`,
+    Resource: 'arn:aws:states:::dynamodb:putItem',
+    Parameters: {
+      TableName: props.redriveTableName,
+      Item: {
+        deliveryId: { 'S.$': `States.Format('{}#${delivery}', $.paymentId)` },
+        paymentId: S('$.paymentId'),
+        delivery: Sv(delivery),
+        request: asRedriveAttribute(request),
+        error: S('$.error.Error'),
+        executionStartedAt: S('$$.Execution.StartTime'),
+      },
+    },
+    ResultPath: null,
+    TimeoutSeconds: SERVICE_TASK_TIMEOUT,
+    Retry: [capacityRetry(DYNAMODB_TRANSIENT)],
+    Catch: [catchAll(delivery === 'notify' ? 'NotifyFailed' : 'ArchiveFailed')],
+    ...flow,
+  };
+}
+
 export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDefinition {
   const lambdaTask = (resource: string, timeout: number, parameters: Record<string, Json>, extra: Partial<TaskState>): TaskState => ({
     Type: 'Task',
     Resource: resource,
     Parameters: parameters,
     TimeoutSeconds: timeout + 5,
-    Retry: [retry(LAMBDA_SERVICE_ERRORS)],
+    Retry: [capacityRetry(LAMBDA_SERVICE_ERRORS)],
     Catch: [],
     ...extra,
   });
+  // The requests of the two deliveries, once: the Task sends it, the re-drive table keeps it.
+  const notifyRequest: { [k: string]: Json } = {
+    TopicArn: props.eventsTopicArn,
+    'Message.$': 'States.JsonToString($.charge)',
+    MessageAttributes: { status: { DataType: 'String', 'StringValue.$': '$.charge.status' } },
+  };
+  const archiveRequest: { [k: string]: Json } = {
+    Bucket: props.archiveBucketName,
+    'Key.$': `States.Format('${props.archivePrefix}{}.json', $.paymentId)`,
+    'Body.$': 'States.JsonToString($.charge)',
+    ContentType: 'application/json',
+    ServerSideEncryption: 'aws:kms',
+    SSEKMSKeyId: props.archiveKeyArn,
+  };
   const states: Record<string, State> = {
     Screen: {
       Type: 'Parallel',
@@ -152,7 +238,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
               props.functionTimeouts.fraud,
               { 'paymentId.$': '$.paymentId', 'body.$': '$.body' },
               {
-                Retry: [retry(LAMBDA_SERVICE_ERRORS), retry(['VelocityContentionError'])],
+                Retry: [capacityRetry([...LAMBDA_SERVICE_ERRORS, ...HANDLER_DYNAMODB_TRANSIENT]), retry(['VelocityContentionError'])],
                 Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FraudScreenFailed' }],
                 End: true,
               },
@@ -181,7 +267,12 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       {
         Comment: 'Claims the charge for this execution, then charges with the payment id as idempotency key on every attempt; retries on transient gateway errors only.',
         ResultPath: '$.charge',
-        Retry: [{ ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 }, retry(LAMBDA_SERVICE_ERRORS)],
+        Retry: [
+          { ...retry([...TRANSIENT_GATEWAY_ERRORS, 'States.Timeout'], props.chargeRetries ?? 3), IntervalSeconds: 2 },
+          // Lambda's throttling and the claim's or the sandbox's DynamoDB throttling: the claim and
+          // the gateway's idempotency key make a repeat charge nothing twice.
+          { ...capacityRetry([...LAMBDA_SERVICE_ERRORS, ...HANDLER_DYNAMODB_TRANSIENT]), ErrorEquals: [...LAMBDA_SERVICE_ERRORS, ...HANDLER_DYNAMODB_TRANSIENT] },
+        ],
         Catch: [
           { ErrorEquals: ['ChargeAlreadyClaimedError'], Next: 'AlreadyClaimed', ResultPath: '$.error' },
           // The gateway refused the request itself (a 4xx) or the input was unusable: nothing was charged.
@@ -202,35 +293,26 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     Notify: {
       Type: 'Task',
       Resource: 'arn:aws:states:::sns:publish',
-      Parameters: {
-        TopicArn: props.eventsTopicArn,
-        'Message.$': '$.charge',
-        MessageAttributes: { status: { DataType: 'String', 'StringValue.$': '$.charge.status' } },
-      },
+      Parameters: notifyRequest,
       ResultPath: null,
       TimeoutSeconds: SERVICE_TASK_TIMEOUT,
-      Retry: [retry(SNS_TRANSIENT)],
-      // The payment is already terminal: a failed notification fails the execution (DLQ) without touching the record.
-      Catch: [catchAll('NotifyFailed')],
+      Retry: [capacityRetry(SNS_TRANSIENT)],
+      // The payment is already decided: a notification that still fails is queued for re-drive, and the archive follows.
+      Catch: [catchAll('QueueNotifyRedrive')],
       Next: 'Archive',
     },
+    QueueNotifyRedrive: queueRedrive(props, 'notify', notifyRequest, { Next: 'Archive' }),
     Archive: {
       Type: 'Task',
       Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
-      Parameters: {
-        Bucket: props.archiveBucketName,
-        'Key.$': `States.Format('${props.archivePrefix}{}.json', $.paymentId)`,
-        'Body.$': 'States.JsonToString($.charge)',
-        ContentType: 'application/json',
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: props.archiveKeyArn,
-      },
+      Parameters: archiveRequest,
       ResultPath: null,
       TimeoutSeconds: SERVICE_TASK_TIMEOUT,
-      Retry: [retry(S3_TRANSIENT)],
-      Catch: [catchAll('ArchiveFailed')],
+      Retry: [capacityRetry(S3_TRANSIENT)],
+      Catch: [catchAll('QueueArchiveRedrive')],
       End: true,
     },
+    QueueArchiveRedrive: queueRedrive(props, 'archive', archiveRequest, { End: true }),
     RecordRejected: recordTask(
       props,
       { status: Sv('REJECTED'), reason: S('$.screen.validation.reason'), updatedAt: S('$.screen.validation.checkedAt') },
@@ -259,8 +341,8 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     AlreadyRecorded: { Type: 'Succeed', Comment: 'The record was already terminal; nothing was overwritten (F-10).' },
     PaymentFailed: { Type: 'Fail', Error: 'PaymentFailed', Cause: 'The payment was recorded FAILED; see its reason.' },
     RecordingFailed: { Type: 'Fail', Error: 'RecordingFailed', Cause: 'The payment record could not be written; the failure handler records it from the DLQ event.' },
-    NotifyFailed: { Type: 'Fail', Error: 'NotifyFailed', Cause: 'The payment is recorded; its notification failed.' },
-    ArchiveFailed: { Type: 'Fail', Error: 'ArchiveFailed', Cause: 'The payment is recorded and notified; its archive failed.' },
+    NotifyFailed: { Type: 'Fail', Error: 'NotifyFailed', Cause: 'The payment is recorded; its notification failed and could not be queued for re-drive.' },
+    ArchiveFailed: { Type: 'Fail', Error: 'ArchiveFailed', Cause: 'The payment is recorded; its archive failed and could not be queued for re-drive.' },
   };
   return {
     Comment: 'Payment workflow: validate ‖ fraud-screen → decide → charge → record → notify → archive',

@@ -89,6 +89,8 @@ export class PaymentWorkflow extends Construct {
   readonly sandboxTable?: DynamodbTable;
   /** This region's counters (the fraud screen's velocity windows): regional, not replicated. */
   readonly countersTable: CountersTable;
+  /** This region's notifications and archives that still failed, for `npm run redrive` (regional: not replicated). */
+  readonly redriveTable: DynamodbTable;
 
   constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
     super(scope, id);
@@ -120,6 +122,18 @@ export class PaymentWorkflow extends Construct {
       });
       gatewayEnvironment = { SANDBOX_TABLE: n.table('sandbox') };
     }
+
+    // Per-region operational state: a plain table of this region, not a replica of the global one.
+    this.redriveTable = new DynamodbTable(this, 'redrive', {
+      name: n.table('redrive'),
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'deliveryId',
+      attribute: [{ name: 'deliveryId', type: 'S' }],
+      serverSideEncryption: { enabled: true, kmsKeyArn: keyArn },
+      pointInTimeRecovery: { enabled: true },
+      // What it holds is owed to someone (a notification, an archive): as protected as the payments themselves in prod.
+      deletionProtectionEnabled: workload.environment === 'prod',
+    });
 
     const rules = {
       PAYMENT_CURRENCIES: workload.payments.currencies.join(','),
@@ -179,6 +193,7 @@ export class PaymentWorkflow extends Construct {
         archivePrefix,
         archiveKeyArn: keyArn,
         executionTimeoutSeconds,
+        redriveTableName: this.redriveTable.name,
       }),
     });
     const sm = this.stateMachine;
@@ -210,6 +225,7 @@ export class PaymentWorkflow extends Construct {
     table.grant(sm, 'dynamodb:UpdateItem');
     events.grantPublish(sm);
     dp.archiveBucket.grantPut(sm, archivePrefix);
+    new TableRef(n.table('redrive'), this.redriveTable.arn, key, 'RedriveTable').grant(sm, 'dynamodb:PutItem');
 
     // F-06: failed, timed-out and aborted executions → encrypted DLQ + the failure recorder.
     this.deadLetterQueue = new SqsQueue(this, 'dlq', {

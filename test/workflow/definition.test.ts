@@ -3,7 +3,8 @@
  * Task bounded by a timeout and guarded by Retry and Catch, retries only where they are safe.
  */
 import { exampleManifest, policyJson, resourcesOf, synthManifest, type TfJson } from '../support/synth';
-import { tasksOf, type ParallelState, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
+import { tasksOf, type ParallelState, type State, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
+import { asRedriveAttribute } from '../../modules/workflow/payment-definition';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type declarations
 const aslValidator = require('asl-validator') as (d: unknown) => { isValid: boolean; errors: unknown[] };
@@ -36,7 +37,7 @@ describe('synthesized payment state machine', () => {
       expect([name, t.TimeoutSeconds > 0]).toEqual([name, true]);
       expect([name, t.Retry.length > 0, t.Catch.length > 0]).toEqual([name, true, true]);
       for (const r of t.Retry) {
-        expect([name, r.MaxAttempts >= 1 && r.MaxAttempts <= 5, r.BackoffRate >= 1, r.JitterStrategy]).toEqual([name, true, true, 'FULL']);
+        expect([name, r.MaxAttempts >= 1 && r.MaxAttempts <= 10, r.BackoffRate >= 1, r.JitterStrategy]).toEqual([name, true, true, 'FULL']);
         // never retry everything: a validation or a handler bug must not be repeated (F-03)
         expect(r.ErrorEquals).not.toContain('States.ALL');
         expect(r.ErrorEquals).not.toContain('States.TaskFailed');
@@ -89,6 +90,59 @@ describe('synthesized payment state machine', () => {
     }
   });
 
+  test('F-27: given a burst, when a Task that is safe to repeat is throttled or times out, then it retries with growing waits and full jitter for at least half a minute', () => {
+    const throttles: Record<string, string> = {
+      'arn:aws:states:::dynamodb:updateItem': 'DynamoDB.ProvisionedThroughputExceededException',
+      'arn:aws:states:::dynamodb:putItem': 'DynamoDB.ThrottlingException',
+      'arn:aws:states:::sns:publish': 'SNS.ThrottledException',
+      'arn:aws:states:::aws-sdk:s3:putObject': 'S3.SlowDown',
+    };
+    const repeatable = tasks.filter(([n]) => n !== 'Charge');
+    expect(repeatable.map(([n]) => n)).toEqual(expect.arrayContaining(['Validate', 'FraudScreen', 'RecordOutcome', 'Notify', 'Archive', 'QueueNotifyRedrive', 'QueueArchiveRedrive']));
+    for (const [name, t] of repeatable) {
+      const throttle = throttles[t.Resource] ?? 'Lambda.TooManyRequestsException';
+      for (const error of [throttle, 'States.Timeout']) {
+        const r = t.Retry.find((x) => x.ErrorEquals.includes(error));
+        expect([name, error, r?.JitterStrategy, (r?.BackoffRate ?? 0) > 1]).toEqual([name, error, 'FULL', true]);
+        expect([name, error, maxWaitSeconds(r!) >= 30]).toEqual([name, error, true]);
+      }
+    }
+    // the fraud screen's own DynamoDB calls: the function throws the SDK's error, by the exception's name
+    const fraud = tasks.find(([n]) => n === 'FraudScreen')![1];
+    for (const e of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'InternalServerError']) expect(fraud.Retry.some((r) => r.ErrorEquals.includes(e))).toBe(true);
+    // the charge too: its claim and the gateway's idempotency key keep a repeat to one charge
+    const charge = tasks.find(([n]) => n === 'Charge')![1];
+    expect(charge.Retry.some((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException') && maxWaitSeconds(r) >= 30)).toBe(true);
+  });
+
+  test('F-27: given every attempt of every Task timing out and every retry waiting its longest, then the longest path still ends inside the execution timeout', () => {
+    const worst = longestPathSeconds(definition.StartAt, definition.States);
+    expect(worst).toBeGreaterThan(300); // the retries are long enough to matter
+    expect(worst).toBeLessThanOrEqual(definition.TimeoutSeconds!);
+  });
+
+  test('given a notification or an archive that fails through its retries, then the request it sent goes to the region table for re-drive and the workflow goes on to the archive', () => {
+    const redriveTable = resourcesOf(stack, 'aws_dynamodb_table').find(([id]) => id.startsWith('workflow_redrive'))!;
+    expect(redriveTable[1]).toMatchObject({ hash_key: 'deliveryId', billing_mode: 'PAY_PER_REQUEST', server_side_encryption: { enabled: true } });
+    expect(redriveTable[1].replica).toBeUndefined(); // per-region state: not a global table
+    for (const [task, queue, after] of [
+      ['Notify', 'QueueNotifyRedrive', { Next: 'Archive' }],
+      ['Archive', 'QueueArchiveRedrive', { End: true }],
+    ] as const) {
+      const t = definition.States[task] as TaskState;
+      expect(t.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: queue, ResultPath: '$.error' }]);
+      const q = definition.States[queue] as TaskState;
+      expect(q).toMatchObject({ Resource: 'arn:aws:states:::dynamodb:putItem', ...after });
+      const item = (q.Parameters as { Item: Record<string, Record<string, unknown>> }).Item;
+      expect(item.deliveryId).toEqual({ 'S.$': `States.Format('{}#${task.toLowerCase()}', $.paymentId)` });
+      // the very request the Task sends, value by value, path by path
+      expect(item.request).toEqual(asRedriveAttribute(t.Parameters!));
+      // the stack's own re-drive table (the raw definition names it by Terraform reference)
+      const raw = JSON.parse(String(sm.definition)) as StateMachineDefinition;
+      expect((raw.States[queue] as TaskState).Parameters!.TableName).toBe(`\${aws_dynamodb_table.${redriveTable[0]}.name}`);
+    }
+  });
+
   test('notify and archive are direct service integrations; the archive is KMS-encrypted', () => {
     const byName = Object.fromEntries(tasks);
     expect(byName.Notify.Resource).toBe('arn:aws:states:::sns:publish');
@@ -96,6 +150,28 @@ describe('synthesized payment state machine', () => {
     expect((byName.Archive.Parameters as Record<string, unknown>).ServerSideEncryption).toBe('aws:kms');
   });
 });
+
+/** The longest a retrier can wait in all: each wait at its cap, no jitter. */
+function maxWaitSeconds(r: { IntervalSeconds: number; BackoffRate: number; MaxAttempts: number; MaxDelaySeconds?: number }): number {
+  let total = 0;
+  for (let i = 0; i < r.MaxAttempts; i++) total += Math.min(r.IntervalSeconds * r.BackoffRate ** i, r.MaxDelaySeconds ?? Infinity);
+  return total;
+}
+
+/** Worst case from a state to an end: every Task attempt times out, every retrier is used up, every branch taken is the longest. */
+function longestPathSeconds(name: string, states: Record<string, State>): number {
+  const st = states[name]!;
+  const next = (s: { Next?: string; Catch?: readonly { Next: string }[] }) =>
+    Math.max(0, ...[s.Next, ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined).map((n) => longestPathSeconds(n, states)));
+  if (st.Type === 'Task') {
+    const attempts = 1 + st.Retry.reduce((a, r) => a + r.MaxAttempts, 0);
+    return attempts * st.TimeoutSeconds + st.Retry.reduce((a, r) => a + maxWaitSeconds(r), 0) + next(st);
+  }
+  if (st.Type === 'Parallel') return Math.max(...st.Branches.map((b) => longestPathSeconds(b.StartAt, b.States))) + next(st);
+  if (st.Type === 'Choice') return Math.max(...[...st.Choices.map((c) => c.Next), st.Default].map((n) => longestPathSeconds(n, states)));
+  if (st.Type === 'Pass') return next(st);
+  return 0;
+}
 
 describe('F-06: failed executions reach an encrypted dead-letter queue', () => {
   test('an EventBridge rule on FAILED/TIMED_OUT/ABORTED of this machine targets the KMS-encrypted queue, which only that rule may write', () => {

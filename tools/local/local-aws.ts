@@ -6,10 +6,11 @@
  * local run leaves empty as a deploy does; StartExecution delegated to a callback that runs
  * aws-local-stepfunctions; Publish, query protocol, delegated to a callback that records it),
  * so the handlers' real SDK clients talk to it through `AWS_ENDPOINT_URL_<SERVICE>` like
- * they would to AWS.
+ * they would to AWS. A fault switch (`fault`) can make DynamoDB, S3 and SNS answer with
+ * their throttling and internal errors, as a service under strain does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,10 @@ import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite ships no type declarations
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no type declarations
-const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+const S3rver = require('s3rver') as new (options: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void>; httpServer: Server };
+
+/** Marks the local run's own reads (records, captures, archives): no fault window refuses them. */
+export const OBSERVER_HEADER = 'x-local-observer';
 
 export class ServiceError extends Error {
   constructor(
@@ -31,6 +35,8 @@ export class ServiceError extends Error {
 export interface LocalAwsHandlers {
   startExecution(request: { stateMachineArn: string; name: string; input: string }): Promise<{ executionArn: string; startDate: number }>;
   publish(message: { TopicArn: string; Message: string; MessageAttributes?: unknown }): void;
+  /** The fault switch: asked before every DynamoDB, S3 and SNS request is answered (tools/local/capacity.ts). */
+  fault?(service: 'dynamodb' | 's3' | 'sns'): 'throttle' | 'server' | undefined;
 }
 
 export interface LocalAws {
@@ -42,6 +48,33 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
+/**
+ * Puts the fault switch in front of a server's own request handler: a refused request is
+ * answered the way the service answers when it throttles or fails, and never reaches it.
+ */
+function withFaults(server: Server, service: 'dynamodb' | 's3', fault: LocalAwsHandlers['fault']): void {
+  if (!fault) return;
+  const own = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const kind = req.headers[OBSERVER_HEADER] === undefined ? fault(service) : undefined;
+    if (kind === undefined) {
+      for (const l of own) l.call(server, req, res);
+      return;
+    }
+    req.resume();
+    if (service === 'dynamodb') {
+      const [status, type] = kind === 'throttle' ? [400, 'ProvisionedThroughputExceededException'] : [500, 'InternalServerError'];
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `local fault window: ${type}` }));
+    } else {
+      const [status, code] = kind === 'throttle' ? [503, 'SlowDown'] : [500, 'InternalError'];
+      res.writeHead(status, { 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>local fault window: ${code}</Message><RequestId>local</RequestId></Error>`);
+    }
+  });
+}
+
 const listen = (server: Server): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -50,10 +83,12 @@ const listen = (server: Server): Promise<number> =>
 
 export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAws> {
   const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  withFaults(db, 'dynamodb', handlers.fault);
   const dbPort = await listen(db);
   const s3dir = mkdtempSync(join(tmpdir(), 's3rver-'));
   const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3dir });
   const s3Address = await s3.run();
+  withFaults(s3.httpServer, 's3', handlers.fault);
   const secrets = new Map<string, string>();
   const api = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -77,6 +112,10 @@ export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAw
             StringValue: String(form.get(`MessageAttributes.entry.${i}.Value.StringValue`)),
           };
         }
+        const kind = handlers.fault?.('sns');
+        // SNS's own codes for a throttled request and an internal error (awsQuery error codes).
+        if (kind === 'throttle') return xml(429, `<ErrorResponse><Error><Type>Sender</Type><Code>Throttled</Code><Message>local fault window: Throttled</Message></Error></ErrorResponse>`);
+        if (kind === 'server') return xml(500, `<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>local fault window: InternalError</Message></Error></ErrorResponse>`);
         try {
           handlers.publish({ TopicArn: String(form.get('TopicArn')), Message: String(form.get('Message')), MessageAttributes: attributes });
         } catch (err) {
@@ -96,6 +135,7 @@ export async function startLocalAws(handlers: LocalAwsHandlers): Promise<LocalAw
         return send(200, { ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: 'local' });
       }
       if (target === 'AWSStepFunctions.StartExecution') {
+        // Step Functions answers a throttled StartExecution 400 ThrottlingException (the SDK retries it).
         handlers.startExecution({ stateMachineArn: body.stateMachineArn, name: body.name, input: body.input }).then((out) => send(200, out), fail);
         return;
       }

@@ -1,0 +1,115 @@
+/**
+ * The local run's capacity model (tools/local/capacity.ts): the limits AWS enforces, on a
+ * clock that a busy machine does not advance, and the synthesized workflow under them.
+ */
+import { exampleManifest } from '../support/synth';
+import { paymentRequests } from '../support/requests';
+import { LambdaConcurrency, ModelClock, parseFaultWindow, startExecutionQuota, TokenBucket } from '../../tools/local/capacity';
+import { LocalWorkflow, summarize } from '../../tools/local/local-workflow';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { key, valid } = paymentRequests('cap');
+
+/** Keeps the CPU busy for `ms`, a millisecond at a time, letting the others run in between. */
+async function busy(ms: number): Promise<void> {
+  for (let i = 0; i < ms; i++) {
+    const until = performance.now() + 1;
+    while (performance.now() < until);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('the model clock', () => {
+  test('given 40 pieces of work sharing this machine, then each one measures about its own work, not the wall time the others took', async () => {
+    const clock = new ModelClock();
+    const wallStart = performance.now();
+    const own = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        clock.work(async () => {
+          const from = clock.now();
+          await busy(10);
+          return clock.now() - from;
+        }),
+      ),
+    );
+    const wall = performance.now() - wallStart;
+    expect(wall).toBeGreaterThan(40 * 10 * 0.9); // they really shared the machine
+    // each one's own work is ~10 ms; far below the wall time they took together
+    for (const ms of own) expect(ms).toBeLessThan(wall / 8);
+  });
+
+  test('given nothing in flight, then model time is wall time, and a sleep ends when its model time has passed', async () => {
+    const clock = new ModelClock();
+    const from = performance.now();
+    await clock.sleep(30);
+    expect(performance.now() - from).toBeGreaterThanOrEqual(29);
+    const t = clock.timer(10_000);
+    t.cancel(); // a timeout called off: nothing keeps the process waiting for it
+    clock.stop();
+  });
+});
+
+describe('the limits', () => {
+  test("given StartExecution's quota of this region, then the bucket lets its size through at once and refills at its rate", async () => {
+    expect(startExecutionQuota('eu-west-1')).toEqual({ size: 1300, perSecond: 300 });
+    expect(startExecutionQuota('eu-central-1')).toEqual({ size: 800, perSecond: 150 });
+    const clock = new ModelClock();
+    const bucket = new TokenBucket(clock, 5, 100);
+    expect(Array.from({ length: 6 }, () => bucket.take())).toEqual([true, true, true, true, true, false]);
+    expect(bucket.secondsToNext()).toBe(1);
+    await clock.sleep(25);
+    expect(bucket.take()).toBe(true);
+  });
+
+  test('given reserved concurrency for one function, then it has its own slots, the others share the rest, and a full pool answers TooManyRequestsException without running', async () => {
+    const c = new LambdaConcurrency(3, new Map([['charge', 1]]));
+    expect([c.limitOf('charge'), c.limitOf('fraud')]).toEqual([1, 2]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const running = [c.invoke('fraud', () => held), c.invoke('fraud', () => held), c.invoke('charge', () => held)];
+    let ran = false;
+    await expect(
+      c.invoke('validate', async () => {
+        ran = true;
+      }),
+    ).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+    expect(ran).toBe(false);
+    release();
+    await Promise.all(running);
+    await expect(c.invoke('validate', async () => 'ran')).resolves.toBe('ran');
+    expect([c.peak, c.throttled.get('validate')]).toEqual([3, 1]);
+  });
+
+  test('a fault window reads from the command line; a wrong one is refused with the form it takes', () => {
+    expect(parseFaultWindow('dynamodb,s3@2+10x0.5')).toEqual({ services: ['dynamodb', 's3'], fromSeconds: 2, forSeconds: 10, rate: 0.5 });
+    expect(parseFaultWindow('sns@0+1.5')).toEqual({ services: ['sns'], fromSeconds: 0, forSeconds: 1.5, rate: undefined });
+    expect(() => parseFaultWindow('sqs@0+1')).toThrow(/unknown service/);
+    expect(() => parseFaultWindow('dynamodb@0+0')).toThrow(/more than 0 seconds/);
+    expect(() => parseFaultWindow('dynamodb')).toThrow(/<services>@<from seconds>\+<for seconds>/);
+  });
+});
+
+describe('F-27: the synthesized workflow at the limits', () => {
+  test('given more payments at once than the API lets through and than Lambda has slots for, then the API answers 429 with Retry-After, Lambda throttles, and every accepted payment still settles, once, with its archive', async () => {
+    const local = await LocalWorkflow.start({ manifest: exampleManifest(), accountConcurrency: 60, waitScale: 0.05 });
+    try {
+      const requests = Array.from({ length: 120 }, () => ({ idempotencyKey: key('burst'), body: valid() }));
+      const started = performance.now();
+      const results = await local.simulate(requests);
+      // the API's burst is smaller than the load: some requests were shed and sent again
+      expect(local.apiAnswers[429]).toBeGreaterThan(0);
+      expect(results.some((r) => r.attempts > 1)).toBe(true);
+      // Lambda never ran more than its slots, and refused the rest
+      expect(local.concurrency.peak).toBeLessThanOrEqual(60);
+      expect([...local.concurrency.throttled.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect([...local.executions.values()].some((e) => (e.retries['Lambda.TooManyRequestsException'] ?? 0) > 0)).toBe(true);
+      // yet every payment reached the outcome its token calls for
+      const summary = summarize(results, performance.now() - started);
+      expect(summary.byReason).toEqual({ SETTLED: 120 });
+      expect([summary.payments, summary.charges, summary.archived]).toEqual([120, 120, 120]);
+      expect(results.every((r) => r.latencyMs !== null && r.latencyMs >= 0)).toBe(true);
+    } finally {
+      await local.stop();
+    }
+  }, 120_000);
+});
