@@ -71,10 +71,17 @@ export interface PaymentDefinitionProps {
 
 /** Errors of invoking a Lambda function that are worth a retry (the Lambda service's, never the handler's). */
 export const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+/**
+ * For a function that is safe to run again (validation, the fraud screen) also its own timeout
+ * or crash, which Lambda reports as `Lambda.Unknown` / `Sandbox.Timedout`, and an invoke that
+ * timed out on the client side. Never for the charge: a timed-out charge may have captured.
+ */
+const REPEATABLE_LAMBDA_ERRORS = [...LAMBDA_SERVICE_ERRORS, 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'Sandbox.Timedout'];
 /** DynamoDB's throttling and internal errors, by the exception name its API answers with. */
 const DYNAMODB_CAPACITY = ['ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ThrottlingException', 'InternalServerError'];
 /** The same errors as a direct integration names them (`DynamoDB.<exception>`). */
-const DYNAMODB_TRANSIENT = [...DYNAMODB_CAPACITY.map((e) => `DynamoDB.${e}`), 'DynamoDB.InternalServerErrorException'];
+// Step Functions may name an integration's error by its SDK exception class: both spellings, and the SDK's generic class for an unmodelled 503.
+const DYNAMODB_TRANSIENT = [...DYNAMODB_CAPACITY.map((e) => `DynamoDB.${e}`), 'DynamoDB.InternalServerErrorException', 'DynamoDB.RequestLimitExceededException', 'DynamoDB.AmazonDynamoDBException'];
 /** And as a function that calls DynamoDB throws them (the SDK's error name is the exception's). */
 const HANDLER_DYNAMODB_TRANSIENT = DYNAMODB_CAPACITY;
 const SNS_TRANSIENT = ['SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.KMSThrottlingException'];
@@ -107,7 +114,12 @@ const Sv = (value: string): Json => ({ S: value });
 function recordTask(props: PaymentDefinitionProps, fields: Record<string, Json>, flow: { Next?: string; End?: true }, comment: string): TaskState {
   const names: Record<string, Json> = { '#pk': 'paymentId', '#status': 'status', '#kind': 'kind', '#idempotencyKey': 'idempotencyKey', '#createdAt': 'createdAt' };
   const values: Record<string, Json> = { ...NOT_TERMINAL_VALUES, ':kind': Sv('payment'), ':idempotencyKey': S('$.idempotencyKey'), ':receivedAt': S('$.receivedAt') };
-  const sets = ['#kind = :kind', '#idempotencyKey = :idempotencyKey', '#createdAt = if_not_exists(#createdAt, :receivedAt)'];
+  // recordedBy: the execution that wrote the record. A retry of this write after a timeout whose
+  // first attempt went through finds its own terminal record: allowed (the same values), so the
+  // execution goes on to notify and archive instead of ending as if another had decided.
+  names['#recordedBy'] = 'recordedBy';
+  values[':recordedBy'] = S('$$.Execution.Id');
+  const sets = ['#kind = :kind', '#idempotencyKey = :idempotencyKey', '#createdAt = if_not_exists(#createdAt, :receivedAt)', '#recordedBy = :recordedBy'];
   for (const [field, value] of Object.entries(fields)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
@@ -121,7 +133,7 @@ function recordTask(props: PaymentDefinitionProps, fields: Record<string, Json>,
       TableName: props.paymentsTableName,
       Key: { paymentId: S('$.paymentId') },
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: NOT_TERMINAL_CONDITION,
+      ConditionExpression: `${NOT_TERMINAL_CONDITION} OR #recordedBy = :recordedBy`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
@@ -181,7 +193,9 @@ function queueRedrive(props: PaymentDefinitionProps, delivery: 'notify' | 'archi
     ResultPath: null,
     TimeoutSeconds: SERVICE_TASK_TIMEOUT,
     Retry: [capacityRetry(DYNAMODB_TRANSIENT)],
-    Catch: [catchAll(delivery === 'notify' ? 'NotifyFailed' : 'ArchiveFailed')],
+    // A notification that could not even be queued must not cost the settlement its archive: the
+    // archive is still attempted, and the execution fails (DLQ, alarm) once it is done.
+    Catch: [delivery === 'notify' ? catchAll('ArchiveThenFail') : catchAll('ArchiveFailed')],
     ...flow,
   };
 }
@@ -192,7 +206,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     Resource: resource,
     Parameters: parameters,
     TimeoutSeconds: timeout + 5,
-    Retry: [capacityRetry(LAMBDA_SERVICE_ERRORS)],
+    Retry: [capacityRetry(REPEATABLE_LAMBDA_ERRORS)],
     Catch: [],
     ...extra,
   });
@@ -238,7 +252,7 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
               props.functionTimeouts.fraud,
               { 'paymentId.$': '$.paymentId', 'body.$': '$.body' },
               {
-                Retry: [capacityRetry([...LAMBDA_SERVICE_ERRORS, ...HANDLER_DYNAMODB_TRANSIENT]), retry(['VelocityContentionError'])],
+                Retry: [capacityRetry([...REPEATABLE_LAMBDA_ERRORS, ...HANDLER_DYNAMODB_TRANSIENT]), retry(['VelocityContentionError'])],
                 Catch: [{ ErrorEquals: ['States.ALL'], Next: 'FraudScreenFailed' }],
                 End: true,
               },
@@ -313,6 +327,19 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       End: true,
     },
     QueueArchiveRedrive: queueRedrive(props, 'archive', archiveRequest, { End: true }),
+    // The notification could be neither sent nor queued: the settlement still gets its archive
+    // (or its queued archive), then the execution fails so that the DLQ and its alarm tell someone.
+    ArchiveThenFail: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
+      Parameters: archiveRequest,
+      ResultPath: null,
+      TimeoutSeconds: SERVICE_TASK_TIMEOUT,
+      Retry: [capacityRetry(S3_TRANSIENT)],
+      Catch: [catchAll('QueueArchiveRedriveThenFail')],
+      Next: 'NotifyFailed',
+    },
+    QueueArchiveRedriveThenFail: queueRedrive(props, 'archive', archiveRequest, { Next: 'NotifyFailed' }),
     RecordRejected: recordTask(
       props,
       { status: Sv('REJECTED'), reason: S('$.screen.validation.reason'), updatedAt: S('$.screen.validation.checkedAt') },

@@ -11,7 +11,7 @@ import type { ManifestInput } from '../../accounts/schema';
  * better only). The names depend only on the workload's name and region.
  */
 export function tlsDomains(accountId: string, workload: string, regions: readonly string[]): Record<string, { name: string; certificateArn: string }> {
-  return Object.fromEntries(regions.map((r) => [r, { name: `${workload}.${r}.api.payments.test`, certificateArn: `arn:aws:acm:${r}:${accountId}:certificate/00000000-0000-4000-8000-000000000001` }]));
+  return Object.fromEntries(regions.map((r) => [r, { name: `${workload}-api.${r}.payments.test`, certificateArn: `arn:aws:acm:${r}:${accountId}:certificate/00000000-0000-4000-8000-000000000001` }]));
 }
 
 export function otherOrganisation(): ManifestInput {

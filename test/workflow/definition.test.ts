@@ -82,7 +82,9 @@ describe('synthesized payment state machine', () => {
     expect(writes.map(([n]) => n).sort()).toEqual(['RecordInternalError', 'RecordOutcome', 'RecordPending', 'RecordRejected', 'RecordScreenDeclined']);
     for (const [, t] of writes) {
       const p = t.Parameters as Record<string, unknown>;
-      expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED))');
+      // never over a terminal state, except the one this very execution wrote (a retry of a write that went through)
+      expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED)) OR #recordedBy = :recordedBy');
+      expect((p.ExpressionAttributeValues as Record<string, unknown>)[':recordedBy']).toEqual({ 'S.$': '$$.Execution.Id' });
       expect(p.UpdateExpression).not.toMatch(/(^|[\s,])(status|reason|name|timestamp)\s*=/); // only #status, #reason
       expect((p.ExpressionAttributeNames as Record<string, string>)['#status']).toBe('status');
       expect(t.ResultPath).toBeNull(); // F-02: the state keeps the payment
@@ -141,6 +143,16 @@ describe('synthesized payment state machine', () => {
       const raw = JSON.parse(String(sm.definition)) as StateMachineDefinition;
       expect((raw.States[queue] as TaskState).Parameters!.TableName).toBe(`\${aws_dynamodb_table.${redriveTable[0]}.name}`);
     }
+  });
+
+  test('given a notification that can be neither sent nor queued, then the settlement is still archived (or its archive queued) before the execution fails', () => {
+    expect((definition.States.QueueNotifyRedrive as TaskState).Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'ArchiveThenFail', ResultPath: '$.error' }]);
+    const archive = definition.States.Archive as TaskState;
+    const thenFail = definition.States.ArchiveThenFail as TaskState;
+    expect([thenFail.Resource, thenFail.Parameters, thenFail.Retry]).toEqual([archive.Resource, archive.Parameters, archive.Retry]);
+    expect(thenFail).toMatchObject({ Next: 'NotifyFailed', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'QueueArchiveRedriveThenFail', ResultPath: '$.error' }] });
+    expect(definition.States.QueueArchiveRedriveThenFail).toMatchObject({ Parameters: (definition.States.QueueArchiveRedrive as TaskState).Parameters, Next: 'NotifyFailed' });
+    expect(definition.States.NotifyFailed).toMatchObject({ Type: 'Fail' });
   });
 
   test('notify and archive are direct service integrations; the archive is KMS-encrypted', () => {

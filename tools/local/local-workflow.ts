@@ -443,7 +443,7 @@ export class LocalWorkflow {
     if (this.ownsAws)
       for (const cfg of Object.values(res.aws_dynamodb_table ?? {})) {
         const name = String(cfg.name);
-        if (name === this.paymentsTable || name === this.sandboxTable) continue;
+        if (name === this.paymentsTable || name === this.sandboxTable || name === this.countersTable) continue;
         const attrs = (cfg.attribute as { name: string; type: string }[] | undefined) ?? [];
         await ddb.send(
           new CreateTableCommand({

@@ -32,7 +32,12 @@ const example = (): ManifestInput => structuredClone(exampleInput) as ManifestIn
 const loadExample = (): Manifest => parseManifest(example());
 const E = parseManifest(example());
 const withoutStaging = parseManifest({ ...example(), workloads: example().workloads.filter((w) => w.name !== 'staging') });
-const withReplica = parseManifest({ ...example(), workloads: example().workloads.map((w) => (w.name === 'prod' ? { ...w, replicaRegions: [...(w.replicaRegions ?? []), 'eu-north-1'] } : w)) });
+const withReplica = parseManifest({
+  ...example(),
+  workloads: example().workloads.map((w) =>
+    w.name === 'prod' ? { ...w, replicaRegions: [...(w.replicaRegions ?? []), 'eu-north-1'], api: { domains: { ...w.api?.domains, ...tlsDomains(w.accountId, w.name, ['eu-north-1']) } } } : w,
+  ),
+});
 
 interface Scenario {
   readonly event: CiEvent;
