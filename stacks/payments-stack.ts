@@ -63,6 +63,7 @@ export class PaymentsStack extends AccountStack {
       replications: replicationRoutes(props.manifest, w)
         .filter((r) => r.sourceRegion === region)
         .flatMap((r) => r.destinations.map((d) => ({ name: d.id, sourceBucket: r.sourceBucket, destinationBucket: d.bucketName, ruleId: d.id }))),
+      redriveTables: ['redrive'],
       deadLetterQueues: ['dlq'],
     });
   }

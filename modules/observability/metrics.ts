@@ -130,6 +130,22 @@ export function replicationAlarms(r: S3ReplicationRef, t: AlarmThresholds): Alar
   ];
 }
 
+/**
+ * A table whose every write is owed work: a notification or settlement archive that failed
+ * through its retries and waits for `npm run redrive` (F-27). DynamoDB publishes the count of
+ * successful requests per table and operation as SuccessfulRequestLatency's SampleCount.
+ */
+export function redriveAlarms(purpose: string, tableName: string): AlarmSpec[] {
+  return [
+    {
+      id: `${purpose}-queued`,
+      description: `DynamoDB ${tableName}: a notification or archive was queued for re-drive (run npm run redrive; F-27)`,
+      threshold: 0,
+      metric: { namespace: 'AWS/DynamoDB', metricName: 'SuccessfulRequestLatency', dimensions: { TableName: tableName, Operation: 'PutItem' }, stat: 'SampleCount' },
+    },
+  ];
+}
+
 export function queueAlarms(purpose: string, queueName: string): AlarmSpec[] {
   return [
     {

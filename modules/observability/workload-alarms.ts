@@ -22,7 +22,7 @@ import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@c
 import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
 import type { FunctionPurpose, QueuePurpose, TablePurpose, WorkloadNaming } from '../core/naming';
 import type { AlarmTopic } from './alarm-topic';
-import { apiAlarms, functionAlarms, isMath, queueAlarms, replicationAlarms, stateMachineAlarms, tableAlarms, type AlarmSpec, type MetricRef, type S3ReplicationRef } from './metrics';
+import { apiAlarms, functionAlarms, isMath, queueAlarms, redriveAlarms, replicationAlarms, stateMachineAlarms, tableAlarms, type AlarmSpec, type MetricRef, type S3ReplicationRef } from './metrics';
 
 export interface WorkloadAlarmsProps {
   readonly naming: WorkloadNaming;
@@ -43,6 +43,8 @@ export interface WorkloadAlarmsProps {
   readonly receivingRegions?: readonly AwsRegion[];
   /** S3 replication rules to watch (OperationsFailedReplication). @default [] */
   readonly replications?: readonly S3ReplicationRef[];
+  /** Tables where any write is an incident (deliveries queued for re-drive), by purpose. @default [] */
+  readonly redriveTables?: readonly TablePurpose[];
   /** Queues whose depth > 0 is an incident (dead-letter queues), by purpose. @default [] */
   readonly deadLetterQueues?: readonly QueuePurpose[];
   /** @default the stack's default provider */
@@ -73,6 +75,7 @@ export class WorkloadAlarms extends Construct {
       ...(props.apiStage !== undefined ? apiAlarms(naming.restApi(), props.apiStage, t) : []),
       ...(props.tables ?? []).flatMap((p) => tableAlarms(p, naming.table(p), receiving, t)),
       ...(props.replications ?? []).flatMap((r) => replicationAlarms(r, t)),
+      ...(props.redriveTables ?? []).flatMap((p) => redriveAlarms(p, naming.table(p))),
       ...(props.deadLetterQueues ?? []).flatMap((p) => queueAlarms(p, naming.queue(p))),
     ];
     const seen = new Set<string>();

@@ -59,6 +59,7 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
         ruleId: 'to-log-archive',
       },
     ],
+    redriveTables: ['redrive'],
     deadLetterQueues: ['dlq'],
   });
   extra?.(stack);
@@ -160,8 +161,19 @@ describe('alarm metrics and dimensions (F-24)', () => {
     });
   });
 
+  test('given the re-drive table, then any delivery queued there alarms (SampleCount of its successful PutItem requests > 0) (F-27)', () => {
+    expect(prod.alarm('redrive-queued')).toMatchObject({
+      namespace: 'AWS/DynamoDB',
+      metric_name: 'SuccessfulRequestLatency',
+      dimensions: { TableName: prod.naming.table('redrive'), Operation: 'PutItem' },
+      statistic: 'SampleCount',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+  });
+
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
-    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1);
+    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1 + 1);
     for (const config of prod.byName.values()) {
       expect(config).toMatchObject({ alarm_actions: [topicRef(prod.tf)], ok_actions: [topicRef(prod.tf)], treat_missing_data: 'notBreaching', evaluation_periods: 1 });
       expect(config.actions_enabled).toBeUndefined();
