@@ -224,6 +224,17 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
     ServerSideEncryption: 'aws:kms',
     SSEKMSKeyId: props.archiveKeyArn,
   };
+  /** The settlement archive's PutObject; a failure through its retries goes to `queue`. */
+  const archiveTask = (queue: string, flow: { Next: string } | { End: true }): TaskState => ({
+    Type: 'Task',
+    Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
+    Parameters: archiveRequest,
+    ResultPath: null,
+    TimeoutSeconds: SERVICE_TASK_TIMEOUT,
+    Retry: [capacityRetry(S3_TRANSIENT)],
+    Catch: [catchAll(queue)],
+    ...flow,
+  });
   const states: Record<string, State> = {
     Screen: {
       Type: 'Parallel',
@@ -316,29 +327,11 @@ export function paymentDefinition(props: PaymentDefinitionProps): StateMachineDe
       Next: 'Archive',
     },
     QueueNotifyRedrive: queueRedrive(props, 'notify', notifyRequest, { Next: 'Archive' }),
-    Archive: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
-      Parameters: archiveRequest,
-      ResultPath: null,
-      TimeoutSeconds: SERVICE_TASK_TIMEOUT,
-      Retry: [capacityRetry(S3_TRANSIENT)],
-      Catch: [catchAll('QueueArchiveRedrive')],
-      End: true,
-    },
+    Archive: archiveTask('QueueArchiveRedrive', { End: true }),
     QueueArchiveRedrive: queueRedrive(props, 'archive', archiveRequest, { End: true }),
     // The notification could be neither sent nor queued: the settlement still gets its archive
     // (or its queued archive), then the execution fails so that the DLQ and its alarm tell someone.
-    ArchiveThenFail: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
-      Parameters: archiveRequest,
-      ResultPath: null,
-      TimeoutSeconds: SERVICE_TASK_TIMEOUT,
-      Retry: [capacityRetry(S3_TRANSIENT)],
-      Catch: [catchAll('QueueArchiveRedriveThenFail')],
-      Next: 'NotifyFailed',
-    },
+    ArchiveThenFail: archiveTask('QueueArchiveRedriveThenFail', { Next: 'NotifyFailed' }),
     QueueArchiveRedriveThenFail: queueRedrive(props, 'archive', archiveRequest, { Next: 'NotifyFailed' }),
     RecordRejected: recordTask(
       props,
