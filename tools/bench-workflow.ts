@@ -18,7 +18,7 @@
  * `--fault <services>@<from>+<for>[x<rate>]`: DynamoDB, S3 and/or SNS answer throttling and 5xx
  * errors from <from> for <for> model seconds (rate: the share refused, default 1).
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli';
 
 const writeResult = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
@@ -31,28 +31,12 @@ const percentile = (sorted: readonly number[], p: number): number | null => (sor
 const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms) / 1000);
 
 async function main(): Promise<number> {
-  let values: { payments?: string; fault?: string[]; 'account-concurrency'?: string; manifest?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        payments: { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        'account-concurrency': { type: 'string' },
-        manifest: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stderr.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = parseCommandLine(
+    process.argv.slice(2),
+    { payments: { type: 'string' }, fault: { type: 'string', multiple: true }, 'account-concurrency': { type: 'string' }, manifest: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   const n = values.payments === undefined ? 200 : Number(values.payments);
   const concurrency = values['account-concurrency'] === undefined ? 1000 : Number(values['account-concurrency']);
   if (!Number.isSafeInteger(n) || n < 1 || !Number.isSafeInteger(concurrency) || concurrency < 1) {

@@ -8,27 +8,17 @@
  * Output on stdout: `{ table, region, found, redriven: { notify, archive }, failed: [...], pending: [...] }`;
  * one summary line on stderr. Exit 0 when nothing failed again, 1 otherwise, 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli';
 
 const USAGE = 'usage: npm run redrive -- --workload <name> --region <region> [--manifest <file>] [--dry-run]';
 
 async function main(): Promise<number> {
-  let values: { workload?: string; region?: string; manifest?: string; 'dry-run'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      strict: true,
-      allowPositionals: false,
-      options: { workload: { type: 'string' }, region: { type: 'string' }, manifest: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stderr.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = parseCommandLine(
+    process.argv.slice(2),
+    { workload: { type: 'string' }, region: { type: 'string' }, manifest: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   if (!values.workload || !values.region) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

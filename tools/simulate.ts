@@ -22,8 +22,8 @@
  * the settled payments whose settlement archive was written and `redrive` the deliveries left
  * in the re-drive table; one summary line on stderr. Exit 2 on a usage error, 1 on a bad input.
  */
+import { parseCommandLine } from './cli';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 
 // stdout carries only the result: everything else that writes to stdout (the handlers' logs) goes to stderr.
 const writeResult = process.stdout.write.bind(process.stdout);
@@ -55,30 +55,20 @@ function readRequests(path: string): { idempotencyKey: string; body: unknown; cl
 }
 
 async function main(): Promise<number> {
-  let values: { input?: string; workload?: string; region?: string; manifest?: string; fault?: string[]; 'skip-waits'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      strict: true,
-      allowPositionals: false,
-      options: {
-        input: { type: 'string' },
-        workload: { type: 'string' },
-        region: { type: 'string' },
-        manifest: { type: 'string' },
-        fault: { type: 'string', multiple: true },
-        'skip-waits': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stderr.write(`${USAGE}\n`);
-    return 0;
-  }
+  const values = parseCommandLine(
+    process.argv.slice(2),
+    {
+      input: { type: 'string' },
+      workload: { type: 'string' },
+      region: { type: 'string' },
+      manifest: { type: 'string' },
+      fault: { type: 'string', multiple: true },
+      'skip-waits': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (typeof values === 'number') return values;
   if (!values.input) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -3,9 +3,8 @@
  * region, kind, dependencies and deploy wave. CI reads the JSON to plan and apply
  * wave by wave; people read the table.
  */
-import { parseArgs } from 'node:util';
 import { planStacks, type StackSpec } from '../stacks/topology';
-import { loadManifestOrExit } from './cli';
+import { loadManifestOrExit, parseCommandLine } from './cli';
 
 const USAGE = 'usage: npm run stacks [-- --json]';
 
@@ -41,17 +40,8 @@ export function stacksTable(specs: readonly StackSpec[]): string {
 }
 
 if (require.main === module) {
-  let values: { json?: boolean; help?: boolean } = {};
-  try {
-    ({ values } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+  const values = parseCommandLine(process.argv.slice(2), { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  if (typeof values === 'number') process.exit(values);
   const { manifest } = loadManifestOrExit();
   const specs = planStacks(manifest);
   process.stdout.write(values.json ? `${JSON.stringify(stacksJson(specs), null, 2)}\n` : stacksTable(specs));
