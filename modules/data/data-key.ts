@@ -60,22 +60,20 @@ export function dataKeyPolicy(accountId: string, region: AwsRegion): { Version: 
         Resource: '*',
         Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${accountId}:log-group:*` } },
       },
-      {
-        Sid: 'EventBridgeToEncryptedQueue',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
+      // Services delivering into this account's encrypted queues and topics, for this account only.
+      ...(
+        [
+          ['EventBridgeToEncryptedQueue', 'events.amazonaws.com'],
+          ['SnsToEncryptedSubscribers', 'sns.amazonaws.com'],
+        ] as const
+      ).map(([Sid, service]) => ({
+        Sid,
+        Effect: 'Allow' as const,
+        Principal: { Service: service },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-      },
-      {
-        Sid: 'SnsToEncryptedSubscribers',
-        Effect: 'Allow',
-        Principal: { Service: 'sns.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
-      },
+      })),
       {
         // Vended log delivery of the encrypted state machine decrypts what it delivers.
         Sid: 'LogDeliveryReadsEncryptedStates',
