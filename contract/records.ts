@@ -13,6 +13,7 @@
  *    | requestHash      | S    | submit: SHA-256 of the canonical body; another payload under the key → 422 |
  *    | status           | S    | RECEIVED (submit) → CHARGING (charge task's claim) → PENDING (unknown outcome) → SETTLED/DECLINED/REJECTED/FAILED (workflow, failure handler, reconcile) |
  *    | claimedBy        | S    | charge task: the execution that owns the charge |
+ *    | recordedBy       | S    | the workflow's record writes: the execution (ARN) that wrote the record; never shown to clients |
  *    | reason           | S    | terminal and PENDING writes; `approved` for SETTLED |
  *    | amount           | N    | integer minor units (F-07), once validated   |
  *    | currency         | S    | ISO 4217, once validated                     |
@@ -23,7 +24,8 @@
  *    | errorName        | S    | FAILED or PENDING by an error                |
  *    | reconciledAt     | S    | reconcile, when it decided the payment        |
  *    Every terminal write is conditional: `attribute_not_exists(paymentId) OR NOT
- *    (#status IN (terminal statuses))` — a terminal state is never overwritten (F-10),
+ *    (#status IN (terminal statuses))` — a terminal state is never overwritten (F-10) except by
+ *    a retry of the same write (`recordedBy` the same execution and `status` the one it writes),
  *    with `#status`/`#reason` through ExpressionAttributeNames (F-09: both are reserved words).
  *    The claim and reconciliation's writes are conditional on the status they expect.
  *

@@ -139,7 +139,7 @@ export function redriveAlarms(purpose: string, tableName: string): AlarmSpec[] {
   return [
     {
       id: `${purpose}-queued`,
-      description: `DynamoDB ${tableName}: a notification or archive was queued for re-drive (run npm run redrive; F-27)`,
+      description: `DynamoDB ${tableName}: a notification or archive was queued for re-drive (run npm run redrive; OK only means no new one, not that the table is empty; F-27)`,
       threshold: 0,
       metric: { namespace: 'AWS/DynamoDB', metricName: 'SuccessfulRequestLatency', dimensions: { TableName: tableName, Operation: 'PutItem' }, stat: 'SampleCount' },
     },

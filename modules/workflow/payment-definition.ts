@@ -74,7 +74,8 @@ export const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLamb
 /**
  * For a function that is safe to run again (validation, the fraud screen) also its own timeout
  * or crash, which Lambda reports as `Lambda.Unknown` / `Sandbox.Timedout`, and an invoke that
- * timed out on the client side. Never for the charge: a timed-out charge may have captured.
+ * timed out on the client side. The charge keeps its own list: a crashed charge goes to PENDING
+ * for reconciliation (its claim and the gateway's idempotency key make its retries safe).
  */
 const REPEATABLE_LAMBDA_ERRORS = [...LAMBDA_SERVICE_ERRORS, 'Lambda.ClientExecutionTimeoutException', 'Lambda.Unknown', 'Sandbox.Timedout'];
 /** DynamoDB's throttling and internal errors, by the exception name its API answers with. */
@@ -115,8 +116,10 @@ function recordTask(props: PaymentDefinitionProps, fields: Record<string, Json>,
   const names: Record<string, Json> = { '#pk': 'paymentId', '#status': 'status', '#kind': 'kind', '#idempotencyKey': 'idempotencyKey', '#createdAt': 'createdAt' };
   const values: Record<string, Json> = { ...NOT_TERMINAL_VALUES, ':kind': Sv('payment'), ':idempotencyKey': S('$.idempotencyKey'), ':receivedAt': S('$.receivedAt') };
   // recordedBy: the execution that wrote the record. A retry of this write after a timeout whose
-  // first attempt went through finds its own terminal record: allowed (the same values), so the
-  // execution goes on to notify and archive instead of ending as if another had decided.
+  // first attempt went through finds its own terminal record with the status it writes: allowed
+  // (the same values), so the execution goes on to notify and archive instead of ending as if
+  // another had decided. A record someone else moved on since (reconciliation deciding a
+  // PENDING payment keeps recordedBy) has another status and is never written over.
   names['#recordedBy'] = 'recordedBy';
   values[':recordedBy'] = S('$$.Execution.Id');
   const sets = ['#kind = :kind', '#idempotencyKey = :idempotencyKey', '#createdAt = if_not_exists(#createdAt, :receivedAt)', '#recordedBy = :recordedBy'];
@@ -133,7 +136,7 @@ function recordTask(props: PaymentDefinitionProps, fields: Record<string, Json>,
       TableName: props.paymentsTableName,
       Key: { paymentId: S('$.paymentId') },
       UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: `${NOT_TERMINAL_CONDITION} OR #recordedBy = :recordedBy`,
+      ConditionExpression: `${NOT_TERMINAL_CONDITION} OR (#recordedBy = :recordedBy AND #status = :status)`,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },

@@ -83,7 +83,7 @@ describe('synthesized payment state machine', () => {
     for (const [, t] of writes) {
       const p = t.Parameters as Record<string, unknown>;
       // never over a terminal state, except the one this very execution wrote (a retry of a write that went through)
-      expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED)) OR #recordedBy = :recordedBy');
+      expect(p.ConditionExpression).toBe('attribute_not_exists(#pk) OR NOT (#status IN (:t_SETTLED, :t_DECLINED, :t_REJECTED, :t_FAILED)) OR (#recordedBy = :recordedBy AND #status = :status)');
       expect((p.ExpressionAttributeValues as Record<string, unknown>)[':recordedBy']).toEqual({ 'S.$': '$$.Execution.Id' });
       expect(p.UpdateExpression).not.toMatch(/(^|[\s,])(status|reason|name|timestamp)\s*=/); // only #status, #reason
       expect((p.ExpressionAttributeNames as Record<string, string>)['#status']).toBe('status');
