@@ -1,142 +1,212 @@
 /**
- * Entry point of `cdktf synth` / `npm run synth`: loads the manifest and synthesizes every
- * stack. A bad manifest prints every problem and exits non-zero before anything is written
- * (F-23). The guardrails rule pack checks every stack during the synth; any finding prints
- * in full (stack, resource, rule, fix) and exits non-zero.
+ * Entry point of `npm run synth` and `cdktf synth` (cdktf.json's `app`): runs the synth program,
+ * stacks/synth.ts (what it does and its flags are described there and in the README),
+ * compiled into one JavaScript file.
  *
- * Quiet when all is well: one summary line on stderr (stacks, findings, suppressions per
- * rule); the whole report is in `<outdir>/guardrails-report.json`, and `--verbose` also
- * prints every suppressed finding with its reason. `cdktf synth` runs this file with no
- * arguments (cdktf.json's `app`), so the same switch is the environment variable
- * `PAYMENTS_SYNTH_VERBOSE=1`.
+ * Why compiled: run from its TypeScript sources, a synth spends more time finding, transforming
+ * and loading its modules (ours, cdktf's and the provider bindings') than synthesizing a small
+ * organisation. esbuild bundles the program into `.gen/synth/` (git-ignored), and later runs
+ * reuse that file as long as nothing that shapes it has changed:
+ *   - the content of every source file esbuild read for it (its metafile lists them);
+ *   - the installed packages (`node_modules/.package-lock.json`, which npm rewrites on every
+ *     install);
+ *   - package.json, tsconfig.json, this file and the Node version.
+ * Any change rebuilds it first (under a second). The bundled program writes byte for byte what
+ * the sources write (test/stacks/compiled-program.test.ts).
  *
- *   npm run synth [-- --verbose] [-- --workers <n>]
+ * Errors stay readable: a crash prints its stack with every frame of the compiled file mapped
+ * back to the TypeScript file and line (from the bundle's source map, read only then).
+ * `--verbose` (or `PAYMENTS_SYNTH_VERBOSE=1`) runs the program from its sources under tsx,
+ * with source-mapped stack traces throughout, token creation stacks included.
  *
- * `<outdir>` (`CDKTF_OUTDIR`, which `cdktf synth` sets, or `cdktf.out`) ends up holding
- * exactly the manifest's stacks. A manifest of `PARALLEL_THRESHOLD` stacks or more is
- * synthesized by several processes (one per core; `--workers` or `PAYMENTS_SYNTH_WORKERS`
- * sets how many, 1 for one process), with the same output.
+ * The synth shares its stacks out between processes, one per core (stacks/parallel-synth.ts):
+ * this file starts the others first thing, so that they load the program while it does. A
+ * process started with `PAYMENTS_SYNTH_WORKER=1` is such a worker: it synthesizes the share
+ * its request on stdin names.
+ *
+ * This file runs under Node's own TypeScript support (type stripping, Node 22.18 or later), so
+ * it uses only erasable syntax and imports only Node's modules; tsx runs it too.
  */
-import { availableParallelism } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadManifest, manifestPath, type LoadedManifest } from './accounts/load';
-import { ManifestError } from './accounts/schema';
-import { combine, formatReport, PAYMENTS_RULE_PACK } from './modules/guardrails';
-import { withSourceMappedStacks, withoutSourceMappedStacks } from './stacks/source-maps';
-import { PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthShare, workerCount, type ShareOutcome } from './stacks/parallel-synth';
-import { planStacks } from './stacks/topology';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
+const { spawn } = require('node:child_process') as typeof import('node:child_process');
+const { createHash } = require('node:crypto') as typeof import('node:crypto');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { SourceMap } = require('node:module') as typeof import('node:module');
+const { availableParallelism } = require('node:os') as typeof import('node:os');
+const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
+type ChildProcess = import('node:child_process').ChildProcess;
 
-export interface SynthResult {
-  readonly ok: boolean;
-  /** What a person reads on stderr (the guardrails summary on success, the problems on failure). */
-  readonly message?: string;
+/** What stacks/program.ts exports. */
+interface Program {
+  runSynth(argv: readonly string[], context?: { readonly worker?: { readonly command: string; readonly args: readonly string[]; readonly ready?: ChildProcess[] } }): Promise<number>;
+  reportCrash(err: unknown): void;
+  synthWorkerShare(requestText: string): void;
 }
 
-export interface SynthOptions {
-  /** Also print every suppressed finding with its reason, and keep stack traces source-mapped throughout. */
-  readonly verbose?: boolean;
+/** What a build recorded: the key of everything but the sources, and each source file's hash. */
+interface BuildRecord {
+  readonly key: string;
+  readonly sources: Record<string, string>;
+  readonly bundle: string;
 }
 
-function load(file: string): LoadedManifest | SynthResult {
+const ENTRY = __filename;
+const ROOT = __dirname;
+const OUT = join(ROOT, '.gen', 'synth');
+const RECORD = join(OUT, 'build.json');
+const PROGRAM_SOURCE = join(ROOT, 'stacks', 'program.ts');
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const hashOf = (file: string): string => (existsSync(file) ? sha256(readFileSync(file)) : 'absent');
+
+/** The key of what shapes the bundle besides its own source files. */
+function fixedKey(): string {
+  const installed = existsSync(join(ROOT, 'node_modules', '.package-lock.json')) ? join(ROOT, 'node_modules', '.package-lock.json') : join(ROOT, 'package-lock.json');
+  return sha256(['compiled synth program 1', process.version, hashOf(ENTRY), hashOf(join(ROOT, 'package.json')), hashOf(join(ROOT, 'tsconfig.json')), hashOf(installed)].join('\n'));
+}
+
+/** The bundle recorded by the last build, if everything that shaped it is unchanged. */
+function currentBundle(key: string): string | undefined {
+  if (!existsSync(RECORD)) return undefined;
+  let record: BuildRecord;
   try {
-    return loadManifest(file);
-  } catch (err) {
-    if (err instanceof ManifestError) return { ok: false, message: `${err.message}\nNothing was synthesized.\n` };
-    throw err;
+    record = JSON.parse(readFileSync(RECORD, 'utf8')) as BuildRecord;
+  } catch {
+    return undefined;
   }
+  if (record.key !== key || !existsSync(join(OUT, record.bundle))) return undefined;
+  for (const [file, hash] of Object.entries(record.sources)) if (hashOf(join(ROOT, file)) !== hash) return undefined;
+  return join(OUT, record.bundle);
 }
 
-const isResult = (x: LoadedManifest | SynthResult): x is SynthResult => 'ok' in x;
+/**
+ * Gives each of our modules that names `__dirname` or `__filename` its own, as if it ran from
+ * its source file (the bundle lives in `.gen/synth/`, two folders below the repository).
+ */
+const sourcePaths = {
+  name: 'source-paths',
+  setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'ts' } | undefined): void }): void {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
+      const contents = readFileSync(args.path, 'utf8');
+      if (!/\b__(dirname|filename)\b/.test(contents)) return undefined;
+      const file = relative(ROOT, args.path).split('\\').join('/');
+      const prelude = `var __dirname = require("node:path").join(__repositoryRoot, ${JSON.stringify(dirname(file))}); var __filename = require("node:path").join(__repositoryRoot, ${JSON.stringify(file)});`;
+      return { contents: `${prelude}\n${contents}`, loader: 'ts' };
+    });
+  },
+};
 
-/** Validates the manifest at `file` and, only if it is valid, synthesizes every stack into `outdir` under the guardrails, in this process. */
-export function synthesize(file: string, outdir: string, options: SynthOptions = {}): SynthResult {
-  const loaded = load(file);
-  if (isResult(loaded)) return loaded;
-  if (options.verbose) withSourceMappedStacks();
-  else withoutSourceMappedStacks();
-  prepareOutdir(outdir, planStacks(loaded.manifest));
-  return finish(synthShare(loaded.manifest, outdir), outdir, options);
+/** Bundles stacks/program.ts into `.gen/synth/` and records what shaped it. */
+async function build(key: string): Promise<string> {
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [PROGRAM_SOURCE],
+    outfile: join(OUT, 'program.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${process.versions.node}`,
+    // Found at run time from node_modules: esbuild's native binary, and tsx for a run from the sources.
+    external: ['esbuild', 'tsx', 'tsx/*'],
+    banner: { js: 'var __repositoryRoot = require("node:path").resolve(__dirname, "..", "..");' },
+    sourcemap: 'external',
+    sourcesContent: false,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [sourcePaths],
+  });
+  const sources: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (!input.includes('node_modules/')) sources[input] = hashOf(join(ROOT, input));
+  }
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'))!;
+  const bundle = `program-${sha256(key + JSON.stringify(sources)).slice(0, 16)}.js`;
+  mkdirSync(OUT, { recursive: true });
+  // Written under temporary names and renamed: a synth running at the same time reads either the old files or the new ones.
+  const temp = `.${process.pid}.tmp`;
+  writeFileSync(join(OUT, `${bundle}.map${temp}`), map.contents);
+  renameSync(join(OUT, `${bundle}.map${temp}`), join(OUT, `${bundle}.map`));
+  writeFileSync(join(OUT, `${bundle}${temp}`), code.contents);
+  renameSync(join(OUT, `${bundle}${temp}`), join(OUT, bundle));
+  writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, bundle } satisfies BuildRecord, null, 2)}\n`);
+  renameSync(`${RECORD}${temp}`, RECORD);
+  for (const old of readdirSync(OUT)) if (old.startsWith('program-') && !old.startsWith(bundle)) rmSync(join(OUT, old), { force: true });
+  return join(OUT, bundle);
 }
 
-/** As `synthesize`, with `processes` processes (1: this one only). */
-export async function synthesizeInParallel(file: string, outdir: string, processes: number, options: SynthOptions = {}): Promise<SynthResult> {
-  if (processes <= 1) return synthesize(file, outdir, options);
-  const loaded = load(file);
-  if (isResult(loaded)) return loaded;
-  if (options.verbose) withSourceMappedStacks();
-  else withoutSourceMappedStacks();
-  prepareOutdir(outdir, planStacks(loaded.manifest));
-  return finish(await synthInProcesses(loaded.source, loaded.manifest, outdir, processes, { creationStacks: options.verbose ?? false }), outdir, options);
-}
-
-function finish(outcome: ShareOutcome, outdir: string, options: SynthOptions): SynthResult {
-  if (outcome.reports === undefined) {
-    // The check runs as an App validation; without a report it did not run (a construct threw, or skipValidation) and nothing may be deployed.
-    const why = outcome.error ? `${options.verbose && outcome.error.stack ? outcome.error.stack : outcome.error.message}\n` : '';
-    return { ok: false, message: `${why}Guardrails did not run; refusing to synthesize without them.\n` };
-  }
-  const report = combine(outcome.reports);
-  mkdirSync(outdir, { recursive: true });
-  writeFileSync(join(outdir, 'guardrails-report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const text = `${formatReport(report, PAYMENTS_RULE_PACK.name, PAYMENTS_RULE_PACK.rules.length, { verbose: options.verbose ?? false })}\n`;
-  if (report.findings.length > 0) {
-    return {
-      ok: false,
-      message: `${text}\nSynth failed: fix the findings above or suppress one with Guardrails.suppress(resource, ruleId, reason, { appliesTo }).\nReport: ${join(outdir, 'guardrails-report.json')}\n`,
-    };
-  }
-  if (outcome.error !== undefined) {
-    const err = new Error(outcome.error.message);
-    if (outcome.error.stack !== undefined) err.stack = outcome.error.stack;
-    throw err;
-  }
-  return { ok: true, message: text };
-}
-
-const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
-  --verbose      also print every suppressed finding with its reason (or PAYMENTS_SYNTH_VERBOSE=1)
-  --workers <n>  processes to synthesize with (default: one per core from ${PARALLEL_THRESHOLD} stacks; or PAYMENTS_SYNTH_WORKERS)
-`;
-
-async function main(argv: readonly string[]): Promise<number> {
-  let values: { verbose?: boolean; workers?: string; help?: boolean };
+/** `stack` with every frame in `bundle` named by the TypeScript file and line it was compiled from. */
+function mappedStack(stack: string, bundle: string): string {
+  let map: InstanceType<typeof SourceMap>;
   try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
+    map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
+  } catch {
+    return stack;
   }
-  if (values.help) {
-    process.stderr.write(USAGE);
-    return 0;
-  }
-  const workersArg = values.workers ?? process.env.PAYMENTS_SYNTH_WORKERS;
-  if (workersArg !== undefined && !/^[1-9][0-9]*$/.test(workersArg)) {
-    process.stderr.write(`--workers must be a positive whole number, got ${JSON.stringify(workersArg)}\n${USAGE}`);
-    return 2;
-  }
-  const verbose = values.verbose === true || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
-  const file = manifestPath();
-  const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
-  let processes = workersArg !== undefined ? Number(workersArg) : 1;
-  if (workersArg === undefined) {
-    const loaded = load(file);
-    if (!isResult(loaded)) processes = workerCount(planStacks(loaded.manifest).length, availableParallelism());
-  }
-  const result = await synthesizeInParallel(file, outdir, processes, { verbose });
-  process.stderr.write(result.message ?? '');
-  return result.ok ? 0 : 1;
+  const frame = new RegExp(`${bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`, 'g');
+  return stack.replace(frame, (whole, line: string, column: string) => {
+    const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
+    return `${resolve(OUT, entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  });
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** A worker (see stacks/parallel-synth.ts) is this file run again with this variable set; it reads its request from stdin. */
+const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
+const isWorker = process.env[WORKER_VARIABLE] === '1';
+
+/**
+ * Workers started now, before this process loads the program, load it while this one does;
+ * the synth gives each a share once it knows the stacks, or ends it. As many as there are
+ * other cores, or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for (the program checks the
+ * flag; here a value that is not a number just means the default).
+ */
+function startWorkers(argv: readonly string[]): ChildProcess[] {
+  const flag = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
+  const asked = flag < 0 ? process.env.PAYMENTS_SYNTH_WORKERS : argv[flag]!.includes('=') ? argv[flag]!.slice('--workers='.length) : argv[flag + 1];
+  const wanted = asked !== undefined && /^[1-9][0-9]*$/.test(asked) ? Number(asked) : availableParallelism();
+  return Array.from({ length: Math.max(0, wanted - 1) }, () => spawn(process.execPath, [ENTRY], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } }));
+}
+
+async function runCompiled(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const ready = isWorker ? [] : startWorkers(argv);
+  const key = fixedKey();
+  const bundle = currentBundle(key) ?? (await build(key));
+  const program = require(bundle) as Program;
+  if (isWorker) {
+    program.synthWorkerShare(readFileSync(0, 'utf8'));
+    return;
+  }
+  try {
+    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [ENTRY], ready } });
+  } catch (err) {
+    if (err instanceof Error && err.stack) err.stack = mappedStack(err.stack, bundle);
+    program.reportCrash(err);
+    process.exitCode = 1;
+  }
+}
+
+function runFromSources(): void {
+  (require('tsx/cjs/api') as { register(): void }).register();
+  const program = require(PROGRAM_SOURCE) as Program;
+  program.runSynth(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
-      withSourceMappedStacks(); // the stack is formatted when first read: name the .ts lines
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      program.reportCrash(err);
       process.exitCode = 1;
     },
   );
 }
+
+const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
+if (verbose && !isWorker) runFromSources();
+else
+  runCompiled().catch((err: unknown) => {
+    // The build itself failed (esbuild names the file and line).
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });

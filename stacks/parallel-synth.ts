@@ -6,10 +6,14 @@
  * every dependency the topology gives, and combines the guardrails reports in manifest order.
  * The output is byte for byte what a single-process synth writes.
  *
- * A worker is this file run by Node with tsx's CommonJS hook (`--require tsx/cjs`), given the
- * path of a request file; it writes its outcome next to it.
+ * A worker is a process started by a `WorkerCommand` with `PAYMENTS_SYNTH_WORKER=1`: it reads
+ * its request (JSON) from stdin, synthesizes its share (`synthWorkerShare`) and writes the
+ * outcome to the file the request names. `npm run synth` starts `main.ts` again (which runs the
+ * compiled synth program), and starts it before it has even loaded the program itself, so the
+ * worker is ready when its share is known; from the sources, the worker is
+ * stacks/synth-worker.ts under tsx's hook. A worker given an empty request exits.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +23,7 @@ import { loadManifest } from '../accounts/load';
 import type { StackReport } from '../modules/guardrails';
 import { HANDLERS, bundleHandler } from '../modules/workflow/lambda-bundle';
 import { buildApp } from './app';
-import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
+import { withoutCreationStacks, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { planStacks, type StackSpec } from './topology';
 
 /** Below this many stacks one process is faster: a worker first spends about a second loading the provider bindings. */
@@ -50,23 +54,75 @@ export function prepareOutdir(outdir: string, specs: readonly StackSpec[]): void
   }
 }
 
-/** Synthesizes the stacks named in `only` (every stack when undefined) into `outdir`, in this process. */
-export function synthShare(manifest: Manifest, outdir: string, only?: ReadonlySet<string>): ShareOutcome {
-  const { app, guardrails } = buildApp(manifest, { outdir, ...(only ? { only } : {}) });
+/** How a share's stacks are synthesized. */
+export interface ShareOptions {
+  /** Keep cdktf's token creation stacks (see `withoutCreationStacks`); the default leaves them out. */
+  readonly creationStacks?: boolean;
+}
+
+/**
+ * Stacks built and synthesized together by one cdktf App. A share is synthesized a batch at a
+ * time, so a process holds the constructs of one batch, not of its whole share: its memory
+ * stays flat however many stacks it synthesizes.
+ */
+export const BATCH_SIZE = 8;
+
+/**
+ * Synthesizes the stacks named in `only` (every stack when undefined) into `outdir`, in this
+ * process, `BATCH_SIZE` at a time. Each batch's App writes its own partial `manifest.json`;
+ * `combineShares` writes the whole one (or removes it when anything failed).
+ */
+export function synthShare(manifest: Manifest, outdir: string, only?: ReadonlySet<string>, options: ShareOptions = {}): ShareOutcome {
+  const names = planStacks(manifest)
+    .map((s) => s.name)
+    .filter((n) => only === undefined || only.has(n));
+  const outcomes: ShareOutcome[] = [];
+  for (let i = 0; i < names.length; i += BATCH_SIZE) {
+    const outcome = synthBatch(manifest, outdir, new Set(names.slice(i, i + BATCH_SIZE)), options);
+    outcomes.push(outcome);
+    // Findings in one batch do not stop the others (the report names every finding); anything else does.
+    if (outcome.reports === undefined) break;
+  }
+  const error = outcomes.find((o) => o.error !== undefined)?.error;
+  return {
+    reports: outcomes.every((o) => o.reports !== undefined) ? outcomes.flatMap((o) => o.reports!) : undefined,
+    entries: Object.assign({}, ...outcomes.map((o) => o.entries)) as Record<string, StackManifest>,
+    ...(error ? { error } : {}),
+  };
+}
+
+function synthBatch(manifest: Manifest, outdir: string, only: ReadonlySet<string>, options: ShareOptions): ShareOutcome {
+  let built: ReturnType<typeof buildApp> | undefined;
   let error: ShareOutcome['error'];
+  const build = () => {
+    built = buildApp(manifest, { outdir, only });
+    built.app.synth();
+  };
   try {
-    app.synth();
+    if (options.creationStacks) build();
+    else withoutCreationStacks(build);
   } catch (err) {
     withSourceMappedStacks(); // the stack is formatted when first read: name the .ts lines
     error = err instanceof Error ? { message: err.message, ...(err.stack !== undefined ? { stack: err.stack } : {}) } : { message: String(err) };
   }
-  return { reports: guardrails.report?.stacks, entries: { ...app.manifest.stacks }, ...(error ? { error } : {}) };
+  return { reports: built?.guardrails.report?.stacks, entries: { ...built?.app.manifest.stacks }, ...(error ? { error } : {}) };
 }
 
-/** How many processes to synthesize `stacks` stacks with, given `cores`. */
-export function workerCount(stacks: number, cores: number): number {
-  if (stacks < PARALLEL_THRESHOLD) return 1;
-  return Math.max(1, Math.min(cores, Math.floor(stacks / (PARALLEL_THRESHOLD / 2))));
+/** Synthesizes every stack into `outdir` in this process, then writes `manifest.json` if every stack synthesized and passed the guardrails. */
+export function synthInThisProcess(manifest: Manifest, outdir: string, options: ShareOptions = {}): ShareOutcome {
+  return combineShares(planStacks(manifest), outdir, [synthShare(manifest, outdir, undefined, options)]);
+}
+
+/**
+ * How many processes to synthesize `stacks` stacks with, given `cores` and how many workers are
+ * already started and loaded (`ready`): those cost nothing more to use, so any manifest of more
+ * than one stack is shared with them; a worker still to be started pays for itself only from
+ * `PARALLEL_THRESHOLD` stacks on.
+ */
+export function workerCount(stacks: number, cores: number, ready = 0): number {
+  const warm = Math.min(ready, cores - 1, stacks - 1);
+  if (stacks < PARALLEL_THRESHOLD) return 1 + Math.max(0, warm);
+  return Math.max(1 + Math.max(0, warm), Math.min(cores, Math.floor(stacks / (PARALLEL_THRESHOLD / 2))));
 }
 
 /** Splits `specs` into `n` shares of alternating stacks (so each gets a like mix of kinds). */
@@ -81,6 +137,8 @@ interface WorkerRequest {
   readonly outdir: string;
   readonly stacks: readonly string[];
   readonly creationStacks: boolean;
+  /** Where the worker writes its `ShareOutcome`. */
+  readonly result: string;
 }
 
 /**
@@ -88,20 +146,24 @@ interface WorkerRequest {
  * processes (this one and `processes - 1` workers), then writes `manifest.json` if every stack
  * synthesized and passed the guardrails.
  */
-export async function synthInProcesses(manifestFile: string, manifest: Manifest, outdir: string, processes: number, options: { readonly creationStacks?: boolean } = {}): Promise<ShareOutcome> {
+export async function synthInProcesses(
+  manifestFile: string,
+  manifest: Manifest,
+  outdir: string,
+  processes: number,
+  options: ShareOptions & { readonly worker?: WorkerCommand } = {},
+): Promise<ShareOutcome> {
   const specs = planStacks(manifest);
   const parts = shares(specs, Math.max(1, processes));
   // Bundles first, here: the workers then find every zip in the cache and run no esbuild.
   for (const h of HANDLERS) bundleHandler(h);
   const dir = mkdtempSync(join(tmpdir(), 'synth-workers-'));
   try {
-    const workers = parts.slice(1).map((stacks, i) => {
-      const request = join(dir, `request-${i}.json`);
-      writeFileSync(request, JSON.stringify({ manifestFile, outdir, stacks, creationStacks: options.creationStacks ?? false } satisfies WorkerRequest));
-      return runWorker(request);
-    });
+    const workers = parts
+      .slice(1)
+      .map((stacks, i) => runWorker(options.worker ?? sourceWorker(), { manifestFile, outdir, stacks, creationStacks: options.creationStacks ?? false, result: join(dir, `result-${i}.json`) }));
     // This process's own share runs while the workers run theirs.
-    const own = synthShare(manifest, outdir, new Set(parts[0]));
+    const own = synthShare(manifest, outdir, new Set(parts[0]), options);
     const outcomes = [own, ...(await Promise.all(workers))];
     return combineShares(specs, outdir, outcomes);
   } finally {
@@ -115,7 +177,10 @@ function combineShares(specs: readonly StackSpec[], outdir: string, outcomes: re
   const reports = outcomes.every((o) => o.reports !== undefined) ? outcomes.flatMap((o) => o.reports!) : undefined;
   const order = new Map(specs.map((s, i) => [s.name, i]));
   const sorted = reports?.slice().sort((a, b) => order.get(a.stack)! - order.get(b.stack)!);
-  if (!failed) {
+  if (failed || sorted === undefined || sorted.some((r) => r.findings.length > 0)) {
+    // A batch that passed wrote a manifest.json of its own stacks: nothing may deploy from a failed synth.
+    rmSync(join(outdir, CdktfManifest.fileName), { force: true });
+  } else {
     // What App.synth() writes at its end, for all the shares: each stack's entry, with the
     // dependencies the whole App would have recorded (a share knows only its own stacks).
     const manifest = new CdktfManifest(cdktfVersion(), outdir, process.env.SYNTH_HCL_OUTPUT === 'true');
@@ -134,23 +199,52 @@ function cdktfVersion(): string {
   return (require('cdktf/package.json') as { version: string }).version;
 }
 
-function runWorker(request: string): Promise<ShareOutcome> {
+/**
+ * The program that synthesizes a worker's share: `command args…` with `PAYMENTS_SYNTH_WORKER=1`.
+ * `ready` holds workers already started that way, waiting for their request; they are used
+ * first, and `stopSpareWorkers` ends those left over.
+ */
+export interface WorkerCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly ready?: ChildProcess[];
+}
+
+/** A worker run from the sources: stacks/synth-worker.ts under tsx's CommonJS hook. */
+const sourceWorker = (): WorkerCommand => ({ command: process.execPath, args: ['--require', require.resolve('tsx/cjs'), join(__dirname, 'synth-worker.ts')] });
+
+/** The environment variable that makes a process started by a `WorkerCommand` a synth worker. */
+export const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
+
+/** Starts a worker: it loads the program and then waits for its request on stdin. */
+export function startWorker(worker: WorkerCommand): ChildProcess {
+  return spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } });
+}
+
+/** Ends the started workers no share was given to. */
+export function stopSpareWorkers(worker: WorkerCommand | undefined): void {
+  for (const child of worker?.ready?.splice(0) ?? []) child.stdin?.end();
+}
+
+function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<ShareOutcome> {
+  const child = worker.ready?.shift() ?? startWorker(worker);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), __filename, request], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => (stderr += chunk));
     child.on('close', (code) => {
-      const result = `${request}.result.json`;
-      if (code === 0 && existsSync(result)) resolve(JSON.parse(readFileSync(result, 'utf8')) as ShareOutcome);
+      if (code === 0 && existsSync(request.result)) resolve(JSON.parse(readFileSync(request.result, 'utf8')) as ShareOutcome);
       else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code}: ${stderr.trim()}` } });
     });
+    child.stdin!.end(JSON.stringify(request));
   });
 }
 
-if (require.main === module) {
-  const request = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WorkerRequest;
+/** A worker's whole job: synthesizes the share `requestText` names (nothing if it is empty) and writes the outcome where it says. */
+export function synthWorkerShare(requestText: string): void {
+  if (requestText.trim() === '') return;
+  const request = JSON.parse(requestText) as WorkerRequest;
   if (!request.creationStacks) withoutSourceMappedStacks();
-  const outcome = synthShare(loadManifest(request.manifestFile).manifest, request.outdir, new Set(request.stacks));
-  writeFileSync(`${process.argv[2]}.result.json`, JSON.stringify(outcome));
+  const outcome = synthShare(loadManifest(request.manifestFile).manifest, request.outdir, new Set(request.stacks), { creationStacks: request.creationStacks });
+  writeFileSync(request.result, JSON.stringify(outcome));
 }

@@ -25,3 +25,28 @@ export function withoutSourceMappedStacks(): void {
 export function withSourceMappedStacks(): void {
   process.setSourceMapsEnabled(true);
 }
+
+/**
+ * Runs `build` with the stack traces V8 captures while it runs formatted as nothing but their
+ * first line (`Error: message`), and restores the formatter after.
+ *
+ * cdktf captures the whole call stack (no depth limit) for every token it makes and formats it
+ * at once, only to quote it should that token later fail to resolve; with source maps off this
+ * formatting is still about a third of the CPU a large synth spends. Tokens made inside `build`
+ * record no creation stack. An error thrown inside `build` keeps its full stack as long as it is
+ * first read after `build` returns or throws (V8 formats a stack when it is first read), which
+ * is how the synth reads them; `npm run synth -- --verbose` keeps creation stacks.
+ */
+export function withoutCreationStacks<T>(build: () => T): T {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = firstLineOnly;
+  try {
+    return build();
+  } finally {
+    Error.prepareStackTrace = previous;
+  }
+}
+
+function firstLineOnly(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : '';
+}

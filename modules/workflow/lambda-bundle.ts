@@ -37,6 +37,12 @@ export interface LambdaBundle {
   readonly scriptPath: string;
   /** base64 SHA-256 of the zip: Lambda's `source_code_hash`. */
   readonly sha256: string;
+  /**
+   * The zip's content hash as cdktf's `TerraformAsset` names an asset's folder (upper-case hex
+   * MD5), given to it so that it does not read and hash the zip again for every function of
+   * every stack (test/modules/lambda-bundle.test.ts checks the two agree).
+   */
+  readonly assetHash: string;
   readonly bytes: number;
 }
 
@@ -115,8 +121,10 @@ function buildAndCache(name: HandlerName, recordPath: string, zipPath: string, s
   const key = inputsKey(inputs);
   // Written last: a record only ever describes a zip already in place.
   if (key !== undefined) atomicWrite(recordPath, Buffer.from(`${JSON.stringify({ key, inputs, sha256 } satisfies CacheRecord, null, 2)}\n`));
-  return { name, zipPath, scriptPath, sha256, bytes: zip.length };
+  return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
 }
+
+const assetHashOf = (zip: Buffer): string => createHash('md5').update(zip).digest('hex').toUpperCase();
 
 function fromCache(name: HandlerName, recordPath: string, zipPath: string, scriptPath: string): LambdaBundle | undefined {
   if (!existsSync(recordPath) || !existsSync(zipPath) || !existsSync(scriptPath)) return undefined;
@@ -131,7 +139,7 @@ function fromCache(name: HandlerName, recordPath: string, zipPath: string, scrip
   const sha256 = createHash('sha256').update(zip).digest('base64');
   // A zip changed by hand (or half written by a killed process) is rebuilt, not trusted.
   if (sha256 !== record.sha256) return undefined;
-  return { name, zipPath, scriptPath, sha256, bytes: zip.length };
+  return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
 }
 
 /** Hash of everything that shapes a bundle whose repository inputs are `inputs`; undefined when one of them is gone. */

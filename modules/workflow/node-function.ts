@@ -46,7 +46,7 @@ export class NodeFunction extends Construct {
     }
     const n = props.naming;
     this.bundle = bundleHandler(props.purpose);
-    const asset = new TerraformAsset(this, 'code', { path: this.bundle.zipPath, type: AssetType.FILE });
+    const asset = new TerraformAsset(this, 'code', { path: this.bundle.zipPath, type: AssetType.FILE, assetHash: this.bundle.assetHash });
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: n.logGroup('lambda', props.purpose),

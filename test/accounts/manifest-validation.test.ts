@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { currencyLimitsOf, validateManifest } from '../../accounts/schema';
 import { loadManifest } from '../../accounts/load';
-import { synthesize } from '../../main';
+import { synthesize } from '../../stacks/synth';
 import { otherOrganisation } from '../support/manifests';
 
 const ROOT = resolve(__dirname, '../..');

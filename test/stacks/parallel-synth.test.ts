@@ -1,14 +1,16 @@
 /**
- * Synth in several processes: each builds only its share of the stacks, and `cdktf.out` ends up
- * byte for byte what one process writes (stack JSON, manifest.json with every dependency, the
- * guardrails report). And `cdktf.out` holds exactly the stacks of the manifest synthesized.
+ * Synth in several processes, each building its share of the stacks a batch at a time:
+ * `cdktf.out` ends up byte for byte what one cdktf App of every stack writes (stack JSON,
+ * manifest.json with every dependency) and what one process writes (the guardrails report too).
+ * And `cdktf.out` holds exactly the stacks of the manifest synthesized.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DEFAULT_MANIFEST } from '../../accounts/load';
-import { synthesize, synthesizeInParallel } from '../../main';
-import { shares } from '../../stacks/parallel-synth';
+import { synthesize, synthesizeInParallel } from '../../stacks/synth';
+import { buildApp } from '../../stacks/app';
+import { BATCH_SIZE, shares, workerCount } from '../../stacks/parallel-synth';
 import { planStacks } from '../../stacks/topology';
 import { exampleManifest } from '../support/synth';
 
@@ -41,6 +43,12 @@ describe('synth in worker processes', () => {
 
     expect(synthesize(DEFAULT_MANIFEST, single)).toEqual({ ok: true, message: expect.any(String) });
     expect(await synthesizeInParallel(DEFAULT_MANIFEST, parallel, 3)).toEqual({ ok: true, message: expect.any(String) });
+    // the reference: cdktf's own synth of one App holding every stack, manifest.json included
+    const whole = tempDir();
+    buildApp(exampleManifest(), { outdir: whole }).app.synth();
+    const cdktfFiles = filesUnder(whole);
+    expect(cdktfFiles).toEqual(expect.arrayContaining(['manifest.json', ...specs.map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
+    for (const file of cdktfFiles) expect([file, readFileSync(join(single, file)).equals(readFileSync(join(whole, file)))]).toEqual([file, true]);
 
     const produced = filesUnder(single);
     expect(produced).toEqual(expect.arrayContaining(['manifest.json', 'guardrails-report.json', ...specs.map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
@@ -49,6 +57,29 @@ describe('synth in worker processes', () => {
     expect(readdirSync(join(parallel, 'stacks')).sort()).toEqual(specs.map((s) => s.name).sort());
     const manifest = JSON.parse(readFileSync(join(parallel, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
     for (const spec of specs) expect([spec.name, manifest.stacks[spec.name]!.dependencies]).toEqual([spec.name, [...spec.dependsOn]]);
+  });
+
+  test('given more stacks than one batch holds, when synthesized in one process, then the batches together write exactly what one App of every stack writes', () => {
+    const manifest = exampleManifest();
+    const specs = planStacks(manifest);
+    expect(specs.length).toBeGreaterThan(BATCH_SIZE); // more than one batch
+    const batched = tempDir();
+    const whole = tempDir();
+    expect(synthesize(DEFAULT_MANIFEST, batched)).toEqual({ ok: true, message: expect.any(String) });
+    buildApp(manifest, { outdir: whole }).app.synth();
+    const cdktfFiles = filesUnder(whole);
+    expect(filesUnder(batched)).toEqual([...cdktfFiles, 'guardrails-report.json'].sort());
+    for (const file of cdktfFiles) expect([file, readFileSync(join(batched, file)).equals(readFileSync(join(whole, file)))]).toEqual([file, true]);
+  });
+
+  test('given workers already started and loaded, then any manifest of more than one stack is shared with them; workers still to start are started only for a large one', () => {
+    expect(workerCount(1, 2, 1)).toBe(1);
+    expect(workerCount(9, 2, 1)).toBe(2);
+    expect(workerCount(9, 4, 3)).toBe(4);
+    expect(workerCount(3, 8, 7)).toBe(3);
+    expect(workerCount(9, 4, 0)).toBe(1);
+    expect(workerCount(150, 2, 0)).toBe(2);
+    expect(workerCount(150, 4, 1)).toBe(4);
   });
 
   test('given a manifest file that does not validate, when synthesized in parallel, then nothing is written and the problems are reported', async () => {

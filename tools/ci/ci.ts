@@ -324,7 +324,7 @@ export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'
       const outdir = mkdtempSync(join(tmpdir(), 'ci-dry-run-'));
       const base = values.base ? readBase(repo, values.base, { outdir: join(outdir, 'base') }) : undefined;
       const headOut = join(outdir, 'head');
-      const { synthesize } = await import('../../main');
+      const { synthesize } = await import('../../stacks/synth');
       const { manifestPath } = await import('../../accounts/load');
       const synthesized = synthesize(manifestPath(), headOut);
       if (!synthesized.ok) throw new Error(`synth failed:\n${synthesized.message ?? ''}`);

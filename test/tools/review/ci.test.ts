@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { manifestPath } from '../../../accounts/load';
-import { synthesize } from '../../../main';
+import { synthesize } from '../../../stacks/synth';
 import type { Manifest, ManifestInput } from '../../../accounts/schema';
 import { manifest as exampleInput } from '../../../accounts/manifest';
 import { tlsDomains } from '../../support/manifests';

@@ -1,0 +1,108 @@
+/**
+ * `npm run synth` (`node main.ts`) runs the synth program compiled into one file in
+ * `.gen/synth/`: what it writes is byte for byte what cdktf writes from the sources; the file
+ * is reused while its sources are unchanged and rebuilt when one changes; and a construct that
+ * throws is reported with the TypeScript file and line that threw, from a worker process too.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildApp } from '../../stacks/app';
+import { planStacks } from '../../stacks/topology';
+import { exampleManifest } from '../support/synth';
+
+const ROOT = resolve(__dirname, '../..');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+function synth(root: string, outdir: string, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [join(root, 'main.ts')], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, encoding: 'utf8' });
+}
+
+describe('the compiled synth program', () => {
+  const dirs: string[] = [];
+  const tempDir = (prefix: string) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  test.each([
+    ['shared out between processes', {}],
+    ['in one process', { PAYMENTS_SYNTH_WORKERS: '1' }],
+  ])('given the example manifest, when `node main.ts` synthesizes it %s, then every stack and manifest.json are byte for byte what one cdktf App of every stack writes from the sources', (_, env) => {
+    const compiled = tempDir('compiled-');
+    const run = synth(ROOT, compiled, env);
+    expect(run.stderr).toMatch(/^Guardrails \(payments pack, \d+ rules\): 9 stacks, 0 findings/);
+    expect(run.status).toBe(0);
+
+    const sources = tempDir('sources-');
+    buildApp(exampleManifest(), { outdir: sources }).app.synth();
+    const expected = filesUnder(sources);
+    expect(expected).toEqual(expect.arrayContaining(['manifest.json', ...planStacks(exampleManifest()).map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
+    expect(filesUnder(compiled)).toEqual([...expected, 'guardrails-report.json'].sort());
+    for (const file of expected) expect([file, readFileSync(join(compiled, file)).equals(readFileSync(join(sources, file)))]).toEqual([file, true]);
+  });
+
+  describe('in a copy of the repository', () => {
+    let copy: string;
+    const record = () => JSON.parse(readFileSync(join(copy, '.gen', 'synth', 'build.json'), 'utf8')) as { bundle: string; sources: Record<string, string> };
+
+    beforeAll(() => {
+      // given: the repository's tracked files, its packages, and its Lambda bundle cache (only to save esbuild the time)
+      copy = tempDir('repository-copy-');
+      const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+      for (const file of tracked) {
+        if (!existsSync(join(ROOT, file))) continue;
+        mkdirSync(dirname(join(copy, file)), { recursive: true });
+        cpSync(join(ROOT, file), join(copy, file));
+      }
+      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+      if (existsSync(join(ROOT, '.gen', 'lambdas'))) cpSync(join(ROOT, '.gen', 'lambdas'), join(copy, '.gen', 'lambdas'), { recursive: true });
+    });
+
+    test('given no compiled program yet, when synthesized twice, then the first run builds it (naming every source file it read) and the second reuses it', () => {
+      expect(existsSync(join(copy, '.gen', 'synth'))).toBe(false);
+      expect(synth(copy, join(copy, 'out-1')).status).toBe(0);
+      const first = record();
+      expect(Object.keys(first.sources)).toEqual(expect.arrayContaining(['stacks/program.ts', 'stacks/payments-stack.ts', 'modules/guardrails/guardrails.ts', 'accounts/load.ts']));
+      expect(Object.keys(first.sources).filter((f) => f.includes('node_modules'))).toEqual([]);
+      const built = statSync(join(copy, '.gen', 'synth', first.bundle)).mtimeMs;
+
+      expect(synth(copy, join(copy, 'out-2')).status).toBe(0);
+      expect(record().bundle).toBe(first.bundle);
+      expect(statSync(join(copy, '.gen', 'synth', first.bundle)).mtimeMs).toBe(built);
+    });
+
+    test.each([
+      ['shared out between processes', {}],
+      ['in one process', { PAYMENTS_SYNTH_WORKERS: '1' }],
+    ])('given a construct changed to throw, when synthesized %s, then the program is rebuilt and the error names the message and the .ts file and line that threw', (_, env) => {
+      const file = join(copy, 'stacks', 'payments-stack.ts');
+      const source = readFileSync(file, 'utf8');
+      const superCall = source.indexOf('super(scope');
+      expect(superCall).toBeGreaterThan(0);
+      const lineEnd = source.indexOf('\n', superCall);
+      writeFileSync(file, `${source.slice(0, lineEnd + 1)}    throw new Error('payments stack refused');\n${source.slice(lineEnd + 1)}`);
+      const throwLine = source.slice(0, lineEnd + 1).split('\n').length;
+      try {
+        const before = record().bundle;
+        const run = synth(copy, join(copy, 'out-broken'), env);
+        expect(run.status).toBe(1);
+        expect(record().bundle).not.toBe(before);
+        expect(run.stderr).toContain('payments stack refused');
+        expect(run.stderr).toContain(`${join(copy, 'stacks', 'payments-stack.ts')}:${throwLine}:`);
+        expect(existsSync(join(copy, 'out-broken', 'manifest.json'))).toBe(false);
+      } finally {
+        writeFileSync(file, source);
+      }
+    });
+  });
+});
