@@ -38,7 +38,10 @@ type ChildProcess = import('node:child_process').ChildProcess;
 
 /** What stacks/program.ts exports. */
 interface Program {
-  runSynth(argv: readonly string[], context?: { readonly worker?: { readonly command: string; readonly args: readonly string[]; readonly ready?: ChildProcess[] } }): Promise<number>;
+  runSynth(
+    argv: readonly string[],
+    context?: { readonly worker?: { readonly command: string; readonly args: readonly string[]; readonly ready?: ChildProcess[] }; readonly readableStack?: (stack: string) => string },
+  ): Promise<number>;
   reportCrash(err: unknown): void;
   synthWorkerShare(requestText: string): void;
 }
@@ -182,7 +185,7 @@ async function runCompiled(): Promise<void> {
     return;
   }
   try {
-    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [ENTRY], ready } });
+    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [ENTRY], ready }, readableStack: (stack) => mappedStack(stack, bundle) });
   } catch (err) {
     if (err instanceof Error && err.stack) err.stack = mappedStack(err.stack, bundle);
     program.reportCrash(err);

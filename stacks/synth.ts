@@ -38,6 +38,14 @@ export interface SynthOptions {
   readonly verbose?: boolean;
   /** How a worker process is started (default: stacks/synth-worker.ts from the sources). */
   readonly worker?: WorkerCommand;
+  /** Names the source file and line of each frame of a stack trace (the compiled program's frames name the compiled file). */
+  readonly readableStack?: (stack: string) => string;
+}
+
+/** What main.ts gives the synth command. */
+export interface SynthContext {
+  readonly worker?: WorkerCommand;
+  readonly readableStack?: (stack: string) => string;
 }
 
 function load(file: string): LoadedManifest | SynthResult {
@@ -83,7 +91,8 @@ function prepare(loaded: LoadedManifest, outdir: string, options: SynthOptions):
 function finish(outcome: ShareOutcome, outdir: string, options: SynthOptions): SynthResult {
   if (outcome.reports === undefined) {
     // The check runs as an App validation; without a report it did not run (a construct threw, or skipValidation) and nothing may be deployed.
-    const why = outcome.error ? `${options.verbose && outcome.error.stack ? outcome.error.stack : outcome.error.message}\n` : '';
+    // A construct that threw: its stack, which names the file and line.
+    const why = outcome.error ? `${outcome.error.stack ? (options.readableStack ?? String)(outcome.error.stack) : outcome.error.message}\n` : '';
     return { ok: false, message: `${why}Guardrails did not run; refusing to synthesize without them.\n` };
   }
   const report = combine(outcome.reports);
@@ -113,7 +122,7 @@ const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
  * `npm run synth [-- --verbose] [-- --workers <n>]`: parses `argv` strictly, synthesizes, and
  * prints the outcome on stderr; resolves to the exit status (0 synthesized, 1 failed, 2 usage).
  */
-export async function runSynth(argv: readonly string[], context: { readonly worker?: WorkerCommand } = {}): Promise<number> {
+export async function runSynth(argv: readonly string[], context: SynthContext = {}): Promise<number> {
   try {
     return await parseAndSynthesize(argv, context);
   } finally {
@@ -121,7 +130,7 @@ export async function runSynth(argv: readonly string[], context: { readonly work
   }
 }
 
-async function parseAndSynthesize(argv: readonly string[], context: { readonly worker?: WorkerCommand }): Promise<number> {
+async function parseAndSynthesize(argv: readonly string[], context: SynthContext): Promise<number> {
   let values: { verbose?: boolean; workers?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
@@ -144,7 +153,7 @@ async function parseAndSynthesize(argv: readonly string[], context: { readonly w
   const loaded = load(file);
   const stacks = isResult(loaded) ? 0 : planStacks(loaded.manifest).length;
   const processes = workersArg !== undefined ? Number(workersArg) : workerCount(stacks, availableParallelism(), context.worker?.ready?.length ?? 0);
-  const result = isResult(loaded) ? loaded : await synthesizeLoaded(loaded, outdir, processes, { verbose, ...(context.worker ? { worker: context.worker } : {}) });
+  const result = isResult(loaded) ? loaded : await synthesizeLoaded(loaded, outdir, processes, { verbose, ...context });
   process.stderr.write(result.message ?? '');
   return result.ok ? 0 : 1;
 }
