@@ -31,7 +31,7 @@
 const { spawn } = require('node:child_process') as typeof import('node:child_process');
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
-const { SourceMap } = require('node:module') as typeof import('node:module');
+const { enableCompileCache, SourceMap } = require('node:module') as typeof import('node:module');
 const { availableParallelism } = require('node:os') as typeof import('node:os');
 const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
 type ChildProcess = import('node:child_process').ChildProcess;
@@ -138,6 +138,8 @@ async function build(key: string): Promise<string> {
   writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, bundle } satisfies BuildRecord, null, 2)}\n`);
   renameSync(`${RECORD}${temp}`, RECORD);
   for (const old of readdirSync(OUT)) if (old.startsWith('program-') && !old.startsWith(bundle)) rmSync(join(OUT, old), { force: true });
+  // The compiled code V8 kept of earlier bundles is of no more use.
+  rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
   return join(OUT, bundle);
 }
 
@@ -179,6 +181,8 @@ async function runCompiled(): Promise<void> {
   const ready = isWorker ? [] : startWorkers(argv);
   const key = fixedKey();
   const bundle = currentBundle(key) ?? (await build(key));
+  // V8 keeps the bundle's compiled code on disk too (keyed by content; Node's public compile cache).
+  enableCompileCache(join(ROOT, '.gen', 'node-compile-cache'));
   const program = require(bundle) as Program;
   if (isWorker) {
     program.synthWorkerShare(readFileSync(0, 'utf8'));

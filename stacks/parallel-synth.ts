@@ -125,11 +125,27 @@ export function workerCount(stacks: number, cores: number, ready = 0): number {
   return Math.max(1 + Math.max(0, warm), Math.min(cores, Math.floor(stacks / (PARALLEL_THRESHOLD / 2))));
 }
 
-/** Splits `specs` into `n` shares of alternating stacks (so each gets a like mix of kinds). */
+/**
+ * Roughly how much synthesizing a stack of each kind costs, relative to the others: a payments
+ * stack holds the whole workflow (its JSON is three to four times a bootstrap's or a shared
+ * account's).
+ */
+const STACK_WEIGHT: Record<StackSpec['kind'], number> = { payments: 4, deployment: 1, 'log-archive': 1, bootstrap: 1 };
+
+/**
+ * Splits `specs` into at most `n` shares of like cost: the heaviest stacks first, each to the
+ * share with the least cost so far; each share keeps the manifest's order.
+ */
 export function shares(specs: readonly StackSpec[], n: number): string[][] {
-  const out: string[][] = Array.from({ length: n }, () => []);
-  specs.forEach((s, i) => out[i % n]!.push(s.name));
-  return out.filter((s) => s.length > 0);
+  const load = Array.from({ length: Math.max(1, n) }, () => 0);
+  const owner = new Map<string, number>();
+  const heaviestFirst = specs.map((spec, i) => ({ spec, i })).sort((a, b) => STACK_WEIGHT[b.spec.kind] - STACK_WEIGHT[a.spec.kind] || a.i - b.i);
+  for (const { spec } of heaviestFirst) {
+    const least = load.indexOf(Math.min(...load));
+    owner.set(spec.name, least);
+    load[least]! += STACK_WEIGHT[spec.kind];
+  }
+  return load.map((_, k) => specs.filter((s) => owner.get(s.name) === k).map((s) => s.name)).filter((share) => share.length > 0);
 }
 
 interface WorkerRequest {

@@ -39,7 +39,7 @@ describe('synth in worker processes', () => {
     writeFileSync(join(parallel, 'stacks', 'payments-gone-eu-west-1', 'cdk.tf.json'), '{}');
     mkdirSync(join(parallel, 'stacks', specs[0]!.name, '.terraform'), { recursive: true });
     writeFileSync(join(parallel, 'stacks', specs[0]!.name, '.terraform', 'kept'), 'provider cache');
-    expect(shares(specs, 3).map((s) => s.length)).toEqual([3, 3, 3]);
+    expect(shares(specs, 3).flat().sort()).toEqual(specs.map((s) => s.name).sort()); // each stack in exactly one share
 
     expect(synthesize(DEFAULT_MANIFEST, single)).toEqual({ ok: true, message: expect.any(String) });
     expect(await synthesizeInParallel(DEFAULT_MANIFEST, parallel, 3)).toEqual({ ok: true, message: expect.any(String) });
@@ -70,6 +70,18 @@ describe('synth in worker processes', () => {
     const cdktfFiles = filesUnder(whole);
     expect(filesUnder(batched)).toEqual([...cdktfFiles, 'guardrails-report.json'].sort());
     for (const file of cdktfFiles) expect([file, readFileSync(join(batched, file)).equals(readFileSync(join(whole, file)))]).toEqual([file, true]);
+  });
+
+  test('given stacks of unlike cost, when split into shares, then the payments stacks (the heavy ones) are spread evenly and each share keeps the manifest order', () => {
+    const specs = planStacks(exampleManifest());
+    for (const n of [2, 3, 4]) {
+      const parts = shares(specs, n);
+      expect(parts.flat().sort()).toEqual(specs.map((s) => s.name).sort());
+      const payments = parts.map((p) => p.filter((name) => specs.find((s) => s.name === name)!.kind === 'payments').length);
+      expect(Math.max(...payments) - Math.min(...payments)).toBeLessThanOrEqual(1);
+      const order = specs.map((s) => s.name);
+      for (const p of parts) expect(p).toEqual([...p].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    }
   });
 
   test('given workers already started and loaded, then any manifest of more than one stack is shared with them; workers still to start are started only for a large one', () => {
