@@ -20,9 +20,8 @@
  * with source-mapped stack traces throughout, token creation stacks included.
  *
  * The synth shares its stacks out between processes, one per core (stacks/parallel-synth.ts):
- * this file starts the others first thing, so that they load the program while it does. A
- * process started with `PAYMENTS_SYNTH_WORKER=1` is such a worker: it synthesizes the share
- * its request on stdin names.
+ * this file starts the others (the compiled program run by Node, as workers) before it loads
+ * the program itself, so that they load it while it does.
  *
  * This file runs under Node's own TypeScript support (type stripping, Node 22.18 or later), so
  * it uses only erasable syntax and imports only Node's modules; tsx runs it too.
@@ -43,7 +42,6 @@ interface Program {
     context?: { readonly worker?: { readonly command: string; readonly args: readonly string[]; readonly ready?: ChildProcess[] }; readonly readableStack?: (stack: string) => string },
   ): Promise<number>;
   reportCrash(err: unknown): void;
-  synthWorkerShare(requestText: string): void;
 }
 
 /** What a build recorded: the key of everything but the sources, and each source file's hash. */
@@ -159,37 +157,34 @@ function mappedStack(stack: string, bundle: string): string {
   });
 }
 
-/** A worker (see stacks/parallel-synth.ts) is this file run again with this variable set; it reads its request from stdin. */
+/** A worker (see stacks/parallel-synth.ts) is the compiled program run by Node with this variable set; it reads its request from stdin. */
 const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
-const isWorker = process.env[WORKER_VARIABLE] === '1';
 
 /**
- * Workers started now, before this process loads the program, load it while this one does;
- * the synth gives each a share once it knows the stacks, or ends it. As many as there are
- * other cores, or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for (the program checks the
- * flag; here a value that is not a number just means the default).
+ * Workers started as soon as the compiled program is known, before this process loads it,
+ * load it while this one does; the synth gives each a share once it knows the stacks, or ends
+ * it. As many as there are other cores, or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for
+ * (the program checks the flag; here a value that is not a number just means the default).
  */
-function startWorkers(argv: readonly string[]): ChildProcess[] {
+function startWorkers(argv: readonly string[], worker: { readonly command: string; readonly args: readonly string[] }): ChildProcess[] {
   const flag = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
   const asked = flag < 0 ? process.env.PAYMENTS_SYNTH_WORKERS : argv[flag]!.includes('=') ? argv[flag]!.slice('--workers='.length) : argv[flag + 1];
   const wanted = asked !== undefined && /^[1-9][0-9]*$/.test(asked) ? Number(asked) : availableParallelism();
-  return Array.from({ length: Math.max(0, wanted - 1) }, () => spawn(process.execPath, [ENTRY], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } }));
+  return Array.from({ length: Math.max(0, wanted - 1) }, () => spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } }));
 }
 
 async function runCompiled(): Promise<void> {
   const argv = process.argv.slice(2);
-  const ready = isWorker ? [] : startWorkers(argv);
   const key = fixedKey();
   const bundle = currentBundle(key) ?? (await build(key));
-  // V8 keeps the bundle's compiled code on disk too (keyed by content; Node's public compile cache).
-  enableCompileCache(join(ROOT, '.gen', 'node-compile-cache'));
+  // V8 keeps the bundle's compiled code on disk (Node's compile cache, keyed by content), for this process and the workers.
+  process.env.NODE_COMPILE_CACHE = join(ROOT, '.gen', 'node-compile-cache');
+  const worker = { command: process.execPath, args: [bundle] };
+  const ready = startWorkers(argv, worker);
+  enableCompileCache(process.env.NODE_COMPILE_CACHE);
   const program = require(bundle) as Program;
-  if (isWorker) {
-    program.synthWorkerShare(readFileSync(0, 'utf8'));
-    return;
-  }
   try {
-    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [ENTRY], ready }, readableStack: (stack) => mappedStack(stack, bundle) });
+    process.exitCode = await program.runSynth(argv, { worker: { ...worker, ready }, readableStack: (stack) => mappedStack(stack, bundle) });
   } catch (err) {
     if (err instanceof Error && err.stack) err.stack = mappedStack(err.stack, bundle);
     program.reportCrash(err);
@@ -210,7 +205,7 @@ function runFromSources(): void {
 }
 
 const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
-if (verbose && !isWorker) runFromSources();
+if (verbose) runFromSources();
 else
   runCompiled().catch((err: unknown) => {
     // The build itself failed (esbuild names the file and line).

@@ -8,9 +8,9 @@
  *
  * A worker is a process started by a `WorkerCommand` with `PAYMENTS_SYNTH_WORKER=1`: it reads
  * its request (JSON) from stdin, synthesizes its share (`synthWorkerShare`) and writes the
- * outcome to the file the request names. `npm run synth` starts `main.ts` again (which runs the
- * compiled synth program), and starts it before it has even loaded the program itself, so the
- * worker is ready when its share is known; from the sources, the worker is
+ * outcome to the file the request names. `npm run synth` runs the compiled synth program as
+ * its workers (stacks/program.ts), started before main.ts has even loaded the program itself,
+ * so they are ready when their shares are known; from the sources, the worker is
  * stacks/synth-worker.ts under tsx's hook. A worker given an empty request exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

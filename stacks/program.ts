@@ -1,6 +1,11 @@
 /**
- * What the compiled synth program offers main.ts (see there): the synth command, its crash
- * report, and a synth worker's job.
+ * The compiled synth program (see main.ts): main.ts loads it for the synth command and its
+ * crash report; run by Node itself, it is a synth worker (see stacks/parallel-synth.ts),
+ * which synthesizes the share its request on stdin names.
  */
+import { readFileSync } from 'node:fs';
+import { synthWorkerShare, WORKER_VARIABLE } from './parallel-synth';
+
 export { reportCrash, runSynth } from './synth';
-export { synthWorkerShare } from './parallel-synth';
+
+if (require.main === module && process.env[WORKER_VARIABLE] === '1') synthWorkerShare(readFileSync(0, 'utf8'));
