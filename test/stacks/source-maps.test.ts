@@ -5,12 +5,14 @@
  * source file and line that failed.
  */
 import { spawnSync } from 'node:child_process';
-import { App, Lazy, TerraformOutput, TerraformStack } from 'cdktf';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { App, Lazy, TerraformOutput, TerraformStack, Tokenization } from 'cdktf';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HardenedBucket } from '../../modules/data/hardened-bucket';
-import { withoutSourceMappedStacks, withSourceMappedStacks } from '../../stacks/source-maps';
+import { buildApp } from '../../stacks/app';
+import { exampleManifest } from '../support/synth';
+import { withoutCreationStacks, withoutSourceMappedStacks, withSourceMappedStacks } from '../../stacks/source-maps';
 
 describe('source-mapped stack traces', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'source-maps-'));
@@ -91,5 +93,45 @@ describe('source-mapped stack traces', () => {
     withSourceMappedStacks();
     expect(error?.message).toMatch(/^Resolution error: no value for this output/);
     expect(error?.stack).toMatch(/source-maps\.test\.ts:\d+/);
+  });
+
+  describe('token creation stacks', () => {
+    const creationStackOf = (token: string) => Tokenization.reverseString(token).firstToken!.creationStack;
+
+    test('given tokens made inside withoutCreationStacks, then they record no creation stack; outside, cdktf records one as before', () => {
+      const inside = withoutCreationStacks(() => Lazy.stringValue({ produce: () => 'x' }));
+      const outside = Lazy.stringValue({ produce: () => 'x' });
+      expect(creationStackOf(inside)).toEqual([]);
+      expect(creationStackOf(outside).length).toBeGreaterThan(0);
+    });
+
+    test('given an error thrown inside withoutCreationStacks, when read after, then it names its message and the file and line that threw; and the formatter is restored', () => {
+      const before = Error.prepareStackTrace;
+      let error: Error | undefined;
+      try {
+        withoutCreationStacks(() => {
+          throw new Error('construct refused');
+        });
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(Error.prepareStackTrace).toBe(before);
+      expect(error?.stack).toMatch(/^Error: construct refused\n\s+at .*source-maps\.test\.ts:\d+/);
+    });
+
+    test('given the example organisation synthesized with and without creation stacks, then the JSON written is the same', () => {
+      const a = mkdtempSync(join(tmpdir(), 'creation-stacks-'));
+      const b = mkdtempSync(join(tmpdir(), 'creation-stacks-'));
+      try {
+        withoutCreationStacks(() => buildApp(exampleManifest(), { outdir: a }).app.synth());
+        buildApp(exampleManifest(), { outdir: b }).app.synth();
+        const files = readdirSync(join(a, 'stacks'));
+        expect(files.length).toBeGreaterThan(0);
+        for (const f of files) expect([f, readFileSync(join(a, 'stacks', f, 'cdk.tf.json'), 'utf8') === readFileSync(join(b, 'stacks', f, 'cdk.tf.json'), 'utf8')]).toEqual([f, true]);
+      } finally {
+        rmSync(a, { recursive: true, force: true });
+        rmSync(b, { recursive: true, force: true });
+      }
+    });
   });
 });
