@@ -7,7 +7,8 @@
  * and loading its modules (ours, cdktf's and the provider bindings') than synthesizing a small
  * organisation. esbuild bundles the program into `.gen/synth/` (git-ignored), and later runs
  * reuse that file as long as nothing that shapes it has changed:
- *   - the content of every source file esbuild read for it (its metafile lists them);
+ *   - the content of every source file esbuild read for it (its metafile lists them), and the
+ *     names of the files beside them;
  *   - the installed packages (`node_modules/.package-lock.json`, which npm rewrites on every
  *     install);
  *   - package.json, tsconfig.json, this file and the Node version.
@@ -44,10 +45,11 @@ interface Program {
   reportCrash(err: unknown): void;
 }
 
-/** What a build recorded: the key of everything but the sources, and each source file's hash. */
+/** What a build recorded: the key of everything but the sources, each source file's hash, and the names in their folders. */
 interface BuildRecord {
   readonly key: string;
   readonly sources: Record<string, string>;
+  readonly folders: string;
   readonly bundle: string;
 }
 
@@ -77,7 +79,17 @@ function currentBundle(key: string): string | undefined {
   }
   if (record.key !== key || !existsSync(join(OUT, record.bundle))) return undefined;
   for (const [file, hash] of Object.entries(record.sources)) if (hashOf(join(ROOT, file)) !== hash) return undefined;
+  if (foldersOf(Object.keys(record.sources)) !== record.folders) return undefined;
   return join(OUT, record.bundle);
+}
+
+/**
+ * The names in every folder that holds a source file: a file added beside them (which an
+ * import could now resolve to, e.g. `./x.ts` beside `./x/index.ts`) rebuilds the program too.
+ */
+function foldersOf(sources: readonly string[]): string {
+  const folders = [...new Set(sources.map((f) => dirname(f)))].sort();
+  return sha256(folders.map((d) => `${d}: ${existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).sort().join(' ') : '(gone)'}`).join('\n'));
 }
 
 /**
@@ -133,7 +145,7 @@ async function build(key: string): Promise<string> {
   renameSync(join(OUT, `${bundle}.map${temp}`), join(OUT, `${bundle}.map`));
   writeFileSync(join(OUT, `${bundle}${temp}`), code.contents);
   renameSync(join(OUT, `${bundle}${temp}`), join(OUT, bundle));
-  writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, bundle } satisfies BuildRecord, null, 2)}\n`);
+  writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, folders: foldersOf(Object.keys(sources)), bundle } satisfies BuildRecord, null, 2)}\n`);
   renameSync(`${RECORD}${temp}`, RECORD);
   for (const old of readdirSync(OUT)) if (old.startsWith('program-') && !old.startsWith(bundle)) rmSync(join(OUT, old), { force: true });
   // The compiled code V8 kept of earlier bundles is of no more use.

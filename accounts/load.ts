@@ -37,8 +37,7 @@ export function readRawManifest(file: string): unknown {
   if (ext === '.ts' || ext === '.js' || ext === '.cjs' || ext === '.mts') {
     let mod: Record<string, unknown>;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
-      mod = require(file) as Record<string, unknown>;
+      mod = requireManifest(file);
     } catch (err) {
       throw new ManifestError(shown, [{ path: '(file)', message: `could not be loaded: ${(err as Error).message.split('\n')[0]}` }]);
     }
@@ -49,6 +48,30 @@ export function readRawManifest(file: string): unknown {
     return value;
   }
   throw new ManifestError(shown, [{ path: '(file)', message: `unsupported extension ${JSON.stringify(ext)}: use .ts or .json` }]);
+}
+
+/**
+ * Loads a manifest module. The compiled synth program (see main.ts) runs under Node alone, whose
+ * type stripping loads a TypeScript manifest that imports nothing but types (as
+ * accounts/manifest.ts); a manifest it cannot load that way (one that imports a module without
+ * its extension, say) is loaded again through tsx, as the rest of the tools run.
+ */
+function requireManifest(file: string): Record<string, unknown> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
+    return require(file) as Record<string, unknown>;
+  } catch (err) {
+    if (!/\.m?ts$/.test(file)) throw err;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tsx only when it is needed
+    const { register } = require('tsx/cjs/api') as { register(): () => void };
+    const unregister = register();
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- as above
+      return require(file) as Record<string, unknown>;
+    } finally {
+      unregister();
+    }
+  }
 }
 
 /** Loads and validates; throws `ManifestError` listing every problem. */

@@ -51,6 +51,15 @@ describe('the compiled synth program', () => {
     for (const file of expected) expect([file, readFileSync(join(compiled, file)).equals(readFileSync(join(sources, file)))]).toEqual([file, true]);
   });
 
+  test('given a TypeScript manifest that imports a module without its extension (which Node alone cannot load), when `node main.ts` synthesizes it, then it is loaded through tsx and synthesized', () => {
+    const dir = tempDir('ts-manifest-');
+    const file = join(dir, 'manifest.ts');
+    writeFileSync(file, `import { manifest as example } from ${JSON.stringify(join(ROOT, 'accounts', 'manifest'))};\nexport const manifest = example;\n`);
+    const run = synth(ROOT, join(dir, 'out'), { PAYMENTS_MANIFEST: file, PAYMENTS_SYNTH_WORKERS: '1' });
+    expect(run.stderr).toMatch(/^Guardrails \(payments pack, \d+ rules\): 9 stacks, 0 findings/);
+    expect(run.status).toBe(0);
+  });
+
   describe('in a copy of the repository', () => {
     let copy: string;
     const record = () => JSON.parse(readFileSync(join(copy, '.gen', 'synth', 'build.json'), 'utf8')) as { bundle: string; sources: Record<string, string> };
