@@ -1,10 +1,10 @@
 /**
- * Synthesizes a manifest's stacks, in one process or, for a large organisation, in several:
- * each process builds only its share of the stacks (stacks hold no references to one another,
- * only deploy-order dependencies), writes their folders into the same `cdktf.out`, and checks
+ * Synthesizes a manifest's stacks, in one process or in several: each process builds only its
+ * share of the stacks (stacks hold no references to one another, only deploy-order
+ * dependencies), a batch at a time, writes their folders into the same `cdktf.out`, and checks
  * them with the guardrails; this process then writes `manifest.json` for all of them, with
  * every dependency the topology gives, and combines the guardrails reports in manifest order.
- * The output is byte for byte what a single-process synth writes.
+ * The output is byte for byte what one cdktf App of every stack writes.
  *
  * A worker is a process started by a `WorkerCommand` with `PAYMENTS_SYNTH_WORKER=1`: it reads
  * its request (JSON) from stdin, synthesizes its share (`synthWorkerShare`) and writes the
@@ -26,7 +26,7 @@ import { buildApp } from './app';
 import { withoutCreationStacks, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { planStacks, type StackSpec } from './topology';
 
-/** Below this many stacks one process is faster: a worker first spends about a second loading the provider bindings. */
+/** Below this many stacks, a worker not yet started is not worth starting: from the sources it first spends about a second loading the program. */
 export const PARALLEL_THRESHOLD = 40;
 
 /** What synthesizing some stacks gave. */
@@ -237,9 +237,12 @@ export function startWorker(worker: WorkerCommand): ChildProcess {
   return spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } });
 }
 
-/** Ends the started workers no share was given to. */
+/** Ends the started workers no share was given to (an empty request). */
 export function stopSpareWorkers(worker: WorkerCommand | undefined): void {
-  for (const child of worker?.ready?.splice(0) ?? []) child.stdin?.end();
+  for (const child of worker?.ready?.splice(0) ?? []) {
+    child.stdin?.on('error', () => undefined); // one that has already gone cannot be told
+    child.stdin?.end();
+  }
 }
 
 function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<ShareOutcome> {
@@ -248,10 +251,14 @@ function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<Share
     let stderr = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => (stderr += chunk));
-    child.on('close', (code) => {
+    const done = (code: number | null) => {
       if (code === 0 && existsSync(request.result)) resolve(JSON.parse(readFileSync(request.result, 'utf8')) as ShareOutcome);
-      else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code}: ${stderr.trim()}` } });
-    });
+      else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code ?? child.signalCode}: ${stderr.trim()}` } });
+    };
+    // A worker started early may have ended already (it could not load the program): its 'close' has passed.
+    if (child.exitCode !== null || child.signalCode !== null) setImmediate(() => done(child.exitCode));
+    else child.once('close', done);
+    child.stdin!.on('error', () => undefined); // a worker that ends before reading its request is reported by its exit
     child.stdin!.end(JSON.stringify(request));
   });
 }

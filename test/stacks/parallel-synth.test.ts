@@ -4,6 +4,7 @@
  * manifest.json with every dependency) and what one process writes (the guardrails report too).
  * And `cdktf.out` holds exactly the stacks of the manifest synthesized.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -92,6 +93,20 @@ describe('synth in worker processes', () => {
     expect(workerCount(9, 4, 0)).toBe(1);
     expect(workerCount(150, 2, 0)).toBe(2);
     expect(workerCount(150, 4, 1)).toBe(4);
+  });
+
+  test.each([
+    ['had already ended before its share was ready', true],
+    ['ends without doing its share', false],
+  ])('given a worker that %s, when synthesized in parallel, then the synth fails naming the worker and leaves no manifest.json (it neither hangs nor deploys)', async (_, early) => {
+    const outdir = tempDir();
+    const worker = { command: process.execPath, args: ['-e', 'process.stderr.write("worker broke"); process.exit(3)'] };
+    const ready = early ? [spawn(worker.command, worker.args, { stdio: ['pipe', 'ignore', 'pipe'] })] : [];
+    if (early) await new Promise((done) => ready[0]!.once('close', done));
+    const result = await synthesizeInParallel(DEFAULT_MANIFEST, outdir, 2, { worker: { ...worker, ready } });
+    expect(result.ok).toBe(false);
+    expect(result.message).toContain('a synth worker exited with 3');
+    expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
   });
 
   test('given a manifest file that does not validate, when synthesized in parallel, then nothing is written and the problems are reported', async () => {
