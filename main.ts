@@ -30,7 +30,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
 const { spawn } = require('node:child_process') as typeof import('node:child_process');
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
-const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { enableCompileCache, SourceMap } = require('node:module') as typeof import('node:module');
 const { availableParallelism } = require('node:os') as typeof import('node:os');
 const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
@@ -84,35 +84,60 @@ function currentBundle(key: string): string | undefined {
 }
 
 /**
- * The names in every folder that holds a source file: a file added beside them (which an
- * import could now resolve to, e.g. `./x.ts` beside `./x/index.ts`) rebuilds the program too.
+ * What an import could newly resolve to, in every folder that holds a source file and every
+ * folder above it up to the repository: the module files there, and the folders that are
+ * modules (hold an index file or package.json). A file added there (`./x.ts` beside
+ * `./x/index.ts`, `modules/guardrails.ts` beside `modules/guardrails/`) rebuilds the program.
  */
 function foldersOf(sources: readonly string[]): string {
-  const folders = [...new Set(sources.map((f) => dirname(f)))].sort();
-  return sha256(folders.map((d) => `${d}: ${existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).sort().join(' ') : '(gone)'}`).join('\n'));
+  const folders = new Set<string>();
+  for (const file of sources) for (let d = dirname(file); !folders.has(d); d = dirname(d)) folders.add(d);
+  const isModule = (path: string, name: string) => name.slice(name.lastIndexOf('.')) in LOADERS || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  return sha256(
+    [...folders]
+      .sort()
+      .map((d) => {
+        const path = join(ROOT, d);
+        const names = existsSync(path) ? readdirSync(path).filter((name) => isModule(path, name)) : ['(gone)'];
+        return `${d}: ${names.sort().join(' ')}`;
+      })
+      .join('\n'),
+  );
 }
 
+const LOADERS: Record<string, 'ts' | 'js' | 'json'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
+
 /**
- * Gives each of our modules that names `__dirname` or `__filename` its own, as if it ran from
- * its source file (the bundle lives in `.gen/synth/`, two folders below the repository).
+ * Reads every source file of ours for esbuild (not node_modules, which the installed packages'
+ * record covers), and records the hash of exactly what was read: a file edited while the
+ * program builds makes the record disagree with it, so the next run rebuilds. Also gives each
+ * module that names `__dirname` or `__filename` its own, as if it ran from its source file (the
+ * bundle lives in `.gen/synth/`, two folders below the repository).
  */
-const sourcePaths = {
-  name: 'source-paths',
-  setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'ts' } | undefined): void }): void {
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
-      const contents = readFileSync(args.path, 'utf8');
-      if (!/\b__(dirname|filename)\b/.test(contents)) return undefined;
-      const file = relative(ROOT, args.path).split('\\').join('/');
-      const prelude = `var __dirname = require("node:path").join(__repositoryRoot, ${JSON.stringify(dirname(file))}); var __filename = require("node:path").join(__repositoryRoot, ${JSON.stringify(file)});`;
-      return { contents: `${prelude}\n${contents}`, loader: 'ts' };
-    });
-  },
-};
+function sourcesPlugin(read: Map<string, string>) {
+  return {
+    name: 'sources',
+    setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'ts' | 'js' | 'json' } | undefined): void }): void {
+      build.onLoad({ filter: /\.(m|c)?(ts|js)$|\.json$/ }, (args) => {
+        const file = relative(ROOT, args.path).split('\\').join('/');
+        const loader = LOADERS[file.slice(file.lastIndexOf('.'))];
+        if (file.split('/').includes('node_modules') || loader === undefined) return undefined;
+        const bytes = readFileSync(args.path);
+        read.set(file, sha256(bytes));
+        const contents = bytes.toString('utf8');
+        if (loader !== 'ts' || !/\b__(dirname|filename)\b/.test(contents)) return { contents, loader };
+        const prelude = `var __dirname = require("node:path").join(__repositoryRoot, ${JSON.stringify(dirname(file))}); var __filename = require("node:path").join(__repositoryRoot, ${JSON.stringify(file)});`;
+        // On the first line, so that every line keeps its number in the source map.
+        return { contents: `${prelude} ${contents}`, loader };
+      });
+    },
+  };
+}
 
 /** Bundles stacks/program.ts into `.gen/synth/` and records what shaped it. */
 async function build(key: string): Promise<string> {
   const esbuild = require('esbuild') as typeof import('esbuild');
+  const read = new Map<string, string>();
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: [PROGRAM_SOURCE],
@@ -129,11 +154,11 @@ async function build(key: string): Promise<string> {
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [sourcePaths],
+    plugins: [sourcesPlugin(read)],
   });
   const sources: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
-    if (!input.includes('node_modules/')) sources[input] = hashOf(join(ROOT, input));
+    if (!input.split('/').includes('node_modules')) sources[input] = read.get(input) ?? hashOf(join(ROOT, input));
   }
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
   const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'))!;
@@ -147,7 +172,12 @@ async function build(key: string): Promise<string> {
   renameSync(join(OUT, `${bundle}${temp}`), join(OUT, bundle));
   writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, folders: foldersOf(Object.keys(sources)), bundle } satisfies BuildRecord, null, 2)}\n`);
   renameSync(`${RECORD}${temp}`, RECORD);
-  for (const old of readdirSync(OUT)) if (old.startsWith('program-') && !old.startsWith(bundle)) rmSync(join(OUT, old), { force: true });
+  // Earlier programs, and files of builds that were killed, once no synth can still be starting
+  // from them (a synth on another Node version or another branch of this checkout may use one).
+  for (const old of readdirSync(OUT)) {
+    if (old.startsWith(bundle) || old === 'build.json' || !(old.startsWith('program-') || old.endsWith('.tmp'))) continue;
+    if (Date.now() - statSync(join(OUT, old)).mtimeMs > 10 * 60_000) rmSync(join(OUT, old), { force: true });
+  }
   // The compiled code V8 kept of earlier bundles is of no more use.
   rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
   return join(OUT, bundle);
@@ -175,13 +205,14 @@ const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
 /**
  * Workers started as soon as the compiled program is known, before this process loads it,
  * load it while this one does; the synth gives each a share once it knows the stacks, or ends
- * it. As many as there are other cores, or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for
+ * it. One per other core (up to 8 processes), or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for
  * (the program checks the flag; here a value that is not a number just means the default).
  */
 function startWorkers(argv: readonly string[], worker: { readonly command: string; readonly args: readonly string[] }): ChildProcess[] {
   const flag = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
   const asked = flag < 0 ? process.env.PAYMENTS_SYNTH_WORKERS : argv[flag]!.includes('=') ? argv[flag]!.slice('--workers='.length) : argv[flag + 1];
-  const wanted = asked !== undefined && /^[1-9][0-9]*$/.test(asked) ? Number(asked) : availableParallelism();
+  // At most 8 by default, as the program's MAX_PROCESSES (stacks/parallel-synth.ts).
+  const wanted = asked !== undefined && /^[1-9][0-9]*$/.test(asked) ? Number(asked) : Math.min(availableParallelism(), 8);
   return Array.from({ length: Math.max(0, wanted - 1) }, () => spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } }));
 }
 
@@ -220,7 +251,8 @@ const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYME
 if (verbose) runFromSources();
 else
   runCompiled().catch((err: unknown) => {
-    // The build itself failed (esbuild names the file and line).
+    // The program did not compile (esbuild names the file and line): nothing may deploy from the previous synth's output either.
+    rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', 'manifest.json'), { force: true });
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

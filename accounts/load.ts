@@ -61,7 +61,12 @@ function requireManifest(file: string): Record<string, unknown> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
     return require(file) as Record<string, unknown>;
   } catch (err) {
-    if (!/\.m?ts$/.test(file)) throw err;
+    // Only a manifest Node could not load (not one that threw while it ran) is tried again.
+    const code = (err as { code?: string }).code;
+    const notLoadable =
+      err instanceof SyntaxError ||
+      ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND', 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX', 'ERR_INVALID_TYPESCRIPT_SYNTAX', 'ERR_UNKNOWN_FILE_EXTENSION', 'ERR_REQUIRE_ESM'].includes(code ?? '');
+    if (!/\.m?ts$/.test(file) || !notLoadable) throw err;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- tsx only when it is needed
     const { register } = require('tsx/cjs/api') as { register(): () => void };
     const unregister = register();

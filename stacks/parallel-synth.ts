@@ -69,8 +69,7 @@ export const BATCH_SIZE = 8;
 
 /**
  * Synthesizes the stacks named in `only` (every stack when undefined) into `outdir`, in this
- * process, `BATCH_SIZE` at a time. Each batch's App writes its own partial `manifest.json`;
- * `combineShares` writes the whole one (or removes it when anything failed).
+ * process, `BATCH_SIZE` at a time; `combineShares` then writes the whole `manifest.json`.
  */
 export function synthShare(manifest: Manifest, outdir: string, only?: ReadonlySet<string>, options: ShareOptions = {}): ShareOutcome {
   const names = planStacks(manifest)
@@ -96,6 +95,10 @@ function synthBatch(manifest: Manifest, outdir: string, only: ReadonlySet<string
   let error: ShareOutcome['error'];
   const build = () => {
     built = buildApp(manifest, { outdir, only });
+    // A batch's App would write a manifest.json of its stacks alone; the whole one is written
+    // by combineShares once every stack is synthesized, so that a synth killed half-way leaves
+    // no manifest.json for a deploy to read.
+    built.app.manifest.writeToFile = () => undefined;
     built.app.synth();
   };
   try {
@@ -193,10 +196,7 @@ function combineShares(specs: readonly StackSpec[], outdir: string, outcomes: re
   const reports = outcomes.every((o) => o.reports !== undefined) ? outcomes.flatMap((o) => o.reports!) : undefined;
   const order = new Map(specs.map((s, i) => [s.name, i]));
   const sorted = reports?.slice().sort((a, b) => order.get(a.stack)! - order.get(b.stack)!);
-  if (failed || sorted === undefined || sorted.some((r) => r.findings.length > 0)) {
-    // A batch that passed wrote a manifest.json of its own stacks: nothing may deploy from a failed synth.
-    rmSync(join(outdir, CdktfManifest.fileName), { force: true });
-  } else {
+  if (!failed && sorted !== undefined && sorted.every((r) => r.findings.length === 0)) {
     // What App.synth() writes at its end, for all the shares: each stack's entry, with the
     // dependencies the whole App would have recorded (a share knows only its own stacks).
     const manifest = new CdktfManifest(cdktfVersion(), outdir, process.env.SYNTH_HCL_OUTPUT === 'true');
@@ -232,9 +232,16 @@ const sourceWorker = (): WorkerCommand => ({ command: process.execPath, args: ['
 /** The environment variable that makes a process started by a `WorkerCommand` a synth worker. */
 export const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
 
-/** Starts a worker: it loads the program and then waits for its request on stdin. */
+/** At most this many processes synthesize at once, however many cores there are. */
+export const MAX_PROCESSES = 8;
+
+/**
+ * Starts a worker: it loads the program and then waits for its request on stdin. What it
+ * prints on stdout goes to our stderr (stdout is not the synth's to use); its stderr is
+ * passed on when it ends.
+ */
 export function startWorker(worker: WorkerCommand): ChildProcess {
-  return spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } });
+  return spawn(worker.command, [...worker.args], { stdio: ['pipe', 2, 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } });
 }
 
 /** Ends the started workers no share was given to (an empty request). */
@@ -252,8 +259,10 @@ function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<Share
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => (stderr += chunk));
     const done = (code: number | null) => {
-      if (code === 0 && existsSync(request.result)) resolve(JSON.parse(readFileSync(request.result, 'utf8')) as ShareOutcome);
-      else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code ?? child.signalCode}: ${stderr.trim()}` } });
+      if (code === 0 && existsSync(request.result)) {
+        process.stderr.write(stderr); // what its stacks printed (warnings, debugging), as one process would have
+        resolve(JSON.parse(readFileSync(request.result, 'utf8')) as ShareOutcome);
+      } else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code ?? child.signalCode}: ${stderr.trim()}` } });
     };
     // A worker started early may have ended already (it could not load the program): its 'close' has passed.
     if (child.exitCode !== null || child.signalCode !== null) setImmediate(() => done(child.exitCode));

@@ -17,14 +17,14 @@
  * same output (see stacks/parallel-synth.ts).
  */
 import { availableParallelism } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadManifest, manifestPath, type LoadedManifest } from '../accounts/load';
 import { ManifestError } from '../accounts/schema';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
-import { prepareOutdir, stopSpareWorkers, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
+import { MAX_PROCESSES, prepareOutdir, stopSpareWorkers, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
 import { planStacks } from './topology';
 
 export interface SynthResult {
@@ -48,7 +48,10 @@ export interface SynthContext {
   readonly readableStack?: (stack: string) => string;
 }
 
-function load(file: string): LoadedManifest | SynthResult {
+/** Validates the manifest at `file`. The outcome of the previous synth into `outdir` goes first: a synth that fails leaves no manifest.json or report behind. */
+function load(file: string, outdir: string): LoadedManifest | SynthResult {
+  rmSync(join(outdir, 'manifest.json'), { force: true });
+  rmSync(join(outdir, 'guardrails-report.json'), { force: true });
   try {
     return loadManifest(file);
   } catch (err) {
@@ -61,7 +64,7 @@ const isResult = (x: LoadedManifest | SynthResult): x is SynthResult => 'ok' in 
 
 /** Validates the manifest at `file` and, only if it is valid, synthesizes every stack into `outdir` under the guardrails, in this process. */
 export function synthesize(file: string, outdir: string, options: SynthOptions = {}): SynthResult {
-  const loaded = load(file);
+  const loaded = load(file, outdir);
   if (isResult(loaded)) return loaded;
   prepare(loaded, outdir, options);
   return finish(synthInThisProcess(loaded.manifest, outdir, { creationStacks: options.verbose ?? false }), outdir, options);
@@ -70,7 +73,7 @@ export function synthesize(file: string, outdir: string, options: SynthOptions =
 /** As `synthesize`, with `processes` processes (1: this one only). */
 export async function synthesizeInParallel(file: string, outdir: string, processes: number, options: SynthOptions = {}): Promise<SynthResult> {
   if (processes <= 1) return synthesize(file, outdir, options);
-  const loaded = load(file);
+  const loaded = load(file, outdir);
   if (isResult(loaded)) return loaded;
   return synthesizeLoaded(loaded, outdir, processes, options);
 }
@@ -93,7 +96,9 @@ function finish(outcome: ShareOutcome, outdir: string, options: SynthOptions): S
     // The check runs as an App validation; without a report it did not run (a construct threw, or skipValidation) and nothing may be deployed.
     // A construct that threw: its stack, which names the file and line.
     const why = outcome.error ? `${outcome.error.stack ? (options.readableStack ?? String)(outcome.error.stack) : outcome.error.message}\n` : '';
-    return { ok: false, message: `${why}Guardrails did not run; refusing to synthesize without them.\n` };
+    // cdktf names where a token that failed to resolve was made only when it recorded creation stacks.
+    const hint = !options.verbose && outcome.error?.message.includes('Resolution error') ? 'Run `npm run synth -- --verbose` to see where the token that failed was made.\n' : '';
+    return { ok: false, message: `${why}${hint}Guardrails did not run; refusing to synthesize without them.\n` };
   }
   const report = combine(outcome.reports);
   mkdirSync(outdir, { recursive: true });
@@ -150,9 +155,9 @@ async function parseAndSynthesize(argv: readonly string[], context: SynthContext
   const verbose = values.verbose === true || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
   const file = manifestPath();
   const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
-  const loaded = load(file);
+  const loaded = load(file, outdir);
   const stacks = isResult(loaded) ? 0 : planStacks(loaded.manifest).length;
-  const processes = workersArg !== undefined ? Number(workersArg) : workerCount(stacks, availableParallelism(), context.worker?.ready?.length ?? 0);
+  const processes = workersArg !== undefined ? Number(workersArg) : workerCount(stacks, Math.min(availableParallelism(), MAX_PROCESSES), context.worker?.ready?.length ?? 0);
   const result = isResult(loaded) ? loaded : await synthesizeLoaded(loaded, outdir, processes, { verbose, ...context });
   process.stderr.write(result.message ?? '');
   return result.ok ? 0 : 1;

@@ -40,7 +40,7 @@ export interface LambdaBundle {
   /**
    * The zip's content hash as cdktf's `TerraformAsset` names an asset's folder (upper-case hex
    * MD5), given to it so that it does not read and hash the zip again for every function of
-   * every stack (test/modules/lambda-bundle.test.ts checks the two agree).
+   * every stack (test/lambdas/asset-hash.test.ts checks the two agree).
    */
   readonly assetHash: string;
   readonly bytes: number;

@@ -193,7 +193,7 @@ describe('the workflows run what `npm run ci` decides', () => {
 describe('Terraform and Node run the same way in every job', () => {
   const synth = synthManifest(exampleManifest());
 
-  test.each(files)('%s pins Terraform to the release the synthesized stacks require, and Node 22', (f) => {
+  test.each(files)('%s pins Terraform to the release the synthesized stacks require, and Node to the release of .node-version', (f) => {
     const { wf } = load(f);
     const required = new Set([...synth.stacks.values()].map((tf) => String((tf.terraform as Record<string, unknown>).required_version)));
     expect(required.size).toBe(1);
@@ -206,7 +206,12 @@ describe('Terraform and Node run the same way in every job', () => {
           expect([name, v[0], v[1], v[2]! >= Number(m[3])]).toEqual([name, Number(m[1]), Number(m[2]), true]);
           expect(s.with?.terraform_wrapper).toBe(false);
         }
-        if (s.uses?.startsWith('actions/setup-node@')) expect([name, s.with?.['node-version']]).toEqual([name, 22]);
+        if (s.uses?.startsWith('actions/setup-node@')) {
+          // the exact release of .node-version (22.18 or later: main.ts runs under Node's type stripping), read from the checkout
+          expect([name, s.with?.['node-version-file'], s.with?.['node-version']]).toEqual([name, '.node-version', undefined]);
+          const steps = job.steps ?? [];
+          expect([name, steps.slice(0, steps.indexOf(s)).some((c) => c.uses?.startsWith('actions/checkout@'))]).toEqual([name, true]);
+        }
       }
       const runsTerraform = (job.steps ?? []).some((s) => (s.run ?? '').includes('stack.sh'));
       if (runsTerraform) expect([name, (job.steps ?? []).some((s) => s.uses?.startsWith('hashicorp/setup-terraform@'))]).toEqual([name, true]);

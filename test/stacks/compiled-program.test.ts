@@ -98,6 +98,9 @@ describe('the compiled synth program', () => {
       const lineEnd = source.indexOf('\n', superCall);
       writeFileSync(file, `${source.slice(0, lineEnd + 1)}    throw new Error('payments stack refused');\n${source.slice(lineEnd + 1)}`);
       const throwLine = source.slice(0, lineEnd + 1).split('\n').length;
+      const shareSource = readFileSync(join(copy, 'stacks', 'parallel-synth.ts'), 'utf8');
+      expect(shareSource).toContain('__dirname');
+      const buildAppLine = shareSource.slice(0, shareSource.indexOf('built = buildApp(')).split('\n').length;
       try {
         const before = record().bundle;
         for (const env of [{}, { PAYMENTS_SYNTH_WORKERS: '1' }]) {
@@ -105,6 +108,8 @@ describe('the compiled synth program', () => {
           expect([env, run.status]).toEqual([env, 1]);
           expect(run.stderr).toContain('Error: payments stack refused');
           expect(run.stderr).toContain(`${join(copy, 'stacks', 'payments-stack.ts')}:${throwLine}:`);
+          // a frame in a file the compiled program gives its own __dirname: the line is still the source's
+          expect(run.stderr).toContain(`${join(copy, 'stacks', 'parallel-synth.ts')}:${buildAppLine}:`);
           expect(existsSync(join(copy, 'out-broken', 'manifest.json'))).toBe(false);
         }
         expect(record().bundle).not.toBe(before);

@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { DEFAULT_MANIFEST } from '../../accounts/load';
 import { synthesize, synthesizeInParallel } from '../../stacks/synth';
 import { buildApp } from '../../stacks/app';
-import { BATCH_SIZE, shares, workerCount } from '../../stacks/parallel-synth';
+import { BATCH_SIZE, shares, synthShare, workerCount } from '../../stacks/parallel-synth';
 import { planStacks } from '../../stacks/topology';
 import { exampleManifest } from '../support/synth';
 
@@ -71,6 +71,19 @@ describe('synth in worker processes', () => {
     const cdktfFiles = filesUnder(whole);
     expect(filesUnder(batched)).toEqual([...cdktfFiles, 'guardrails-report.json'].sort());
     for (const file of cdktfFiles) expect([file, readFileSync(join(batched, file)).equals(readFileSync(join(whole, file)))]).toEqual([file, true]);
+  });
+
+  test('given every stack synthesized as a share (batch after batch), then no manifest.json is written: only the whole synth writes it, at its end, so a synth killed half-way leaves none', () => {
+    const outdir = tempDir();
+    const outcome = synthShare(exampleManifest(), outdir);
+    expect(outcome.error).toBeUndefined();
+    expect(Object.keys(outcome.entries).sort()).toEqual(
+      planStacks(exampleManifest())
+        .map((s) => s.name)
+        .sort(),
+    );
+    expect(existsSync(join(outdir, 'stacks', planStacks(exampleManifest())[0]!.name, 'cdk.tf.json'))).toBe(true);
+    expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
   });
 
   test('given stacks of unlike cost, when split into shares, then the payments stacks (the heavy ones) are spread evenly and each share keeps the manifest order', () => {
