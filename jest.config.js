@@ -16,6 +16,9 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/setup.ts'],
+  // After jest's own source-map support is installed: token creation stacks are not source-mapped
+  // (they were more than half of a synth's CPU time in a test), errors still are (test/support/stack-traces.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/stack-traces.ts'],
   // Suites run in worker processes, replaced once one holds more than 1.5 GB after a suite: the
   // synth-heavy suites (hundreds of stacks) would otherwise accumulate in one process until V8
   // spends its time collecting garbage. Two workers, as the machines have two cores.

@@ -135,3 +135,22 @@ describe('source-mapped stack traces', () => {
     });
   });
 });
+
+describe('stack traces in a test file (test/support/stack-traces.ts)', () => {
+  /** The line of this file that holds `marker` (1-based). */
+  const lineOf = (marker: string) =>
+    readFileSync(__filename, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.endsWith(marker)) + 1;
+
+  test('given an error made in a test file, then its stack names the .ts line, through source maps, so a failing test points at its source', () => {
+    const error = new Error('made here'); // the error's line
+    expect(error.stack).toContain(`source-maps.test.ts:${lineOf("// the error's line")}:`);
+  });
+
+  test('given a stack captured on a plain object, as cdktf records where a token was made, then it still names the file and line, formatted without source maps', () => {
+    const capture = { stack: '' };
+    Error.captureStackTrace(capture);
+    expect(capture.stack).toMatch(/^Error: \n\s+at .*source-maps\.test\.ts:\d+:\d+/);
+  });
+});

@@ -39,12 +39,19 @@ function workloadStacks(m: Manifest, stacks: ReadonlyMap<string, unknown>): { na
   return { name: w.name, primary: `payments-${w.name}-${w.primaryRegion}`, subset: copyOf(new Map(names.map((n) => [n, stacks.get(n)!]))) };
 }
 
+/**
+ * One simulator for the checks of the example organisation and the variations below: its cache
+ * gives the answers the simulator gives (see "gives the same answers with and without the
+ * simulator cache"), so a variation simulates only the calls it changed.
+ */
+const simulator = new PolicySimulator();
+
 describe('apply and plan permissions of the example organisation', () => {
   const m = exampleManifest();
   const s = synthManifest(m);
   let result: CheckResult;
   beforeAll(async () => {
-    result = await checkPermissions(s.stacks as ReadonlyMap<string, TfJson>);
+    result = await checkPermissions(s.stacks as ReadonlyMap<string, TfJson>, { simulator });
   });
 
   it('has a row for every resource type and data source the stacks synthesize', () => {
@@ -110,7 +117,7 @@ describe('what the check catches', () => {
     const tf = stacks.get(primary)!;
     tf.resource = { ...tf.resource, aws_imaginary_widget: { spare: { name: `${naming.project}-spare` } } };
     // when it is checked
-    const result = await checkPermissions(stacks);
+    const result = await checkPermissions(stacks, { simulator });
     // then the check fails and names the type
     expect(result.ok).toBe(false);
     expect(result.unknownTypes).toEqual([{ stack: primary, address: 'aws_imaginary_widget.spare', kind: 'resource', type: 'aws_imaginary_widget' }]);
@@ -130,7 +137,7 @@ describe('what the check catches', () => {
       bounded: { ...withoutBoundary, name: `${naming.project}-bounded`, permissions_boundary: naming.boundaryPolicyArn(accountId) },
     };
     // when it is checked
-    const result = await checkPermissions(stacks);
+    const result = await checkPermissions(stacks, { simulator });
     const createRole = (address: string) => result.denied.filter((e) => e.address === address && e.action === 'iam:CreateRole' && e.role === 'deploy');
     // then creating the role without the boundary is denied, and with it allowed
     expect(createRole('aws_iam_role.unbounded').map(line)).toEqual([`${primary} aws_iam_role.unbounded create iam:CreateRole as deploy: ImplicitlyDenied`]);
@@ -148,7 +155,7 @@ describe('what the check catches', () => {
     doc.Statement = doc.Statement.filter((st: Cfg) => !([] as string[]).concat(st.Action).some((a) => a.startsWith('sqs:')));
     (planPolicy as Cfg).policy = JSON.stringify(doc);
     // when it is checked
-    const result = await checkPermissions(stacks);
+    const result = await checkPermissions(stacks, { simulator });
     // then every refresh call on the queue is reported against the plan role, and no other role's
     const queueReads = result.denied.filter((e) => e.type === 'aws_sqs_queue');
     expect(queueReads.length).toBeGreaterThan(0);

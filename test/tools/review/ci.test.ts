@@ -23,6 +23,7 @@ import { ciApplyPurpose, deployStageOf, GITHUB_OIDC_HOST, Naming } from '../../.
 import { dryRun, main } from '../../../tools/ci/ci';
 import { ciStacks, type CiEvent, type Step } from '../../../tools/ci/engine';
 import { checkForCi, STEP_PERMISSION_CHECK, stepPermissionProblems } from '../../../tools/ci/permissions-hook';
+import type { CheckResult } from '../../../tools/permissions/check';
 import { ciRolesOf } from '../../github/oidc';
 import { otherOrgManifest } from '../../stacks/other-org';
 import { parseManifest, synthManifest } from '../../support/synth';
@@ -64,12 +65,24 @@ const names = (m: Manifest) => new Set(ciStacks(m).map((s) => s.name));
 const act = (steps: Step[], action: Step['action']) => steps.filter((s) => s.action === action).map((s) => `${s.job} ${s.stack}`);
 const stepOf = (steps: Step[], job: string, stack: string) => steps.find((s) => s.job === job && s.stack === stack);
 
+/**
+ * The apply-permission check of a manifest's synthesized stacks, as CI runs it. Its result
+ * depends on the manifest alone, so it runs once per manifest in this file, however many
+ * scenarios have that manifest as their head or base.
+ */
+const permissionChecks = new Map<string, Promise<CheckResult>>();
+function permissionCheck(m: Manifest): Promise<CheckResult> {
+  const key = JSON.stringify(m);
+  if (!permissionChecks.has(key)) permissionChecks.set(key, checkForCi(m, synthManifest(m).stacks));
+  return permissionChecks.get(key)!;
+}
+
 /** The checks every scenario's steps pass. */
 async function checkSteps(s: Scenario, steps: Step[]): Promise<void> {
   const naming = new Naming(s.head);
   const synth = synthManifest(s.head);
   // The apply-permission check of the head's stacks, and of the base's for destroys.
-  const permissions = [await checkForCi(s.head, synth.stacks), ...(s.base ? [await checkForCi(s.base, synthManifest(s.base).stacks)] : [])];
+  const permissions = [await permissionCheck(s.head), ...(s.base ? [await permissionCheck(s.base)] : [])];
   const roles = ciRolesOf(synth.stacks.get(synth.specs.find((x) => x.kind === 'deployment')!.name)!, s.head.deployment.accountId);
   const all = [...ciStacks(s.head), ...(s.base ? ciStacks(s.base).filter((x) => !names(s.head).has(x.name)) : [])];
   const spec = (name: string) => all.find((x) => x.name === name)!;

@@ -10,6 +10,7 @@ import { STATEFUL_TYPES, resourcesIn } from '../../../tools/review/diff';
 import { renderMarkdown } from '../../../tools/review/markdown';
 import { reducePlan } from '../../../tools/review/plans';
 import { buildReport } from '../../../tools/review/report';
+import type { Report } from '../../../tools/review/types';
 import { otherOrganisation, tlsDomains } from '../../support/manifests';
 import { section, sideOf } from './sides';
 
@@ -39,9 +40,23 @@ function onboarded(extra: Partial<ManifestInput['workloads'][number]['payments']
 
 const base = () => sideOf('base', otherOrganisation());
 
-describe('review of onboarding one prod workload (two regions, three new stacks) into a five-workload organisation', () => {
-  const report = () => buildReport(base(), sideOf('head', onboarded()));
+/** Freezes a value and everything it holds, so a test cannot change what the next one reads. */
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) frozen(v);
+  }
+  return value;
+}
 
+/**
+ * The review of the onboarding, without plans, as the comment shows it: built once and shared by
+ * the tests that read it (it depends on nothing but the two manifests; frozen, so none can change it).
+ */
+let onboardingReport: Report | undefined;
+const report = (): Report => (onboardingReport ??= frozen(buildReport(base(), sideOf('head', onboarded()))));
+
+describe('review of onboarding one prod workload (two regions, three new stacks) into a five-workload organisation', () => {
   test('given the onboarding, when rendered, then the comment is at most 8 KB and shows every change to an existing stack', () => {
     const r = report();
     const md = renderMarkdown(r);
@@ -152,14 +167,14 @@ describe('a change that touches nothing, and offboarding', () => {
 
 describe("Terraform's plans where they exist", () => {
   test('given no plans, then the comment labels create/replace/delete a heuristic', () => {
-    const md = renderMarkdown(buildReport(base(), sideOf('head', onboarded())));
+    const md = renderMarkdown(report());
     expect(md).toMatch(/\*\*heuristic\*\*/);
   });
 
   test('given a plan that replaces what the configuration predicts as an update, and one that moves a resource, then the plan decides and the heuristic label names only the stacks without a plan', () => {
     const b = base();
     const h = sideOf('head', onboarded());
-    const predicted = buildReport(b, h);
+    const predicted = report();
     const archive = predicted.stacks.find((s) => s.kind === 'log-archive')!;
     const key = archive.resources.find((x) => x.type === 'aws_kms_key')!;
     expect(key.action).toBe('update');

@@ -3,14 +3,21 @@
  * each scenario is a commit, and `npm run review -- --base HEAD~1` (the real tool: it
  * extracts the base commit, synthesizes both sides with their own code and their own
  * manifest file) must show it as the change it is.
+ *
+ * A scenario whose base commit the previous scenario already synthesized, as its working
+ * tree, reviews against that synthesis instead of extracting and synthesizing the commit
+ * again: a commit synthesizes byte-identically wherever it is (F-26; the comment-only scenario
+ * below checks it here too, an extracted base against the same working tree). The first
+ * scenarios, the manifest edit, the command line and the scenario after it still let the tool
+ * extract and build the base commit itself.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { manifest as exampleManifest } from '../../../accounts/manifest';
 import { renderMarkdown } from '../../../tools/review/markdown';
 import { buildReport } from '../../../tools/review/report';
-import { synthBoth } from '../../../tools/review/synth';
-import type { Report } from '../../../tools/review/types';
+import { synthBoth, synthSide } from '../../../tools/review/synth';
+import type { Report, Side } from '../../../tools/review/types';
 import { baseFixture } from './fixture-stack';
 import { FIXTURE_FILE, MANIFEST_FILE, SOURCE_REPO, TestRepo } from './git-repo';
 
@@ -27,8 +34,23 @@ const initialFixture: Fixture = {
 let repo: TestRepo;
 const env = () => ({ ...process.env, PAYMENTS_MANIFEST: MANIFEST_FILE });
 
-async function reviewLastCommit(): Promise<Report> {
-  const sides = await synthBoth(repo.dir, 'HEAD~1', env(), repo.dir);
+/** The last working tree a review synthesized, and the commit it was (the tree is always committed when reviewed). */
+let lastHead: { commit: string; side: Side } | undefined;
+
+/**
+ * Reviews the last commit against its parent, as `npm run review -- --base HEAD~1` does; with
+ * `reuse`, the parent's synthesis is the previous review's working tree when that was the parent.
+ */
+async function reviewLastCommit(options: { reuse?: boolean } = {}): Promise<Report> {
+  const parent = repo.git('rev-parse', 'HEAD~1').trim();
+  let sides: { base: Side; head: Side };
+  if (options.reuse && lastHead?.commit === parent) {
+    const head = await synthSide({ tree: repo.dir, repo: repo.dir, label: 'working tree', env: env(), cwd: repo.dir });
+    sides = { base: { ...lastHead.side, label: `HEAD~1 (${parent.slice(0, 12)})` }, head };
+  } else {
+    sides = await synthBoth(repo.dir, 'HEAD~1', env(), repo.dir);
+  }
+  lastHead = { commit: repo.git('rev-parse', 'HEAD').trim(), side: sides.head };
   return buildReport(sides.base, sides.head);
 }
 
@@ -88,7 +110,7 @@ describe('npm run review in a test repository', () => {
 
   test("F-14 given a commit that widens a role's actions, when reviewed, then broadening", async () => {
     editFixture((f) => (f['deployment-eu-west-1']!.roleActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem']), 'widen role');
-    const r = await reviewLastCommit();
+    const r = await reviewLastCommit({ reuse: true });
     const fs = broadeningAt(r, 'deployment-eu-west-1', 'aws_iam_role_policy.fixture_role_policy');
     expect(fs).toHaveLength(1);
     expect(fs[0]!.details).toEqual(expect.arrayContaining(['+ action added: dynamodb:Scan', '+ action added: dynamodb:DeleteItem']));
@@ -97,7 +119,7 @@ describe('npm run review in a test repository', () => {
 
   test('F-14 given a commit that adds a principal to a key policy, when reviewed, then broadening', async () => {
     editFixture((f) => (f['deployment-eu-west-1']!.keyUsers = ['arn:aws:iam::100000000002:role/payments-ci-apply', 'arn:aws:iam::300000000007:root']), 'share key');
-    const r = await reviewLastCommit();
+    const r = await reviewLastCommit({ reuse: true });
     const fs = broadeningAt(r, 'deployment-eu-west-1', 'aws_kms_key.fixture_key');
     expect(fs.map((f) => [f.category, f.details])).toEqual([['key-policy', ['+ principal added: AWS:arn:aws:iam::300000000007:root']]]);
   });
@@ -126,7 +148,7 @@ describe('npm run review in a test repository', () => {
     m.workloads = m.workloads.filter((w) => w.name !== 'staging');
     repo.writeJson(MANIFEST_FILE, m);
     repo.commit('remove staging');
-    const r = await reviewLastCommit();
+    const r = await reviewLastCommit({ reuse: true });
     expect(r.stacks.filter((s) => s.status === 'removed').map((s) => s.name)).toEqual(['bootstrap-staging', 'payments-staging-eu-west-1']);
     const destroyed = r.destructive.filter((d) => d.stack === 'payments-staging-eu-west-1' || d.stack === 'bootstrap-staging');
     expect(destroyed.map((d) => [d.stack, d.address])).toEqual(
@@ -140,7 +162,7 @@ describe('npm run review in a test repository', () => {
     const md = renderMarkdown(r);
     expect(md.indexOf('`payments-staging-eu-west-1` · `aws_dynamodb_table.fixture_table` — **destroy**')).toBeGreaterThan(0);
     expect(md.indexOf('Destructive changes')).toBeLessThan(md.indexOf('Security-sensitive changes'));
-  }, 180_000); // two reviews, each two syntheses
+  }, 180_000); // two reviews
 
   test('given the reviews above, then the working tree of the test repository was never touched', () => {
     expect(execFileSync('git', ['status', '--porcelain'], { cwd: repo.dir }).toString()).toBe('');
