@@ -46,6 +46,8 @@ import { unzipSync } from 'fflate';
 import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
 import { tasksOf, type State, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
 import { buildApp } from '../../stacks/app';
+import { withoutCreationStacks } from '../../stacks/source-maps';
+import { planStacks } from '../../stacks/topology';
 import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
 import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { OBSERVER_HEADER, startLocalAws, ServiceError, type LocalAws } from './local-aws';
@@ -156,11 +158,11 @@ export function synthPaymentsStack(manifest: Manifest, workloadName?: string, re
   if (!workload) throw new Error(`no workload ${JSON.stringify(workloadName)} in the manifest (have: ${manifest.workloads.map((w) => w.name).join(', ')})`);
   const r = region ?? workload.primaryRegion;
   if (![workload.primaryRegion, ...workload.replicaRegions].includes(r as never)) throw new Error(`workload ${workload.name} has no region ${r}`);
-  const outdir = mkdtempSync(join(tmpdir(), 'simulate-synth-'));
-  const { app, specs } = buildApp(manifest, { outdir });
-  app.synth();
-  const spec = specs.find((s) => s.kind === 'payments' && s.workload === workload.name && s.region === r);
+  const spec = planStacks(manifest).find((s) => s.kind === 'payments' && s.workload === workload.name && s.region === r);
   if (!spec) throw new Error(`no payments stack for ${workload.name} in ${r}`);
+  const outdir = mkdtempSync(join(tmpdir(), 'simulate-synth-'));
+  // That stack alone (a stack's JSON depends on no other stack object: stacks/parallel-synth.ts), built as `npm run synth` builds it.
+  withoutCreationStacks(() => buildApp(manifest, { outdir, only: new Set([spec.name]) }).app.synth());
   const stackDir = join(outdir, 'stacks', spec.name);
   const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TfJson;
   return { stackName: spec.name, tf, stackDir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
