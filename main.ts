@@ -20,27 +20,23 @@
  * `--verbose` (or `PAYMENTS_SYNTH_VERBOSE=1`) runs the program from its sources under tsx,
  * with source-mapped stack traces throughout, token creation stacks included.
  *
- * The synth shares its stacks out between processes, one per core (stacks/parallel-synth.ts):
- * this file starts the others (the compiled program run by Node, as workers) before it loads
- * the program itself, so that they load it while it does.
+ * A large organisation's stacks are shared out between processes, one per core
+ * (stacks/parallel-synth.ts); the others are the compiled program run by Node, as workers.
  *
  * This file runs under Node's own TypeScript support (type stripping, Node 22.18 or later), so
  * it uses only erasable syntax and imports only Node's modules; tsx runs it too.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
-const { spawn } = require('node:child_process') as typeof import('node:child_process');
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { enableCompileCache, SourceMap } = require('node:module') as typeof import('node:module');
-const { availableParallelism } = require('node:os') as typeof import('node:os');
 const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
-type ChildProcess = import('node:child_process').ChildProcess;
 
 /** What stacks/program.ts exports. */
 interface Program {
   runSynth(
     argv: readonly string[],
-    context?: { readonly worker?: { readonly command: string; readonly args: readonly string[]; readonly ready?: ChildProcess[] }; readonly readableStack?: (stack: string) => string },
+    context?: { readonly worker?: { readonly command: string; readonly args: readonly string[] }; readonly readableStack?: (stack: string) => string },
   ): Promise<number>;
   reportCrash(err: unknown): void;
 }
@@ -199,35 +195,17 @@ function mappedStack(stack: string, bundle: string): string {
   });
 }
 
-/** A worker (see stacks/parallel-synth.ts) is the compiled program run by Node with this variable set; it reads its request from stdin. */
-const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
-
-/**
- * Workers started as soon as the compiled program is known, before this process loads it,
- * load it while this one does; the synth gives each a share once it knows the stacks, or ends
- * it. One per other core (up to 8 processes), or as `--workers`/`PAYMENTS_SYNTH_WORKERS` asks for
- * (the program checks the flag; here a value that is not a number just means the default).
- */
-function startWorkers(argv: readonly string[], worker: { readonly command: string; readonly args: readonly string[] }): ChildProcess[] {
-  const flag = argv.findIndex((a) => a === '--workers' || a.startsWith('--workers='));
-  const asked = flag < 0 ? process.env.PAYMENTS_SYNTH_WORKERS : argv[flag]!.includes('=') ? argv[flag]!.slice('--workers='.length) : argv[flag + 1];
-  // At most 8 by default, as the program's MAX_PROCESSES (stacks/parallel-synth.ts).
-  const wanted = asked !== undefined && /^[1-9][0-9]*$/.test(asked) ? Number(asked) : Math.min(availableParallelism(), 8);
-  return Array.from({ length: Math.max(0, wanted - 1) }, () => spawn(worker.command, [...worker.args], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } }));
-}
-
 async function runCompiled(): Promise<void> {
   const argv = process.argv.slice(2);
   const key = fixedKey();
   const bundle = currentBundle(key) ?? (await build(key));
-  // V8 keeps the bundle's compiled code on disk (Node's compile cache, keyed by content), for this process and the workers.
+  // V8 keeps the bundle's compiled code on disk (Node's compile cache, keyed by content), for this process and its workers.
   process.env.NODE_COMPILE_CACHE = join(ROOT, '.gen', 'node-compile-cache');
-  const worker = { command: process.execPath, args: [bundle] };
-  const ready = startWorkers(argv, worker);
   enableCompileCache(process.env.NODE_COMPILE_CACHE);
   const program = require(bundle) as Program;
   try {
-    process.exitCode = await program.runSynth(argv, { worker: { ...worker, ready }, readableStack: (stack) => mappedStack(stack, bundle) });
+    // A worker is the compiled program run by Node itself (stacks/program.ts).
+    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [bundle] }, readableStack: (stack) => mappedStack(stack, bundle) });
   } catch (err) {
     if (err instanceof Error && err.stack) err.stack = mappedStack(err.stack, bundle);
     program.reportCrash(err);

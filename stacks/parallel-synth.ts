@@ -7,14 +7,13 @@
  * The output is byte for byte what one cdktf App of every stack writes.
  *
  * A worker is a process started by a `WorkerCommand` with `PAYMENTS_SYNTH_WORKER=1`: it reads
- * its request (JSON) from stdin, synthesizes its share (`synthWorkerShare`) and writes the
+ * its request (one line of JSON) from stdin, synthesizes its share (`synthWorkerShare`) and writes the
  * outcome to the file the request names. `npm run synth` runs the compiled synth program as
- * its workers (stacks/program.ts), started before main.ts has even loaded the program itself,
- * so they are ready when their shares are known; from the sources, the worker is
- * stacks/synth-worker.ts under tsx's hook. A worker given an empty request exits.
+ * its workers (stacks/program.ts); from the sources, the worker is stacks/synth-worker.ts under
+ * tsx's hook. A worker given an empty request exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manifest as CdktfManifest, type StackManifest } from 'cdktf';
@@ -26,8 +25,13 @@ import { buildApp } from './app';
 import { withoutCreationStacks, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { planStacks, type StackSpec } from './topology';
 
-/** Below this many stacks, a worker not yet started is not worth starting: from the sources it first spends about a second loading the program. */
-export const PARALLEL_THRESHOLD = 40;
+/**
+ * Below this many stacks one process is faster: a process synthesizing alone already keeps a
+ * second core busy with V8's garbage collection, and a worker first spends a fifth of a second
+ * loading the compiled program (about a second from the sources). Measured with
+ * `npm run bench:synth` and `--workers`.
+ */
+export const PARALLEL_THRESHOLD = 24;
 
 /** What synthesizing some stacks gave. */
 export interface ShareOutcome {
@@ -116,16 +120,10 @@ export function synthInThisProcess(manifest: Manifest, outdir: string, options: 
   return combineShares(planStacks(manifest), outdir, [synthShare(manifest, outdir, undefined, options)]);
 }
 
-/**
- * How many processes to synthesize `stacks` stacks with, given `cores` and how many workers are
- * already started and loaded (`ready`): those cost nothing more to use, so any manifest of more
- * than one stack is shared with them; a worker still to be started pays for itself only from
- * `PARALLEL_THRESHOLD` stacks on.
- */
-export function workerCount(stacks: number, cores: number, ready = 0): number {
-  const warm = Math.min(ready, cores - 1, stacks - 1);
-  if (stacks < PARALLEL_THRESHOLD) return 1 + Math.max(0, warm);
-  return Math.max(1 + Math.max(0, warm), Math.min(cores, Math.floor(stacks / (PARALLEL_THRESHOLD / 2))));
+/** How many processes to synthesize `stacks` stacks with, given `cores`: one per core from `PARALLEL_THRESHOLD` stacks on, each with at least half that many. */
+export function workerCount(stacks: number, cores: number): number {
+  if (stacks < PARALLEL_THRESHOLD) return 1;
+  return Math.max(1, Math.min(cores, Math.floor(stacks / (PARALLEL_THRESHOLD / 2))));
 }
 
 /**
@@ -215,15 +213,10 @@ function cdktfVersion(): string {
   return (require('cdktf/package.json') as { version: string }).version;
 }
 
-/**
- * The program that synthesizes a worker's share: `command args…` with `PAYMENTS_SYNTH_WORKER=1`.
- * `ready` holds workers already started that way, waiting for their request; they are used
- * first, and `stopSpareWorkers` ends those left over.
- */
+/** The program that synthesizes a worker's share: `command args…` with `PAYMENTS_SYNTH_WORKER=1`. */
 export interface WorkerCommand {
   readonly command: string;
   readonly args: readonly string[];
-  readonly ready?: ChildProcess[];
 }
 
 /** A worker run from the sources: stacks/synth-worker.ts under tsx's CommonJS hook. */
@@ -236,7 +229,7 @@ export const WORKER_VARIABLE = 'PAYMENTS_SYNTH_WORKER';
 export const MAX_PROCESSES = 8;
 
 /**
- * Starts a worker: it loads the program and then waits for its request on stdin. What it
+ * Starts a worker: it loads the program and then reads its request from stdin. What it
  * prints on stdout goes to our stderr (stdout is not the synth's to use); its stderr is
  * passed on when it ends.
  */
@@ -244,16 +237,8 @@ export function startWorker(worker: WorkerCommand): ChildProcess {
   return spawn(worker.command, [...worker.args], { stdio: ['pipe', 2, 'pipe'], env: { ...process.env, [WORKER_VARIABLE]: '1' } });
 }
 
-/** Ends the started workers no share was given to (an empty request). */
-export function stopSpareWorkers(worker: WorkerCommand | undefined): void {
-  for (const child of worker?.ready?.splice(0) ?? []) {
-    child.stdin?.on('error', () => undefined); // one that has already gone cannot be told
-    child.stdin?.end();
-  }
-}
-
 function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<ShareOutcome> {
-  const child = worker.ready?.shift() ?? startWorker(worker);
+  const child = startWorker(worker);
   return new Promise((resolve) => {
     let stderr = '';
     child.stderr!.setEncoding('utf8');
@@ -264,12 +249,25 @@ function runWorker(worker: WorkerCommand, request: WorkerRequest): Promise<Share
         resolve(JSON.parse(readFileSync(request.result, 'utf8')) as ShareOutcome);
       } else resolve({ reports: undefined, entries: {}, error: { message: `a synth worker exited with ${code ?? child.signalCode}: ${stderr.trim()}` } });
     };
-    // A worker started early may have ended already (it could not load the program): its 'close' has passed.
-    if (child.exitCode !== null || child.signalCode !== null) setImmediate(() => done(child.exitCode));
-    else child.once('close', done);
+    child.once('close', done);
     child.stdin!.on('error', () => undefined); // a worker that ends before reading its request is reported by its exit
-    child.stdin!.end(JSON.stringify(request));
+    // One line: the worker starts as soon as it has read it, without waiting for the end of
+    // stdin, which this process closes only once its event loop runs again (after its own share).
+    child.stdin!.end(`${JSON.stringify(request)}\n`);
   });
+}
+
+/** A worker's request: the first line of stdin (empty when stdin ends first: no share for it). */
+export function readWorkerRequest(): string {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.alloc(64 * 1024);
+  for (;;) {
+    const n = readSync(0, buffer, 0, buffer.length, null);
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+    if (buffer.subarray(0, n).includes(10)) break;
+  }
+  return Buffer.concat(chunks).toString('utf8').split('\n')[0]!;
 }
 
 /** A worker's whole job: synthesizes the share `requestText` names (nothing if it is empty) and writes the outcome where it says. */

@@ -3,9 +3,8 @@
  * crash report; run by Node itself, it is a synth worker (see stacks/parallel-synth.ts),
  * which synthesizes the share its request on stdin names.
  */
-import { readFileSync } from 'node:fs';
-import { synthWorkerShare, WORKER_VARIABLE } from './parallel-synth';
+import { readWorkerRequest, synthWorkerShare, WORKER_VARIABLE } from './parallel-synth';
 
 export { reportCrash, runSynth } from './synth';
 
-if (require.main === module && process.env[WORKER_VARIABLE] === '1') synthWorkerShare(readFileSync(0, 'utf8'));
+if (require.main === module && process.env[WORKER_VARIABLE] === '1') synthWorkerShare(readWorkerRequest());

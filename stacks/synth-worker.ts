@@ -2,7 +2,6 @@
  * A synth worker run from the sources (see stacks/parallel-synth.ts): synthesizes the share
  * its request on stdin names.
  */
-import { readFileSync } from 'node:fs';
-import { synthWorkerShare } from './parallel-synth';
+import { readWorkerRequest, synthWorkerShare } from './parallel-synth';
 
-synthWorkerShare(readFileSync(0, 'utf8'));
+synthWorkerShare(readWorkerRequest());

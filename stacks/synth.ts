@@ -24,7 +24,7 @@ import { loadManifest, manifestPath, type LoadedManifest } from '../accounts/loa
 import { ManifestError } from '../accounts/schema';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
-import { MAX_PROCESSES, prepareOutdir, stopSpareWorkers, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
+import { MAX_PROCESSES, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
 import { planStacks } from './topology';
 
 export interface SynthResult {
@@ -128,14 +128,6 @@ const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
  * prints the outcome on stderr; resolves to the exit status (0 synthesized, 1 failed, 2 usage).
  */
 export async function runSynth(argv: readonly string[], context: SynthContext = {}): Promise<number> {
-  try {
-    return await parseAndSynthesize(argv, context);
-  } finally {
-    stopSpareWorkers(context.worker);
-  }
-}
-
-async function parseAndSynthesize(argv: readonly string[], context: SynthContext): Promise<number> {
   let values: { verbose?: boolean; workers?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
@@ -157,7 +149,7 @@ async function parseAndSynthesize(argv: readonly string[], context: SynthContext
   const outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
   const loaded = load(file, outdir);
   const stacks = isResult(loaded) ? 0 : planStacks(loaded.manifest).length;
-  const processes = workersArg !== undefined ? Number(workersArg) : workerCount(stacks, Math.min(availableParallelism(), MAX_PROCESSES), context.worker?.ready?.length ?? 0);
+  const processes = workersArg !== undefined ? Number(workersArg) : workerCount(stacks, Math.min(availableParallelism(), MAX_PROCESSES));
   const result = isResult(loaded) ? loaded : await synthesizeLoaded(loaded, outdir, processes, { verbose, ...context });
   process.stderr.write(result.message ?? '');
   return result.ok ? 0 : 1;

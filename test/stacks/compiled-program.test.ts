@@ -35,7 +35,7 @@ describe('the compiled synth program', () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   test.each([
-    ['shared out between processes', {}],
+    ['shared out between two processes', { PAYMENTS_SYNTH_WORKERS: '2' }],
     ['in one process', { PAYMENTS_SYNTH_WORKERS: '1' }],
   ])('given the example manifest, when `node main.ts` synthesizes it %s, then every stack and manifest.json are byte for byte what one cdktf App of every stack writes from the sources', (_, env) => {
     const compiled = tempDir('compiled-');
@@ -103,7 +103,7 @@ describe('the compiled synth program', () => {
       const buildAppLine = shareSource.slice(0, shareSource.indexOf('built = buildApp(')).split('\n').length;
       try {
         const before = record().bundle;
-        for (const env of [{}, { PAYMENTS_SYNTH_WORKERS: '1' }]) {
+        for (const env of [{ PAYMENTS_SYNTH_WORKERS: '2' }, { PAYMENTS_SYNTH_WORKERS: '1' }]) {
           const run = synth(copy, join(copy, 'out-broken'), env);
           expect([env, run.status]).toEqual([env, 1]);
           expect(run.stderr).toContain('Error: payments stack refused');

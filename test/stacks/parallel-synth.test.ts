@@ -4,14 +4,13 @@
  * manifest.json with every dependency) and what one process writes (the guardrails report too).
  * And `cdktf.out` holds exactly the stacks of the manifest synthesized.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DEFAULT_MANIFEST } from '../../accounts/load';
 import { synthesize, synthesizeInParallel } from '../../stacks/synth';
 import { buildApp } from '../../stacks/app';
-import { BATCH_SIZE, shares, synthShare, workerCount } from '../../stacks/parallel-synth';
+import { BATCH_SIZE, PARALLEL_THRESHOLD, shares, synthShare, workerCount } from '../../stacks/parallel-synth';
 import { planStacks } from '../../stacks/topology';
 import { exampleManifest } from '../support/synth';
 
@@ -98,27 +97,22 @@ describe('synth in worker processes', () => {
     }
   });
 
-  test('given workers already started and loaded, then any manifest of more than one stack is shared with them; workers still to start are started only for a large one', () => {
-    expect(workerCount(1, 2, 1)).toBe(1);
-    expect(workerCount(9, 2, 1)).toBe(2);
-    expect(workerCount(9, 4, 3)).toBe(4);
-    expect(workerCount(3, 8, 7)).toBe(3);
-    expect(workerCount(9, 4, 0)).toBe(1);
-    expect(workerCount(150, 2, 0)).toBe(2);
-    expect(workerCount(150, 4, 1)).toBe(4);
+  test('given the number of stacks, then one process synthesizes a small organisation, and one per core (at least half the threshold each) a large one', () => {
+    expect(workerCount(1, 2)).toBe(1);
+    expect(workerCount(9, 8)).toBe(1);
+    expect(workerCount(PARALLEL_THRESHOLD - 1, 8)).toBe(1);
+    expect(workerCount(PARALLEL_THRESHOLD, 8)).toBe(2);
+    expect(workerCount(150, 2)).toBe(2);
+    expect(workerCount(150, 8)).toBe(8);
+    expect(workerCount(150, 1)).toBe(1);
   });
 
-  test.each([
-    ['had already ended before its share was ready', true],
-    ['ends without doing its share', false],
-  ])('given a worker that %s, when synthesized in parallel, then the synth fails naming the worker and leaves no manifest.json (it neither hangs nor deploys)', async (_, early) => {
+  test('given a worker that ends without doing its share, when synthesized in parallel, then the synth fails naming the worker and what it printed, and leaves no manifest.json', async () => {
     const outdir = tempDir();
     const worker = { command: process.execPath, args: ['-e', 'process.stderr.write("worker broke"); process.exit(3)'] };
-    const ready = early ? [spawn(worker.command, worker.args, { stdio: ['pipe', 'ignore', 'pipe'] })] : [];
-    if (early) await new Promise((done) => ready[0]!.once('close', done));
-    const result = await synthesizeInParallel(DEFAULT_MANIFEST, outdir, 2, { worker: { ...worker, ready } });
+    const result = await synthesizeInParallel(DEFAULT_MANIFEST, outdir, 2, { worker });
     expect(result.ok).toBe(false);
-    expect(result.message).toContain('a synth worker exited with 3');
+    expect(result.message).toContain('a synth worker exited with 3: worker broke');
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
   });
 
