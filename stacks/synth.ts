@@ -12,9 +12,9 @@
  * `PAYMENTS_SYNTH_VERBOSE=1`.
  *
  * `<outdir>` (`CDKTF_OUTDIR`, which `cdktf synth` sets, or `cdktf.out`) ends up holding
- * exactly the manifest's stacks. The stacks are shared out between processes, one per core
- * (`--workers` or `PAYMENTS_SYNTH_WORKERS` sets how many, 1 for this one only), with the
- * same output (see stacks/parallel-synth.ts).
+ * exactly the manifest's stacks. A large organisation's stacks are shared out between
+ * processes, one per core (`--workers` or `PAYMENTS_SYNTH_WORKERS` sets how many, 1 for this
+ * one only), with the same output (see stacks/parallel-synth.ts).
  */
 import { availableParallelism } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { loadManifest, manifestPath, type LoadedManifest } from '../accounts/loa
 import { ManifestError } from '../accounts/schema';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
-import { MAX_PROCESSES, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
+import { MAX_PROCESSES, PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
 import { planStacks } from './topology';
 
 export interface SynthResult {
@@ -120,7 +120,7 @@ function finish(outcome: ShareOutcome, outdir: string, options: SynthOptions): S
 
 const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
   --verbose      also print every suppressed finding with its reason (or PAYMENTS_SYNTH_VERBOSE=1)
-  --workers <n>  processes to synthesize with (default: one per core; or PAYMENTS_SYNTH_WORKERS)
+  --workers <n>  processes to synthesize with (default: one per core from ${PARALLEL_THRESHOLD} stacks; or PAYMENTS_SYNTH_WORKERS)
 `;
 
 /**
