@@ -29,11 +29,11 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ManifestInput } from '../accounts/schema';
 import { loadManifest } from '../accounts/load';
 import { REGION_NAMES } from '../accounts/regions';
 import { planStacks } from '../stacks/topology';
+import { parseCommandLine } from './cli';
 
 const ROOT = resolve(__dirname, '..');
 const TSX = require.resolve('tsx/cli');
@@ -187,17 +187,8 @@ const USAGE = `usage: npm run bench:synth [-- --runs <n>] [-- --quick]
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values: { runs?: string; quick?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { runs: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandLine(argv, { runs: { type: 'string' }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE.trimEnd());
+  if (typeof values === 'number') return values;
   if (values.runs !== undefined && !/^[1-9][0-9]*$/.test(values.runs)) {
     process.stderr.write(`--runs must be a positive whole number\n${USAGE}`);
     return 2;
