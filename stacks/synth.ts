@@ -19,9 +19,9 @@
 import { availableParallelism } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadManifest, manifestPath, type LoadedManifest } from '../accounts/load';
 import { ManifestError } from '../accounts/schema';
+import { parseCommandLine } from '../modules/core/command-line';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { MAX_PROCESSES, PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
@@ -128,17 +128,8 @@ const USAGE = `usage: npm run synth [-- --verbose] [-- --workers <n>]
  * prints the outcome on stderr; resolves to the exit status (0 synthesized, 1 failed, 2 usage).
  */
 export async function runSynth(argv: readonly string[], context: SynthContext = {}): Promise<number> {
-  let values: { verbose?: boolean; workers?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const values = parseCommandLine(argv, { verbose: { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE.trimEnd());
+  if (typeof values === 'number') return values;
   const workersArg = values.workers ?? process.env.PAYMENTS_SYNTH_WORKERS;
   if (workersArg !== undefined && !/^[1-9][0-9]*$/.test(workersArg)) {
     process.stderr.write(`--workers must be a positive whole number, got ${JSON.stringify(workersArg)}\n${USAGE}`);
