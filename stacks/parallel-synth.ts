@@ -22,7 +22,7 @@ import { loadManifest } from '../accounts/load';
 import type { StackReport } from '../modules/guardrails';
 import { HANDLERS, bundleHandler } from '../modules/workflow/lambda-bundle';
 import { buildApp } from './app';
-import { withoutCreationStacks, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
+import { withStacksOnlyForErrors, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
 import { planStacks, type StackSpec } from './topology';
 
 /**
@@ -106,8 +106,9 @@ function synthBatch(manifest: Manifest, outdir: string, only: ReadonlySet<string
     built.app.synth();
   };
   try {
+    // Without stacks captured; a construct that throws is built again with them, to name its file and line.
     if (options.creationStacks) build();
-    else withoutCreationStacks(build);
+    else withStacksOnlyForErrors(build);
   } catch (err) {
     withSourceMappedStacks(); // the stack is formatted when first read: name the .ts lines
     error = err instanceof Error ? { message: err.message, ...(err.stack !== undefined ? { stack: err.stack } : {}) } : { message: String(err) };

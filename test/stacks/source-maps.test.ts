@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { HardenedBucket } from '../../modules/data/hardened-bucket';
 import { buildApp } from '../../stacks/app';
 import { exampleManifest } from '../support/synth';
-import { withoutCreationStacks, withoutSourceMappedStacks, withSourceMappedStacks } from '../../stacks/source-maps';
+import { withoutCreationStacks, withoutSourceMappedStacks, withoutStackCapture, withStacksOnlyForErrors, withSourceMappedStacks } from '../../stacks/source-maps';
 
 describe('source-mapped stack traces', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'source-maps-'));
@@ -119,11 +119,55 @@ describe('source-mapped stack traces', () => {
       expect(error?.stack).toMatch(/^Error: construct refused\n\s+at .*source-maps\.test\.ts:\d+/);
     });
 
+    test('given tokens made inside withoutStackCapture, then no frame is captured, even when asked for every frame as cdktf does, and the limit is restored', () => {
+      const before = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+      const inside = withoutStackCapture(() => {
+        const captured: { stack?: string } = {};
+        Error.stackTraceLimit = Number.MAX_SAFE_INTEGER;
+        Error.captureStackTrace(captured);
+        return { token: Lazy.stringValue({ produce: () => 'x' }), captured: captured.stack, thrown: new Error('inside').stack };
+      });
+      expect(creationStackOf(inside.token)).toEqual([]);
+      expect(inside.captured ?? '').toBe('');
+      expect(inside.thrown).toBeUndefined();
+      expect(Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')).toEqual(before);
+      expect(new Error('after').stack).toMatch(/^Error: after\n\s+at /);
+    });
+
+    test('given an error thrown inside withoutStackCapture, then the limit is restored and the error still carries its message', () => {
+      const before = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+      expect(() =>
+        withoutStackCapture(() => {
+          throw new Error('construct refused');
+        }),
+      ).toThrow('construct refused');
+      expect(Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')).toEqual(before);
+    });
+
+    test('given a build that throws, when run by withStacksOnlyForErrors, then it is run a second time and the error names the file and line that threw', () => {
+      let runs = 0;
+      let error: Error | undefined;
+      try {
+        withStacksOnlyForErrors(() => {
+          runs++;
+          throw new Error('construct refused');
+        });
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(runs).toBe(2);
+      expect(error?.stack).toMatch(/^Error: construct refused\n\s+at .*source-maps\.test\.ts:\d+/);
+      // and a build that succeeds runs once, without any stack captured
+      let once = 0;
+      expect(withStacksOnlyForErrors(() => (once++, new Error('no stack').stack))).toBeUndefined();
+      expect(once).toBe(1);
+    });
+
     test('given the example organisation synthesized with and without creation stacks, then the JSON written is the same', () => {
       const a = mkdtempSync(join(tmpdir(), 'creation-stacks-'));
       const b = mkdtempSync(join(tmpdir(), 'creation-stacks-'));
       try {
-        withoutCreationStacks(() => buildApp(exampleManifest(), { outdir: a }).app.synth());
+        withoutStackCapture(() => buildApp(exampleManifest(), { outdir: a }).app.synth());
         buildApp(exampleManifest(), { outdir: b }).app.synth();
         const files = readdirSync(join(a, 'stacks'));
         expect(files.length).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ import { validateManifest, type Manifest, type ManifestInput } from '../../accou
 import { manifest as exampleInput } from '../../accounts/manifest';
 import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
 import { buildApp } from '../../stacks/app';
-import { withoutCreationStacks } from '../../stacks/source-maps';
+import { withStacksOnlyForErrors } from '../../stacks/source-maps';
 import { planStacks, type StackSpec } from '../../stacks/topology';
 
 export type { TfJson };
@@ -66,7 +66,7 @@ export function synthManifest(manifest: Manifest): Synthesized {
   const outdir = mkdtempSync(join(shared ?? tmpdir(), 'synth-'));
   try {
     // As `npm run synth` builds stacks: without token creation stacks (the JSON is the same; test/stacks/source-maps.test.ts).
-    withoutCreationStacks(() => buildApp(manifest, { outdir }).app.synth());
+    withStacksOnlyForErrors(() => buildApp(manifest, { outdir }).app.synth());
     const result = read(manifest, outdir);
     cache.set(key, result);
     if (done) {

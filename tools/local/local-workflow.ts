@@ -46,7 +46,7 @@ import { unzipSync } from 'fflate';
 import { apiClientsOf, DEFAULT_API_CLIENT, ROLE_ARN_PATTERN, type Manifest } from '../../accounts/schema';
 import { tasksOf, type State, type StateMachineDefinition, type TaskState } from '../../modules/workflow/asl';
 import { buildApp } from '../../stacks/app';
-import { withoutCreationStacks } from '../../stacks/source-maps';
+import { withStacksOnlyForErrors } from '../../stacks/source-maps';
 import { planStacks } from '../../stacks/topology';
 import { toView, type PaymentRecord, type PaymentView } from '../../contract/records';
 import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
@@ -162,7 +162,7 @@ export function synthPaymentsStack(manifest: Manifest, workloadName?: string, re
   if (!spec) throw new Error(`no payments stack for ${workload.name} in ${r}`);
   const outdir = mkdtempSync(join(tmpdir(), 'simulate-synth-'));
   // That stack alone (a stack's JSON depends on no other stack object: stacks/parallel-synth.ts), built as `npm run synth` builds it.
-  withoutCreationStacks(() => buildApp(manifest, { outdir, only: new Set([spec.name]) }).app.synth());
+  withStacksOnlyForErrors(() => buildApp(manifest, { outdir, only: new Set([spec.name]) }).app.synth());
   const stackDir = join(outdir, 'stacks', spec.name);
   const tf = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TfJson;
   return { stackName: spec.name, tf, stackDir, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
