@@ -15,6 +15,12 @@
  * Any change rebuilds it first (under a second). The bundled program writes byte for byte what
  * the sources write (test/stacks/compiled-program.test.ts).
  *
+ * Every program built is also kept in `node_modules/.cache/payments-synth/`, which every
+ * checkout that uses the same node_modules shares (a worktree with node_modules linked, or a
+ * commit that `npm run review` extracts): a checkout without a current program of its own takes
+ * a stored one whose record holds here (the same key, sources and folder names) instead of
+ * building it. The store keeps the last eight programs built or used.
+ *
  * Errors stay readable: a crash prints its stack with every frame of the compiled file mapped
  * back to the TypeScript file and line (from the bundle's source map, read only then).
  * `--verbose` (or `PAYMENTS_SYNTH_VERBOSE=1`) runs the program from its sources under tsx,
@@ -28,7 +34,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
-const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { enableCompileCache, SourceMap } = require('node:module') as typeof import('node:module');
 const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
 
@@ -54,6 +60,8 @@ const ROOT = __dirname;
 const OUT = join(ROOT, '.gen', 'synth');
 const RECORD = join(OUT, 'build.json');
 const PROGRAM_SOURCE = join(ROOT, 'stacks', 'program.ts');
+const STORE = join(ROOT, 'node_modules', '.cache', 'payments-synth');
+const STORE_KEEP = 8;
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const hashOf = (file: string): string => (existsSync(file) ? sha256(readFileSync(file)) : 'absent');
@@ -73,10 +81,84 @@ function currentBundle(key: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (record.key !== key || !existsSync(join(OUT, record.bundle))) return undefined;
-  for (const [file, hash] of Object.entries(record.sources)) if (hashOf(join(ROOT, file)) !== hash) return undefined;
-  if (foldersOf(Object.keys(record.sources)) !== record.folders) return undefined;
+  if (!existsSync(join(OUT, record.bundle)) || !holdsHere(record, key)) return undefined;
+  // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
+  if (!existsSync(join(STORE, `${record.bundle}.json`))) {
+    try {
+      store(record, readFileSync(join(OUT, record.bundle)), readFileSync(join(OUT, `${record.bundle}.map`)));
+    } catch {
+      // no map beside it: the store goes without this one
+    }
+  }
   return join(OUT, record.bundle);
+}
+
+/** Whether everything `record` was built from is the same in this checkout. */
+function holdsHere(record: BuildRecord, key: string): boolean {
+  if (record.key !== key) return false;
+  for (const [file, hash] of Object.entries(record.sources)) if (hashOf(join(ROOT, file)) !== hash) return false;
+  return foldersOf(Object.keys(record.sources)) === record.folders;
+}
+
+/** Records of the programs in the store, the most recently used first. */
+function storedRecords(): string[] {
+  if (!existsSync(STORE)) return [];
+  const used = (name: string) => {
+    try {
+      return statSync(join(STORE, name)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  return readdirSync(STORE)
+    .filter((f) => f.endsWith('.json'))
+    .map((name) => ({ name, used: used(name) }))
+    .sort((a, b) => b.used - a.used || a.name.localeCompare(b.name))
+    .map((r) => r.name);
+}
+
+/** Writes `data` under a temporary name and renames it: a synth running at the same time reads either the old file or the new one. */
+function atomicWrite(path: string, data: string | Buffer | Uint8Array): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+/** A program another checkout built from what this one holds, copied into `.gen/synth/` and recorded as this checkout's. */
+function fromStore(key: string): string | undefined {
+  for (const name of storedRecords()) {
+    try {
+      const record = JSON.parse(readFileSync(join(STORE, name), 'utf8')) as BuildRecord;
+      if (`${record.bundle}.json` !== name || !holdsHere(record, key)) continue;
+      mkdirSync(OUT, { recursive: true });
+      atomicWrite(join(OUT, `${record.bundle}.map`), readFileSync(join(STORE, `${record.bundle}.map`)));
+      atomicWrite(join(OUT, record.bundle), readFileSync(join(STORE, record.bundle)));
+      atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
+      const now = new Date();
+      utimesSync(join(STORE, name), now, now);
+      rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
+      return join(OUT, record.bundle);
+    } catch {
+      // removed by another synth meanwhile, or unreadable: try the next, or build
+    }
+  }
+  return undefined;
+}
+
+/** Keeps a program built here for other checkouts, and forgets all but the last `STORE_KEEP`. */
+function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
+  try {
+    mkdirSync(STORE, { recursive: true });
+    atomicWrite(join(STORE, `${record.bundle}.map`), map);
+    atomicWrite(join(STORE, record.bundle), code);
+    atomicWrite(join(STORE, `${record.bundle}.json`), `${JSON.stringify(record, null, 2)}\n`);
+    for (const old of storedRecords().slice(STORE_KEEP)) {
+      const bundle = old.slice(0, -'.json'.length);
+      for (const file of [old, bundle, `${bundle}.map`]) rmSync(join(STORE, file), { force: true });
+    }
+  } catch {
+    // The store only saves time: a read-only or full node_modules leaves this checkout's program as it is.
+  }
 }
 
 /**
@@ -158,16 +240,15 @@ async function build(key: string): Promise<string> {
   }
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
   const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'))!;
-  const bundle = `program-${sha256(key + JSON.stringify(sources)).slice(0, 16)}.js`;
+  const folders = foldersOf(Object.keys(sources));
+  // Named by everything its record holds: programs of one name, in the store too, are interchangeable.
+  const bundle = `program-${sha256([key, JSON.stringify(sources), folders].join('\n')).slice(0, 16)}.js`;
   mkdirSync(OUT, { recursive: true });
-  // Written under temporary names and renamed: a synth running at the same time reads either the old files or the new ones.
-  const temp = `.${process.pid}.tmp`;
-  writeFileSync(join(OUT, `${bundle}.map${temp}`), map.contents);
-  renameSync(join(OUT, `${bundle}.map${temp}`), join(OUT, `${bundle}.map`));
-  writeFileSync(join(OUT, `${bundle}${temp}`), code.contents);
-  renameSync(join(OUT, `${bundle}${temp}`), join(OUT, bundle));
-  writeFileSync(`${RECORD}${temp}`, `${JSON.stringify({ key, sources, folders: foldersOf(Object.keys(sources)), bundle } satisfies BuildRecord, null, 2)}\n`);
-  renameSync(`${RECORD}${temp}`, RECORD);
+  const record: BuildRecord = { key, sources, folders, bundle };
+  atomicWrite(join(OUT, `${bundle}.map`), map.contents);
+  atomicWrite(join(OUT, bundle), code.contents);
+  atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
+  store(record, code.contents, map.contents);
   // Earlier programs, and files of builds that were killed, once no synth can still be starting
   // from them (a synth on another Node version or another branch of this checkout may use one).
   for (const old of readdirSync(OUT)) {
@@ -198,7 +279,7 @@ function mappedStack(stack: string, bundle: string): string {
 async function runCompiled(): Promise<void> {
   const argv = process.argv.slice(2);
   const key = fixedKey();
-  const bundle = currentBundle(key) ?? (await build(key));
+  const bundle = currentBundle(key) ?? fromStore(key) ?? (await build(key));
   // V8 keeps the bundle's compiled code on disk (Node's compile cache, keyed by content), for this process and its workers.
   process.env.NODE_COMPILE_CACHE = join(ROOT, '.gen', 'node-compile-cache');
   enableCompileCache(process.env.NODE_COMPILE_CACHE);

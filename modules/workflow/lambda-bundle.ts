@@ -15,16 +15,28 @@
  * inputs hash the same reuses the zip without starting esbuild; any change to one of those
  * files (or a new import, which changes the importing file) rebuilds it. The zip is then
  * byte-identical to a fresh build, as bundling is deterministic.
+ *
+ * Built once, across checkouts: every bundle built is also kept, under its key, in
+ * `node_modules/.cache/payments-lambdas/` (`STORE_DIR`), which every checkout that uses the same
+ * node_modules shares: a worktree with node_modules linked, or a commit that `npm run review`
+ * extracts. A checkout without a zip of its own takes the stored one whose recorded inputs hash
+ * the same here (the most recently used first), so building the same code again elsewhere does
+ * not start esbuild either. The store keeps the last `STORE_KEEP` bundles of each function.
  */
-import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
+import { version as esbuildVersion } from 'esbuild/package.json';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createZip } from './deterministic-zip';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const LAMBDAS_DIR = join(ROOT, 'lambdas');
 export const BUNDLE_DIR = join(ROOT, '.gen', 'lambdas');
+/** Bundles kept for every checkout that uses this node_modules (see the top of this file). */
+export const STORE_DIR = join(ROOT, 'node_modules', '.cache', 'payments-lambdas');
+/** How many bundles of each function the store keeps (the most recently used). */
+export const STORE_KEEP = 8;
 /** Handler folders of `lambdas/` that are deployed as functions. */
 export const HANDLERS = ['validate', 'fraud', 'charge', 'submit', 'status', 'failure', 'reconcile'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
@@ -90,7 +102,7 @@ export function bundleHandler(name: HandlerName): LambdaBundle {
   const scriptPath = join(dir, 'index.js');
   const zipPath = join(BUNDLE_DIR, `${name}.zip`);
   const recordPath = join(BUNDLE_DIR, `${name}.json`);
-  const bundle = fromCache(name, recordPath, zipPath, scriptPath) ?? buildAndCache(name, recordPath, zipPath, scriptPath);
+  const bundle = fromCache(name, recordPath, zipPath, scriptPath) ?? fromStore(name, recordPath, zipPath, scriptPath) ?? buildAndCache(name, recordPath, zipPath, scriptPath);
   built.set(name, bundle);
   return bundle;
 }
@@ -102,6 +114,9 @@ export function bundleHandler(name: HandlerName): LambdaBundle {
 export function freshBundle(name: HandlerName): { zip: Buffer; script: Buffer; inputs: string[] } {
   const entry = join(LAMBDAS_DIR, name, 'index.ts');
   esbuildRuns += 1;
+  // Loaded only to build: a synth whose bundles are all cached does not load esbuild at all.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildSync } = require('esbuild') as typeof import('esbuild');
   const result = buildSync({ ...OPTIONS, entryPoints: [entry] });
   const script = Buffer.from(result.outputFiles[0]!.contents);
   const inputs = Object.keys(result.metafile.inputs)
@@ -119,9 +134,73 @@ function buildAndCache(name: HandlerName, recordPath: string, zipPath: string, s
   atomicWrite(zipPath, zip);
   const sha256 = createHash('sha256').update(zip).digest('base64');
   const key = inputsKey(inputs);
-  // Written last: a record only ever describes a zip already in place.
-  if (key !== undefined) atomicWrite(recordPath, Buffer.from(`${JSON.stringify({ key, inputs, sha256 } satisfies CacheRecord, null, 2)}\n`));
+  if (key !== undefined) {
+    const record = Buffer.from(`${JSON.stringify({ key, inputs, sha256 } satisfies CacheRecord, null, 2)}\n`);
+    // Written last: a record only ever describes a zip already in place.
+    atomicWrite(recordPath, record);
+    store(name, key, { zip, script, record });
+  }
   return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
+}
+
+/** Keeps a bundle built here for other checkouts, and forgets all but the last `STORE_KEEP` of that function. */
+function store(name: HandlerName, key: string, files: { zip: Buffer; script: Buffer; record: Buffer }): void {
+  const dir = join(STORE_DIR, name);
+  try {
+    mkdirSync(dir, { recursive: true });
+    atomicWrite(join(dir, `${key}.zip`), files.zip);
+    atomicWrite(join(dir, `${key}.js`), files.script);
+    atomicWrite(join(dir, `${key}.json`), files.record);
+    for (const old of storedRecords(dir).slice(STORE_KEEP)) {
+      for (const ext of ['.json', '.zip', '.js']) rmSync(join(dir, `${old}${ext}`), { force: true });
+    }
+  } catch {
+    // The store only saves time: a read-only or full node_modules leaves this checkout's bundle as it is.
+  }
+}
+
+/** Keys of the bundles stored in `dir`, the most recently used first. */
+function storedRecords(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const used = (key: string) => {
+    try {
+      return statSync(join(dir, `${key}.json`)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .map((key) => ({ key, used: used(key) }))
+    .sort((a, b) => b.used - a.used || a.key.localeCompare(b.key))
+    .map((r) => r.key);
+}
+
+/** The stored bundle of `name` whose recorded inputs hash the same in this checkout, copied into it. */
+function fromStore(name: HandlerName, recordPath: string, zipPath: string, scriptPath: string): LambdaBundle | undefined {
+  const dir = join(STORE_DIR, name);
+  for (const key of storedRecords(dir)) {
+    try {
+      const recordBytes = readFileSync(join(dir, `${key}.json`));
+      const record = JSON.parse(recordBytes.toString('utf8')) as CacheRecord;
+      if (record.key !== key || !Array.isArray(record.inputs) || inputsKey(record.inputs) !== key) continue;
+      const zip = readFileSync(join(dir, `${key}.zip`));
+      const sha256 = createHash('sha256').update(zip).digest('base64');
+      if (sha256 !== record.sha256) continue;
+      const script = readFileSync(join(dir, `${key}.js`));
+      mkdirSync(join(BUNDLE_DIR, name), { recursive: true });
+      atomicWrite(scriptPath, script);
+      atomicWrite(zipPath, zip);
+      atomicWrite(recordPath, recordBytes);
+      const now = new Date();
+      utimesSync(join(dir, `${key}.json`), now, now);
+      return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
+    } catch {
+      // removed by another process meanwhile, or unreadable: try the next, or build
+    }
+  }
+  return undefined;
 }
 
 const assetHashOf = (zip: Buffer): string => createHash('md5').update(zip).digest('hex').toUpperCase();
@@ -139,6 +218,8 @@ function fromCache(name: HandlerName, recordPath: string, zipPath: string, scrip
   const sha256 = createHash('sha256').update(zip).digest('base64');
   // A zip changed by hand (or half written by a killed process) is rebuilt, not trusted.
   if (sha256 !== record.sha256) return undefined;
+  // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
+  if (!existsSync(join(STORE_DIR, name, `${record.key}.json`))) store(name, record.key, { zip, script: readFileSync(scriptPath), record: readFileSync(recordPath) });
   return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
 }
 

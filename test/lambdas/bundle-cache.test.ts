@@ -3,10 +3,11 @@
  * files, esbuild's version and options, the lock file, the zip writer) hash the same reuses it
  * without starting esbuild, and that zip is byte-identical to a fresh build.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BUNDLE_DIR, HANDLERS, bundleHandler, freshBundle } from '../../modules/workflow/lambda-bundle';
+import { dirname, join } from 'node:path';
+import { BUNDLE_DIR, HANDLERS, STORE_DIR, STORE_KEEP, bundleHandler, freshBundle } from '../../modules/workflow/lambda-bundle';
 import { exampleManifest } from '../support/synth';
 
 type BundleModule = typeof import('../../modules/workflow/lambda-bundle');
@@ -46,5 +47,65 @@ describe('the bundle cache', () => {
     expect(record.inputs.some((i) => i.startsWith('lambdas/runtime/'))).toBe(true);
     expect(record.inputs.filter((i) => i.includes('node_modules') || i.startsWith('..'))).toEqual([]);
     expect(record.sha256).toBe(bundleHandler('submit').sha256);
+  });
+});
+
+describe('the bundle store shared by checkouts', () => {
+  const ROOT = join(__dirname, '..', '..');
+  let copy: string;
+
+  /** A fresh copy of the bundling module loaded from `root` (its repository root is `root`), as a process started there would load it. */
+  const loadFrom = (root: string): BundleModule => {
+    let loaded: BundleModule | undefined;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require(join(root, 'modules', 'workflow', 'lambda-bundle')) as BundleModule;
+    });
+    return loaded!;
+  };
+
+  beforeAll(() => {
+    for (const name of HANDLERS) bundleHandler(name);
+    // given: another checkout of the same commit (its tracked files, node_modules linked), with no bundle of its own
+    copy = mkdtempSync(join(tmpdir(), 'bundle-store-'));
+    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+    for (const file of tracked) {
+      if (!existsSync(join(ROOT, file))) continue;
+      mkdirSync(dirname(join(copy, file)), { recursive: true });
+      cpSync(join(ROOT, file), join(copy, file));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  });
+
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  test('given a checkout without bundles whose sources are the same, when it bundles a function, then it takes the stored zip without running esbuild, byte-identical', () => {
+    const there = loadFrom(copy);
+    expect(there.BUNDLE_DIR).toBe(join(copy, '.gen', 'lambdas'));
+    expect(existsSync(join(copy, '.gen'))).toBe(false);
+    const bundle = there.bundleHandler('submit');
+    expect(there.esbuildRunCount()).toBe(0);
+    expect(bundle.zipPath).toBe(join(copy, '.gen', 'lambdas', 'submit.zip'));
+    expect(readFileSync(bundle.zipPath).equals(readFileSync(bundleHandler('submit').zipPath))).toBe(true);
+    // and the checkout now has its own cached copy, which the next process there reuses
+    const again = loadFrom(copy);
+    expect(again.bundleHandler('submit').sha256).toBe(bundle.sha256);
+    expect(again.esbuildRunCount()).toBe(0);
+  });
+
+  test('given a checkout whose handler differs, when it bundles it, then it runs esbuild, and stores the result for the next checkout; the store keeps a bounded number per function', () => {
+    const handler = join(copy, 'lambdas', 'fraud', 'index.ts');
+    writeFileSync(handler, `${readFileSync(handler, 'utf8')}\nexport const storeTestMarker = '${Date.now()}';\n`);
+    rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    const there = loadFrom(copy);
+    const changed = there.bundleHandler('fraud');
+    expect(there.esbuildRunCount()).toBe(1);
+    expect(changed.sha256).not.toBe(bundleHandler('fraud').sha256);
+    // when a third checkout with the same change (the copy without its own bundles) bundles it, then it is taken from the store
+    rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    const third = loadFrom(copy);
+    expect(third.bundleHandler('fraud').sha256).toBe(changed.sha256);
+    expect(third.esbuildRunCount()).toBe(0);
+    expect(readdirSync(join(STORE_DIR, 'fraud')).filter((f) => f.endsWith('.json')).length).toBeLessThanOrEqual(STORE_KEEP);
   });
 });

@@ -13,6 +13,16 @@ import { planStacks } from '../../stacks/topology';
 import { exampleManifest } from '../support/synth';
 
 const ROOT = resolve(__dirname, '../..');
+/** Where main.ts keeps the programs it built for every checkout that shares node_modules. */
+const STORE = join(ROOT, 'node_modules', '.cache', 'payments-synth');
+/** A module preloaded (`--require`) to make loading esbuild fail: proof that a synth did not start it. */
+const NO_ESBUILD = `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === 'esbuild') throw new Error('esbuild refused');
+  return load.call(this, request, ...rest);
+};
+`;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -77,7 +87,41 @@ describe('the compiled synth program', () => {
       if (existsSync(join(ROOT, '.gen', 'lambdas'))) cpSync(join(ROOT, '.gen', 'lambdas'), join(copy, '.gen', 'lambdas'), { recursive: true });
     });
 
+    test('given no compiled program in the copy, but the one the repository built in the shared store, when synthesized, then the copy takes it from there without loading esbuild at all', () => {
+      // given: the repository's own program is current, so it is in the store
+      expect(synth(ROOT, join(copy, 'out-repository')).status).toBe(0);
+      const repository = JSON.parse(readFileSync(join(ROOT, '.gen', 'synth', 'build.json'), 'utf8')) as { bundle: string };
+      expect(existsSync(join(STORE, `${repository.bundle}.json`))).toBe(true);
+      // when the copy (same files, no .gen/synth) synthesizes with esbuild made impossible to load
+      expect(existsSync(join(copy, '.gen', 'synth'))).toBe(false);
+      const hook = join(tempDir('no-esbuild-'), 'no-esbuild.cjs');
+      writeFileSync(hook, NO_ESBUILD);
+      const run = synth(copy, join(copy, 'out-store'), { NODE_OPTIONS: `--require=${hook}` });
+      // then it succeeds with the same program, now recorded as the copy's own
+      expect(run.stderr).toMatch(/^Guardrails \(payments pack/);
+      expect(run.status).toBe(0);
+      expect(record().bundle).toBe(repository.bundle);
+      expect(readFileSync(join(copy, '.gen', 'synth', repository.bundle)).equals(readFileSync(join(ROOT, '.gen', 'synth', repository.bundle)))).toBe(true);
+      // and the hook does refuse esbuild: with the store out of reach, the same synth fails for want of it
+      rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
+      const unlinked = join(copy, 'node_modules');
+      rmSync(unlinked);
+      mkdirSync(join(unlinked, '.cache'), { recursive: true });
+      for (const entry of readdirSync(join(ROOT, 'node_modules'))) if (entry !== '.cache') symlinkSync(join(ROOT, 'node_modules', entry), join(unlinked, entry));
+      try {
+        const refused = synth(copy, join(copy, 'out-refused'), { NODE_OPTIONS: `--require=${hook}` });
+        expect(refused.status).not.toBe(0);
+        expect(refused.stderr).toContain('esbuild refused');
+      } finally {
+        rmSync(unlinked, { recursive: true, force: true });
+        symlinkSync(join(ROOT, 'node_modules'), unlinked, 'dir');
+        rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
+      }
+    });
+
     test('given no compiled program yet, when synthesized twice, then the first run builds it (naming every source file it read) and the second reuses it', () => {
+      // given a source the store has no program for (a new file beside the others)
+      writeFileSync(join(copy, 'stacks', 'store-miss.ts'), 'export {};\n');
       expect(existsSync(join(copy, '.gen', 'synth'))).toBe(false);
       expect(synth(copy, join(copy, 'out-1')).status).toBe(0);
       const first = record();
