@@ -43,10 +43,13 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 /** The CLI neither phones home nor asks questions (a template user's first run would, at some cost to the template). */
 const CLI_ENV = { CI: '1', CHECKPOINT_DISABLE: '1' };
 
+/** The regions generated manifests use, in turn: workload `i` is in regions `i`, `i + 1` and `i + 2` of this list. */
+export const GENERATED_REGIONS = REGION_NAMES.filter((r) => !['ap-east-2', 'mx-central-1'].includes(r));
+
 /** A manifest of `n` workloads, each with a primary and two replica regions (ids generated, not real). */
 export function generatedManifest(n: number): ManifestInput {
   const id = (i: number) => String(300_000_000_000 + i);
-  const regions = REGION_NAMES.filter((r) => !['ap-east-2', 'mx-central-1'].includes(r));
+  const regions = GENERATED_REGIONS;
   return {
     organization: { id: 'o-benchmark01', managementAccountId: id(1) },
     deployment: { accountId: id(2), region: 'us-east-1', repository: 'bench/payments' },
