@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { validateManifest, type Manifest } from '../../accounts/schema';
 import { diffResources } from '../review/diff';
-import { checkout, resolveCommit } from '../review/synth';
+import { checkout, resolveCommit, synthCommand } from '../review/synth';
 import type { TfJson } from '../review/types';
 import { adminOwnedAddresses, type PlanResult, type PushWorld } from './engine';
 
@@ -84,7 +84,12 @@ export function worldOf(manifest: Manifest, ctx: RunContext, results: ReadonlyMa
 const TSX_CLI = require.resolve('tsx/cli');
 
 function tsx(tree: string, args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [TSX_CLI, ...args], { cwd: tree, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  return node(tree, [TSX_CLI, ...args], env);
+}
+
+/** Runs Node with `args` in `tree` and returns its stdout; throws with its stderr when it fails. */
+function node(tree: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(process.execPath, args, { cwd: tree, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed in ${tree} (exit ${r.status}):\n${(r.stderr ?? '').trim()}`);
   return r.stdout;
 }
@@ -132,7 +137,7 @@ export function readBase(repo: string, ref: string, options: { outdir?: string; 
       const outdir = resolve(options.outdir);
       rmSync(outdir, { recursive: true, force: true });
       mkdirSync(outdir, { recursive: true });
-      tsx(tree, ['main.ts'], { ...env, CDKTF_OUTDIR: outdir });
+      node(tree, synthCommand(tree), { ...env, CDKTF_OUTDIR: outdir });
       stacks = readSynth(outdir);
     }
     return { commit, manifest, ...(options.outdir !== undefined ? { outdir: resolve(options.outdir) } : {}), stacks };

@@ -2,7 +2,8 @@
  * Synthesizes one side of a review: the working tree as it is, or a git ref extracted
  * with `git archive` into a temporary directory (the working tree, index and refs are
  * never touched). The extracted tree gets a symlink to this repository's node_modules
- * and runs its OWN main.ts and tools/stacks.ts, so the base is built by the base's code.
+ * and runs its OWN main.ts (as its own `npm run synth` does) and tools/stacks.ts, so the base
+ * is built by the base's code.
  *
  * A `PAYMENTS_MANIFEST` inside the repository is read from each side's own tree, so a
  * manifest edit shows up as the change it is; one outside the repository is the same
@@ -60,6 +61,21 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
 
 const TSX_CLI = require.resolve('tsx/cli');
 
+/**
+ * How `tree` synthesizes, as its own `npm run synth` does: `node main.ts` where its package.json
+ * says so (main.ts runs under Node's type stripping and compiles the program itself), else
+ * main.ts under tsx (trees from before that).
+ */
+export function synthCommand(tree: string): string[] {
+  let script: unknown;
+  try {
+    script = (JSON.parse(readFileSync(join(tree, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> }).scripts?.synth;
+  } catch {
+    script = undefined;
+  }
+  return typeof script === 'string' && script.trim() === 'node main.ts' ? ['main.ts'] : [TSX_CLI, 'main.ts'];
+}
+
 export interface SynthOptions {
   /** The tree to build (the repository itself, or an extracted commit). */
   readonly tree: string;
@@ -91,7 +107,7 @@ export async function synthSide(o: SynthOptions): Promise<Side> {
   try {
     env.CDKTF_OUTDIR = outdir;
     const [, listing] = await Promise.all([
-      run(process.execPath, [TSX_CLI, 'main.ts'], o.tree, env),
+      run(process.execPath, synthCommand(o.tree), o.tree, env),
       existsSync(join(o.tree, 'tools', 'stacks.ts')) ? run(process.execPath, [TSX_CLI, 'tools/stacks.ts', '--json'], o.tree, env) : Promise.resolve('[]'),
     ]);
     const specs = JSON.parse(listing) as StackInfo[];
