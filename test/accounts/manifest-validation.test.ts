@@ -230,7 +230,7 @@ describe('manifest validation (F-23)', () => {
       ),
     );
     const outdir = join(dir, 'cli-out');
-    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'main.ts'], {
+    const run = spawnSync(process.execPath, ['main.ts'], {
       cwd: ROOT,
       env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir },
       encoding: 'utf8',
@@ -247,7 +247,7 @@ describe('manifest validation (F-23)', () => {
     const file = join(dir, 'cli-good.json');
     writeFileSync(file, JSON.stringify(otherOrganisation()));
     const outdir = join(dir, 'cli-good-out');
-    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'main.ts'], { cwd: ROOT, env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir } });
+    execFileSync(process.execPath, ['main.ts'], { cwd: ROOT, env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir } });
     expect(existsSync(join(outdir, 'stacks', 'payments-live-us-ca-central-1', 'cdk.tf.json'))).toBe(true);
   });
 });

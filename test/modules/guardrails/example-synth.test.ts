@@ -92,8 +92,7 @@ describe('guardrails on the example manifest', () => {
 
 describe('npm run synth', () => {
   const root = resolve(__dirname, '../../..');
-  const runMain = (args: string[], outdir: string) =>
-    spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'main.ts'), ...args], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+  const runMain = (args: string[], outdir: string) => spawnSync(process.execPath, [join(root, 'main.ts'), ...args], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
 
   test('given the example manifest, when main.ts runs, then it exits 0, prints one summary line on stderr and writes the whole report to guardrails-report.json', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-cli-'));

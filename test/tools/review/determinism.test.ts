@@ -1,11 +1,12 @@
 /**
  * F-26 Noisy plans: two syntheses of the same commit must be byte-identical, every file
  * in cdktf.out (stack JSON, manifest, assets and their hashes), even when the commit is
- * extracted at two different paths, so no plan ever shows a change nobody made.
+ * extracted at two different paths and the second built from nothing, so no plan ever shows a
+ * change nobody made.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { checkout, resolveCommit } from '../../../tools/review/synth';
@@ -27,7 +28,7 @@ function filesOf(dir: string): Map<string, string> {
 function synthAt(tree: string): Map<string, string> {
   const outdir = mkdtempSync(join(tmpdir(), 'determinism-out-'));
   try {
-    execFileSync(process.execPath, [require.resolve('tsx/cli'), 'main.ts'], { cwd: tree, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, ['main.ts'], { cwd: tree, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: ['ignore', 'ignore', 'pipe'] });
     return filesOf(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -38,6 +39,13 @@ test('F-26 given one commit extracted twice at different paths, when each is syn
   const commit = resolveCommit(SOURCE_REPO, 'HEAD');
   const a = checkout(SOURCE_REPO, commit);
   const b = checkout(SOURCE_REPO, commit);
+  // b builds everything itself: the same packages, but not the build store they hold for every
+  // checkout (node_modules/.cache), which would hand b what a built.
+  const modules = join(b, 'node_modules');
+  const shared = realpathSync(modules);
+  rmSync(modules);
+  mkdirSync(join(modules, '.cache'), { recursive: true });
+  for (const entry of readdirSync(shared)) if (entry !== '.cache') symlinkSync(join(shared, entry), join(modules, entry));
   try {
     const first = synthAt(a);
     const second = synthAt(b);
