@@ -19,7 +19,7 @@
  * checkout that uses the same node_modules shares (a worktree with node_modules linked, or a
  * commit that `npm run review` extracts): a checkout without a current program of its own takes
  * a stored one whose record holds here (the same key, sources and folder names) instead of
- * building it. The store keeps the last eight programs built or used.
+ * building it. The store keeps the eight programs most recently built or used.
  *
  * Errors stay readable: a crash prints its stack with every frame of the compiled file mapped
  * back to the TypeScript file and line (from the bundle's source map, read only then).
@@ -83,7 +83,8 @@ function currentBundle(key: string): string | undefined {
   }
   if (!existsSync(join(OUT, record.bundle)) || !holdsHere(record, key)) return undefined;
   // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
-  if (!existsSync(join(STORE, `${record.bundle}.json`))) {
+  if (existsSync(join(STORE, `${record.bundle}.json`))) touch(join(STORE, `${record.bundle}.json`));
+  else {
     try {
       store(record, readFileSync(join(OUT, record.bundle)), readFileSync(join(OUT, `${record.bundle}.map`)));
     } catch {
@@ -134,10 +135,8 @@ function fromStore(key: string): string | undefined {
       atomicWrite(join(OUT, `${record.bundle}.map`), readFileSync(join(STORE, `${record.bundle}.map`)));
       atomicWrite(join(OUT, record.bundle), readFileSync(join(STORE, record.bundle)));
       atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
-      const now = new Date();
-      utimesSync(join(STORE, name), now, now);
-      rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
-      return join(OUT, record.bundle);
+      touch(join(STORE, name));
+      return replaced(record.bundle);
     } catch {
       // removed by another synth meanwhile, or unreadable: try the next, or build
     }
@@ -155,6 +154,12 @@ function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
     for (const old of storedRecords().slice(STORE_KEEP)) {
       const bundle = old.slice(0, -'.json'.length);
       for (const file of [old, bundle, `${bundle}.map`]) rmSync(join(STORE, file), { force: true });
+    }
+    // Files of writes that were killed, and programs whose record is gone, once no synth can still be copying them.
+    const records = new Set(storedRecords());
+    for (const file of readdirSync(STORE)) {
+      const orphan = file.endsWith('.tmp') || (file.startsWith('program-') && !file.endsWith('.json') && !records.has(`${file.replace(/\.map$/, '')}.json`));
+      if (orphan && Date.now() - statSync(join(STORE, file)).mtimeMs > 10 * 60_000) rmSync(join(STORE, file), { force: true });
     }
   } catch {
     // The store only saves time: a read-only or full node_modules leaves this checkout's program as it is.
@@ -249,15 +254,36 @@ async function build(key: string): Promise<string> {
   atomicWrite(join(OUT, bundle), code.contents);
   atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
   store(record, code.contents, map.contents);
-  // Earlier programs, and files of builds that were killed, once no synth can still be starting
-  // from them (a synth on another Node version or another branch of this checkout may use one).
+  return replaced(bundle);
+}
+
+/**
+ * `bundle`, just made this checkout's program: removes its earlier programs, and files of
+ * builds that were killed, once no synth can still be starting from them (a synth on another
+ * Node version or another branch of this checkout may use one), and the compiled code V8 kept
+ * of them.
+ */
+function replaced(bundle: string): string {
   for (const old of readdirSync(OUT)) {
     if (old.startsWith(bundle) || old === 'build.json' || !(old.startsWith('program-') || old.endsWith('.tmp'))) continue;
-    if (Date.now() - statSync(join(OUT, old)).mtimeMs > 10 * 60_000) rmSync(join(OUT, old), { force: true });
+    try {
+      if (Date.now() - statSync(join(OUT, old)).mtimeMs > 10 * 60_000) rmSync(join(OUT, old), { force: true });
+    } catch {
+      // removed by another synth meanwhile
+    }
   }
-  // The compiled code V8 kept of earlier bundles is of no more use.
   rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
   return join(OUT, bundle);
+}
+
+/** Marks a stored program as just used (the store keeps the most recently used), if it is still there. */
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // pruned by another synth meanwhile: nothing to mark
+  }
 }
 
 /** `stack` with every frame in `bundle` named by the TypeScript file and line it was compiled from. */

@@ -60,9 +60,11 @@ export function withoutCreationStacks<T>(build: () => T): T {
  * `build` runs, `Error.stackTraceLimit` is an accessor property, which V8 does not read as a
  * limit, so it captures no frames (assigning to it, as cdktf does, changes nothing).
  *
- * The price: an error thrown inside `build` has no stack (`error.stack` is undefined). A caller
- * that wants to show where a construct threw builds again with `withoutCreationStacks`, which
- * keeps errors' stacks (building is deterministic; the synth does this).
+ * The price: an error thrown inside `build` has no stack (`error.stack` is undefined), so code
+ * run inside `build` must not depend on one (Node's `assert.ok(false)` without a message, which
+ * reads its caller's line from the stack, says less). A caller that wants to show where a
+ * construct threw builds again with `withoutCreationStacks`, which keeps errors' stacks
+ * (building is deterministic; the synth does this).
  */
 export function withoutStackCapture<T>(build: () => T): T {
   const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
@@ -86,7 +88,10 @@ export function withStacksOnlyForErrors<T>(build: () => T): T {
     return withoutStackCapture(build);
   } catch (err) {
     if (!(err instanceof Error) || err.stack !== undefined) throw err;
-    return withoutCreationStacks(build);
+    const result = withoutCreationStacks(build);
+    // Built again without the error: it was not the build's own (a file briefly missing, too many open files…). Say so.
+    process.stderr.write(`warning: building stacks failed once (${err.message}), and succeeded when built again\n`);
+    return result;
   }
 }
 

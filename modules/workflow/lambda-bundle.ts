@@ -9,9 +9,10 @@
  *
  * Built once, across processes: next to each zip, `.gen/lambdas/<name>.json` records the
  * content hash of everything that shapes the bundle — the esbuild version and options, the
- * zip writer, `package-lock.json` (which pins every package the bundle pulls from
- * node_modules) and the content of every file of this repository that esbuild read for it
- * (its metafile's inputs: the handler, `lambdas/runtime/`, `contract/`, …). A synth whose
+ * zip writer, the installed packages (`node_modules/.package-lock.json`), `package.json` and
+ * `tsconfig.json`, the content of every file of this repository that esbuild read for it (its
+ * metafile's inputs: the handler, `lambdas/runtime/`, `contract/`, …) and the module names
+ * beside them (see `inputsKey`). A synth whose
  * inputs hash the same reuses the zip without starting esbuild; any change to one of those
  * files (or a new import, which changes the importing file) rebuilds it. The zip is then
  * byte-identical to a fresh build, as bundling is deterministic.
@@ -27,7 +28,7 @@ import type { BuildOptions } from 'esbuild';
 import { version as esbuildVersion } from 'esbuild/package.json';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createZip } from './deterministic-zip';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -223,21 +224,47 @@ function fromCache(name: HandlerName, recordPath: string, zipPath: string, scrip
   return { name, zipPath, scriptPath, sha256, assetHash: assetHashOf(zip), bytes: zip.length };
 }
 
-/** Hash of everything that shapes a bundle whose repository inputs are `inputs`; undefined when one of them is gone. */
+/**
+ * Hash of everything that shapes a bundle whose repository inputs are `inputs`; undefined when
+ * one of them is gone: esbuild's version and options, the zip writer, the packages installed
+ * (`node_modules/.package-lock.json`, which npm rewrites on every install; the lock file
+ * without it), the `package.json` and `tsconfig.json` esbuild reads, the inputs' content, and
+ * the module names beside them and in every folder above them (a file added there can change
+ * what an import resolves to).
+ */
 function inputsKey(inputs: readonly string[]): string | undefined {
   const hash = createHash('sha256');
   hash.update(`esbuild ${esbuildVersion}\n${JSON.stringify(OPTIONS)}\n`);
   // The zip writer's source: a change to how zips are written changes every zip.
   hash.update(readFileSync(join(__dirname, 'deterministic-zip.ts')));
-  const lock = join(ROOT, 'package-lock.json');
-  hash.update(existsSync(lock) ? readFileSync(lock) : Buffer.from('no lock file'));
+  const installed = join(ROOT, 'node_modules', '.package-lock.json');
+  for (const file of [existsSync(installed) ? installed : join(ROOT, 'package-lock.json'), join(ROOT, 'package.json'), join(ROOT, 'tsconfig.json')]) {
+    hash.update(`\n${relative(ROOT, file)}\n`);
+    hash.update(existsSync(file) ? readFileSync(file) : Buffer.from('absent'));
+  }
   for (const input of inputs) {
     const file = join(ROOT, input);
     if (!existsSync(file)) return undefined;
     hash.update(`\n${input}\n`);
     hash.update(readFileSync(file));
   }
+  hash.update(`\n${moduleNamesAround(inputs)}`);
   return hash.digest('hex');
+}
+
+/** The module files and module folders (holding an index file or package.json) in every folder of `inputs` and every folder above them. */
+function moduleNamesAround(inputs: readonly string[]): string {
+  const folders = new Set<string>();
+  for (const input of inputs) for (let d = dirname(input); !folders.has(d); d = dirname(d)) folders.add(d);
+  const isModule = (path: string, name: string) => /\.(c|m)?(ts|js)$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  return [...folders]
+    .sort()
+    .map((d) => {
+      const path = join(ROOT, d);
+      const names = existsSync(path) ? readdirSync(path).filter((name) => name !== 'node_modules' && isModule(path, name)) : ['(gone)'];
+      return `${d}: ${names.sort().join(' ')}`;
+    })
+    .join('\n');
 }
 
 /** Several processes (jest workers, synth workers) may bundle at once: write aside, then rename. */

@@ -93,6 +93,40 @@ describe('the bundle store shared by checkouts', () => {
     expect(again.esbuildRunCount()).toBe(0);
   });
 
+  test.each([
+    ['tsconfig.json', (text: string) => text.replace('"strict": true,', '"strict": true,\n    "useDefineForClassFields": false,')],
+    ['package.json', (text: string) => text.replace('"private": true,', '"private": true,\n  "sideEffects": false,')],
+  ])('given a checkout whose %s differs (esbuild reads it), when it bundles a function, then it runs esbuild rather than take the stored zip', (file, change) => {
+    const path = join(copy, file);
+    const original = readFileSync(path, 'utf8');
+    const changed = change(original);
+    expect(changed).not.toBe(original);
+    writeFileSync(path, changed);
+    try {
+      rmSync(join(copy, '.gen'), { recursive: true, force: true });
+      const there = loadFrom(copy);
+      there.bundleHandler('validate');
+      expect(there.esbuildRunCount()).toBe(1);
+    } finally {
+      writeFileSync(path, original);
+      rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    }
+  });
+
+  test('given a checkout with a module added beside an input (what an import resolves to may change), when it bundles a function, then it runs esbuild', () => {
+    const added = join(copy, 'lambdas', 'runtime', 'store-test-added.ts');
+    writeFileSync(added, 'export {};\n');
+    try {
+      rmSync(join(copy, '.gen'), { recursive: true, force: true });
+      const there = loadFrom(copy);
+      there.bundleHandler('status');
+      expect(there.esbuildRunCount()).toBe(1);
+    } finally {
+      rmSync(added, { force: true });
+      rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    }
+  });
+
   test('given a checkout whose handler differs, when it bundles it, then it runs esbuild, and stores the result for the next checkout; the store keeps a bounded number per function', () => {
     const handler = join(copy, 'lambdas', 'fraud', 'index.ts');
     writeFileSync(handler, `${readFileSync(handler, 'utf8')}\nexport const storeTestMarker = '${Date.now()}';\n`);

@@ -157,6 +157,20 @@ describe('source-mapped stack traces', () => {
       }
       expect(runs).toBe(2);
       expect(error?.stack).toMatch(/^Error: construct refused\n\s+at .*source-maps\.test\.ts:\d+/);
+      // and a build that fails once only succeeds the second time, and says so on stderr
+      let calls = 0;
+      const warned = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        expect(
+          withStacksOnlyForErrors(() => {
+            if (calls++ === 0) throw new Error('too many open files');
+            return 'built';
+          }),
+        ).toBe('built');
+        expect(warned.mock.calls.map(([text]) => String(text))).toEqual(['warning: building stacks failed once (too many open files), and succeeded when built again\n']);
+      } finally {
+        warned.mockRestore();
+      }
       // and a build that succeeds runs once, without any stack captured
       let once = 0;
       expect(withStacksOnlyForErrors(() => (once++, new Error('no stack').stack))).toBeUndefined();

@@ -1,31 +1,36 @@
-// @ts-check
 /**
  * Jest's transformer for this repository's TypeScript: esbuild's transform, which strips the
  * types and writes CommonJS with a source map, file by file, as `npm run synth` compiles the
- * program (main.ts). It checks no types: `npm test` runs `tsc --noEmit` over the whole project
- * first, and tsconfig's `isolatedModules` makes every file compile on its own.
+ * program (main.ts), with the compiler options of tsconfig.json. It checks no types: `npm test`
+ * runs `tsc --noEmit` over the whole project first, and tsconfig's `isolatedModules` makes
+ * every file compile on its own.
  *
  * Why not ts-jest: it loads the TypeScript compiler in every jest worker and transpiles with
  * it, which on a fresh clone (CI's case: jest's cache is empty) cost about as much as some of
  * the test files themselves; esbuild is already what the synth and the Lambda bundles use.
  *
+ * What differs from ts-jest, and no test relies on: `jest.mock` calls are not hoisted above
+ * the imports, and a module's exports are getters, which `jest.spyOn(module, 'fn')` cannot
+ * replace.
+ *
  * JavaScript, like jest.config.js: jest loads its transformer before anything can compile
  * TypeScript for it.
  */
 const { createHash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
 const { transformSync, version } = require('esbuild');
 
-/** What tsconfig.json says that changes the JavaScript written (target ES2022 defines class fields). */
-const TSCONFIG = { compilerOptions: { useDefineForClassFields: true, esModuleInterop: true } };
+const TSCONFIG = readFileSync(join(__dirname, '..', '..', 'tsconfig.json'), 'utf8');
+/** Everything besides a file's own source and path that shapes what this gives for it. */
+const KEY = ['esbuild', version, process.version, readFileSync(__filename, 'utf8'), TSCONFIG].join('\0');
 
 module.exports = {
-  /** @param {string} source @param {string} path @param {{ configString?: string }} options */
   getCacheKey(source, path, options) {
     return createHash('sha256')
-      .update(['esbuild', version, process.version, JSON.stringify(TSCONFIG), path, options.configString ?? '', source].join('\0'))
+      .update([KEY, path, options.configString ?? '', String(options.instrument ?? false), source].join('\0'))
       .digest('hex');
   },
-  /** @param {string} source @param {string} path */
   process(source, path) {
     const result = transformSync(source, {
       loader: path.endsWith('.ts') ? 'ts' : 'js',
