@@ -4,9 +4,9 @@
  * warnings allowed, and Prettier's check. ESLint and Prettier keep content-keyed caches in
  * `node_modules/.cache`, so a fresh clone checks every file.
  *
- * Quiet when all pass: one line on stderr. A check that fails prints its whole output, under
- * its name, and the tool exits 1; `--verbose` prints every check's output. Exit 2 on a usage
- * error.
+ * Quiet when all pass: one line on stderr. A check that fails prints its whole output on
+ * stdout, under its name, and the tool exits 1 (the line on stderr names the checks that
+ * failed); `--verbose` prints every check's output. Exit 2 on a usage error.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -55,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const failed = outcomes.filter((o) => o.code !== 0);
   for (const o of outcomes) {
     if (o.code !== 0 || values.verbose)
-      process.stderr.write(`── ${o.check.name} (${o.code === 0 ? 'passed' : `failed, exit ${o.code}`}) ──\n${o.output}${o.output.endsWith('\n') || o.output === '' ? '' : '\n'}`);
+      process.stdout.write(`── ${o.check.name} (${o.code === 0 ? 'passed' : `failed, exit ${o.code}`}) ──\n${o.output}${o.output.endsWith('\n') || o.output === '' ? '' : '\n'}`);
   }
   const times = outcomes.map((o) => `${o.check.name} ${o.seconds.toFixed(1)} s`).join(', ');
   process.stderr.write(failed.length === 0 ? `static checks passed (${times})\n` : `static checks failed: ${failed.map((o) => o.check.name).join(', ')}\n`);
