@@ -83,6 +83,9 @@ function currentBundle(key: string): string | undefined {
   }
   if (!existsSync(join(OUT, record.bundle)) || !holdsHere(record, key)) return undefined;
   // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
+  // Marked as used, here (earlier programs are pruned 10 minutes after their last use) and in the store.
+  touch(join(OUT, record.bundle));
+  touch(join(OUT, `${record.bundle}.map`));
   if (existsSync(join(STORE, `${record.bundle}.json`))) touch(join(STORE, `${record.bundle}.json`));
   else {
     try {
@@ -159,7 +162,11 @@ function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
     const records = new Set(storedRecords());
     for (const file of readdirSync(STORE)) {
       const orphan = file.endsWith('.tmp') || (file.startsWith('program-') && !file.endsWith('.json') && !records.has(`${file.replace(/\.map$/, '')}.json`));
-      if (orphan && Date.now() - statSync(join(STORE, file)).mtimeMs > 10 * 60_000) rmSync(join(STORE, file), { force: true });
+      try {
+        if (orphan && Date.now() - statSync(join(STORE, file)).mtimeMs > 10 * 60_000) rmSync(join(STORE, file), { force: true });
+      } catch {
+        // removed by another synth meanwhile
+      }
     }
   } catch {
     // The store only saves time: a read-only or full node_modules leaves this checkout's program as it is.
@@ -175,7 +182,8 @@ function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
 function foldersOf(sources: readonly string[]): string {
   const folders = new Set<string>();
   for (const file of sources) for (let d = dirname(file); !folders.has(d); d = dirname(d)) folders.add(d);
-  const isModule = (path: string, name: string) => name.slice(name.lastIndexOf('.')) in LOADERS || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  // .tsx and .jsx too: esbuild tries them first when it resolves an import without extension.
+  const isModule = (path: string, name: string) => /\.(c|m)?(t|j)sx?$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
   return sha256(
     [...folders]
       .sort()

@@ -67,9 +67,11 @@ export abstract class AccountStack extends TerraformStack {
    * stack once more (`TerraformStack.prepareStack`), only so that a reference to another stack
    * can add the remote state and output that reference needs; it also gives a stack without a
    * backend a local one. Our stacks have their S3 backend (above) and hold no reference to one
-   * another: each process of a synth builds only its share of them (stacks/parallel-synth.ts),
-   * and test/stacks/prepare-pass.test.ts checks that the JSON written is byte for byte what the
-   * preparing pass gives. That pass was about a third of a stack's synth.
+   * another: a stack is built from the manifest and its own spec alone, and shares data through
+   * explicit remote state and names. Should one ever refer to another's resource, the synth
+   * refuses it by name (modules/guardrails/references.ts). test/stacks/prepare-pass.test.ts
+   * checks that the JSON written is byte for byte what the preparing pass gives. That pass was
+   * about a quarter of a stack's synth.
    */
   override prepareStack(): void {
     this.ensureBackendExists();

@@ -18,6 +18,7 @@ import { App, TerraformResource, TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { checkStack, SUPPRESSIONS_KEY } from './engine';
 import { PAYMENTS_RULE_PACK, type RulePack } from './pack';
+import { undeclaredReferences } from './references';
 import { combine, formatReport, summaryLine } from './report';
 import type { GuardrailsReport, Organisation, TfJson } from './types';
 
@@ -51,8 +52,16 @@ export class Guardrails {
     const guardrails = new Guardrails(pack, organisation);
     app.node.addValidation({
       validate: () => {
-        const report = guardrails.check(app, (stack) => synthesizedJson(app, stack));
-        return report.findings.length === 0 ? [] : [guardrails.format(report)];
+        const strays: string[] = [];
+        const report = guardrails.check(app, (stack) => {
+          const tf = synthesizedJson(app, stack);
+          for (const reference of undeclaredReferences(tf)) strays.push(`${stack.node.id} refers to ${reference}, which it does not declare`);
+          return tf;
+        });
+        const errors = report.findings.length === 0 ? [] : [guardrails.format(report)];
+        // A reference to another stack's resource (see references.ts): refused, with each one named.
+        if (strays.length > 0) errors.push(`Stacks refer to what they do not declare (stacks may not refer to one another):\n${strays.map((s) => `  ${s}`).join('\n')}`);
+        return errors;
       },
     });
     return guardrails;

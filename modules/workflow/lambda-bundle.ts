@@ -256,7 +256,8 @@ function inputsKey(inputs: readonly string[]): string | undefined {
 function moduleNamesAround(inputs: readonly string[]): string {
   const folders = new Set<string>();
   for (const input of inputs) for (let d = dirname(input); !folders.has(d); d = dirname(d)) folders.add(d);
-  const isModule = (path: string, name: string) => /\.(c|m)?(ts|js)$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  // .tsx and .jsx too: esbuild tries them first when it resolves an import without extension.
+  const isModule = (path: string, name: string) => /\.(c|m)?(t|j)sx?$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
   return [...folders]
     .sort()
     .map((d) => {

@@ -94,8 +94,9 @@ describe('the bundle store shared by checkouts', () => {
   });
 
   test.each([
-    ['tsconfig.json', (text: string) => text.replace('"strict": true,', '"strict": true,\n    "useDefineForClassFields": false,')],
-    ['package.json', (text: string) => text.replace('"private": true,', '"private": true,\n  "sideEffects": false,')],
+    // Each run changes it differently: the store keeps what an earlier run built from its change.
+    ['tsconfig.json', (text: string) => text.replace('"compilerOptions": {', `"storeTest": "${Date.now()}",\n  "compilerOptions": {`)],
+    ['package.json', (text: string) => text.replace('"private": true,', `"private": true,\n  "storeTest": "${Date.now()}",`)],
   ])('given a checkout whose %s differs (esbuild reads it), when it bundles a function, then it runs esbuild rather than take the stored zip', (file, change) => {
     const path = join(copy, file);
     const original = readFileSync(path, 'utf8');
@@ -114,7 +115,7 @@ describe('the bundle store shared by checkouts', () => {
   });
 
   test('given a checkout with a module added beside an input (what an import resolves to may change), when it bundles a function, then it runs esbuild', () => {
-    const added = join(copy, 'lambdas', 'runtime', 'store-test-added.ts');
+    const added = join(copy, 'lambdas', 'runtime', `store-test-added-${Date.now()}.ts`);
     writeFileSync(added, 'export {};\n');
     try {
       rmSync(join(copy, '.gen'), { recursive: true, force: true });
