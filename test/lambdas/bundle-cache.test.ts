@@ -3,11 +3,11 @@
  * files, esbuild's version and options, the lock file, the zip writer) hash the same reuses it
  * without starting esbuild, and that zip is byte-identical to a fresh build.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { BUNDLE_DIR, HANDLERS, STORE_DIR, STORE_KEEP, bundleHandler, freshBundle } from '../../modules/workflow/lambda-bundle';
+import { copyRepository } from '../support/checkouts';
 import { exampleManifest } from '../support/synth';
 
 type BundleModule = typeof import('../../modules/workflow/lambda-bundle');
@@ -51,7 +51,6 @@ describe('the bundle cache', () => {
 });
 
 describe('the bundle store shared by checkouts', () => {
-  const ROOT = join(__dirname, '..', '..');
   let copy: string;
 
   /** A fresh copy of the bundling module loaded from `root` (its repository root is `root`), as a process started there would load it. */
@@ -67,14 +66,7 @@ describe('the bundle store shared by checkouts', () => {
   beforeAll(() => {
     for (const name of HANDLERS) bundleHandler(name);
     // given: another checkout of the same commit (its tracked files, node_modules linked), with no bundle of its own
-    copy = mkdtempSync(join(tmpdir(), 'bundle-store-'));
-    const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-    for (const file of tracked) {
-      if (!existsSync(join(ROOT, file))) continue;
-      mkdirSync(dirname(join(copy, file)), { recursive: true });
-      cpSync(join(ROOT, file), join(copy, file));
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    copy = copyRepository(mkdtempSync(join(tmpdir(), 'bundle-store-')));
   });
 
   afterAll(() => rmSync(copy, { recursive: true, force: true }));

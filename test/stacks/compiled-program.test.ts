@@ -4,12 +4,13 @@
  * is reused while its sources are unchanged and rebuilt when one changes; and a construct that
  * throws is reported with the TypeScript file and line that threw, from a worker process too.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { buildApp } from '../../stacks/app';
 import { planStacks } from '../../stacks/topology';
+import { copyRepository, withoutSharedStore } from '../support/checkouts';
 import { exampleManifest } from '../support/synth';
 
 const ROOT = resolve(__dirname, '../..');
@@ -76,14 +77,7 @@ describe('the compiled synth program', () => {
 
     beforeAll(() => {
       // given: the repository's tracked files, its packages, and its Lambda bundle cache (only to save esbuild the time)
-      copy = tempDir('repository-copy-');
-      const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
-      for (const file of tracked) {
-        if (!existsSync(join(ROOT, file))) continue;
-        mkdirSync(dirname(join(copy, file)), { recursive: true });
-        cpSync(join(ROOT, file), join(copy, file));
-      }
-      symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+      copy = copyRepository(tempDir('repository-copy-'));
       if (existsSync(join(ROOT, '.gen', 'lambdas'))) cpSync(join(ROOT, '.gen', 'lambdas'), join(copy, '.gen', 'lambdas'), { recursive: true });
     });
 
@@ -104,17 +98,13 @@ describe('the compiled synth program', () => {
       expect(readFileSync(join(copy, '.gen', 'synth', repository.bundle)).equals(readFileSync(join(ROOT, '.gen', 'synth', repository.bundle)))).toBe(true);
       // and the hook does refuse esbuild: with the store out of reach, the same synth fails for want of it
       rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
-      const unlinked = join(copy, 'node_modules');
-      rmSync(unlinked);
-      mkdirSync(join(unlinked, '.cache'), { recursive: true });
-      for (const entry of readdirSync(join(ROOT, 'node_modules'))) if (entry !== '.cache') symlinkSync(join(ROOT, 'node_modules', entry), join(unlinked, entry));
+      const relink = withoutSharedStore(copy);
       try {
         const refused = synth(copy, join(copy, 'out-refused'), { NODE_OPTIONS: `--require=${hook}` });
         expect(refused.status).not.toBe(0);
         expect(refused.stderr).toContain('esbuild refused');
       } finally {
-        rmSync(unlinked, { recursive: true, force: true });
-        symlinkSync(join(ROOT, 'node_modules'), unlinked, 'dir');
+        relink();
         rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
       }
     });

@@ -6,10 +6,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { checkout, resolveCommit } from '../../../tools/review/synth';
+import { withoutSharedStore } from '../../support/checkouts';
 import { SOURCE_REPO } from './git-repo';
 
 function filesOf(dir: string): Map<string, string> {
@@ -41,11 +42,7 @@ test('F-26 given one commit extracted twice at different paths, when each is syn
   const b = checkout(SOURCE_REPO, commit);
   // b builds everything itself: the same packages, but not the build store they hold for every
   // checkout (node_modules/.cache), which would hand b what a built.
-  const modules = join(b, 'node_modules');
-  const shared = realpathSync(modules);
-  rmSync(modules);
-  mkdirSync(join(modules, '.cache'), { recursive: true });
-  for (const entry of readdirSync(shared)) if (entry !== '.cache') symlinkSync(join(shared, entry), join(modules, entry));
+  withoutSharedStore(b);
   try {
     const first = synthAt(a);
     const second = synthAt(b);
