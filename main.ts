@@ -82,12 +82,12 @@ function currentBundle(key: string): string | undefined {
     return undefined;
   }
   if (!existsSync(join(OUT, record.bundle)) || !holdsHere(record, key)) return undefined;
-  // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
   // Marked as used, here (earlier programs are pruned 10 minutes after their last use) and in the store.
   touch(join(OUT, record.bundle));
   touch(join(OUT, `${record.bundle}.map`));
   if (existsSync(join(STORE, `${record.bundle}.json`))) touch(join(STORE, `${record.bundle}.json`));
   else {
+    // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
     try {
       store(record, readFileSync(join(OUT, record.bundle)), readFileSync(join(OUT, `${record.bundle}.map`)));
     } catch {
@@ -284,7 +284,7 @@ function replaced(bundle: string): string {
   return join(OUT, bundle);
 }
 
-/** Marks a stored program as just used (the store keeps the most recently used), if it is still there. */
+/** Marks a file as just used (what was used last is pruned last), if it is still there. */
 function touch(file: string): void {
   try {
     const now = new Date();
