@@ -12,10 +12,10 @@
  * zip writer, the installed packages (`node_modules/.package-lock.json`), `package.json` and
  * `tsconfig.json`, the content of every file of this repository that esbuild read for it (its
  * metafile's inputs: the handler, `lambdas/runtime/`, `contract/`, …) and the module names
- * beside them (see `inputsKey`). A synth whose
- * inputs hash the same reuses the zip without starting esbuild; any change to one of those
- * files (or a new import, which changes the importing file) rebuilds it. The zip is then
- * byte-identical to a fresh build, as bundling is deterministic.
+ * beside them (see `inputsKey`). A synth whose inputs hash the same reuses the zip without
+ * starting esbuild; any change to one of those files (or a new import, which changes the
+ * importing file) rebuilds it. The zip is then byte-identical to a fresh build, as bundling is
+ * deterministic.
  *
  * Built once, across checkouts: every bundle built is also kept, under its key, in
  * `node_modules/.cache/payments-lambdas/` (`STORE_DIR`), which every checkout that uses the same
