@@ -71,6 +71,18 @@ describe('the bundle store shared by checkouts', () => {
 
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
+  /** How many times a process started in the copy, with no bundle of its own, runs esbuild to bundle `name` (the copy is left without bundles again). */
+  const esbuildRunsToBundle = (name: (typeof HANDLERS)[number]): number => {
+    rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    try {
+      const there = loadFrom(copy);
+      there.bundleHandler(name);
+      return there.esbuildRunCount();
+    } finally {
+      rmSync(join(copy, '.gen'), { recursive: true, force: true });
+    }
+  };
+
   test('given a checkout without bundles whose sources are the same, when it bundles a function, then it takes the stored zip without running esbuild, byte-identical', () => {
     const there = loadFrom(copy);
     expect(there.BUNDLE_DIR).toBe(join(copy, '.gen', 'lambdas'));
@@ -96,13 +108,9 @@ describe('the bundle store shared by checkouts', () => {
     expect(changed).not.toBe(original);
     writeFileSync(path, changed);
     try {
-      rmSync(join(copy, '.gen'), { recursive: true, force: true });
-      const there = loadFrom(copy);
-      there.bundleHandler('validate');
-      expect(there.esbuildRunCount()).toBe(1);
+      expect(esbuildRunsToBundle('validate')).toBe(1);
     } finally {
       writeFileSync(path, original);
-      rmSync(join(copy, '.gen'), { recursive: true, force: true });
     }
   });
 
@@ -110,13 +118,9 @@ describe('the bundle store shared by checkouts', () => {
     const added = join(copy, 'lambdas', 'runtime', `store-test-added-${Date.now()}.ts`);
     writeFileSync(added, 'export {};\n');
     try {
-      rmSync(join(copy, '.gen'), { recursive: true, force: true });
-      const there = loadFrom(copy);
-      there.bundleHandler('status');
-      expect(there.esbuildRunCount()).toBe(1);
+      expect(esbuildRunsToBundle('status')).toBe(1);
     } finally {
       rmSync(added, { force: true });
-      rmSync(join(copy, '.gen'), { recursive: true, force: true });
     }
   });
 
