@@ -1,7 +1,8 @@
 /**
- * Tests are transpiled without type-checking (tsconfig `isolatedModules`), because
- * type-checking each test file against the provider bindings would cost minutes;
- * `npm test` runs `tsc --noEmit` over the whole project first instead.
+ * Tests are compiled by esbuild without type-checking (test/support/transform.js; tsconfig's
+ * `isolatedModules` makes each file compile on its own), because type-checking each test file
+ * against the provider bindings would cost minutes; `npm test` runs `tsc --noEmit` over the
+ * whole project first instead (`npm run static-checks`).
  */
 /** @type {import('jest').Config} */
 module.exports = {

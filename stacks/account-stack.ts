@@ -68,10 +68,10 @@ export abstract class AccountStack extends TerraformStack {
    * can add the remote state and output that reference needs; it also gives a stack without a
    * backend a local one. Our stacks have their S3 backend (above) and hold no reference to one
    * another: a stack is built from the manifest and its own spec alone, and shares data through
-   * explicit remote state and names. Should one ever refer to another's resource, the synth
-   * refuses it by name (modules/guardrails/references.ts). test/stacks/prepare-pass.test.ts
-   * checks that the JSON written is byte for byte what the preparing pass gives. That pass was
-   * about a quarter of a stack's synth.
+   * explicit remote state and names. test/stacks/prepare-pass.test.ts checks that the JSON
+   * written is byte for byte what the preparing pass gives, which a reference between stacks
+   * would break; and should one refer to a name its own stack lacks, the synth refuses it by
+   * name (modules/guardrails/references.ts). That pass was about a quarter of a stack's synth.
    */
   override prepareStack(): void {
     this.ensureBackendExists();

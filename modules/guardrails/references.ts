@@ -8,8 +8,12 @@
  * into a remote state and an output (stacks/account-stack.ts), and it builds a large
  * organisation's stacks in several processes, each only its share (stacks/parallel-synth.ts).
  * A reference to another stack's resource would then be written as a reference to a resource
- * the stack does not have, which only `terraform plan` would notice. This finds them, so that
- * the synth refuses them instead.
+ * of the same type and name in this stack. When the stack has none, this finds it and the synth
+ * refuses it. When it has one (stacks of one kind in two regions declare the same names), the
+ * reference would silently point at this stack's own resource: that case only
+ * test/stacks/prepare-pass.test.ts catches, because with the preparing pass the same reference
+ * is written as a remote state, so the files differ; it synthesizes organisations with primary
+ * and replica regions of every kind of stack.
  */
 import type { TfJson } from '../core/terraform-json';
 
