@@ -2,6 +2,7 @@
  * The local run's capacity model (tools/local/capacity.ts): the limits AWS enforces, on a
  * clock that a busy machine does not advance, and the synthesized workflow under them.
  */
+import { spawn } from 'node:child_process';
 import { exampleManifest } from '../support/synth';
 import { paymentRequests } from '../support/requests';
 import { LambdaConcurrency, ModelClock, parseFaultWindow, startExecutionQuota, TokenBucket } from '../../tools/local/capacity';
@@ -36,6 +37,38 @@ describe('the model clock', () => {
     expect(wall).toBeGreaterThan(40 * 10 * 0.9); // they really shared the machine
     // each one's own work is ~10 ms; far below the wall time they took together
     for (const ms of own) expect(ms).toBeLessThan(wall / 8);
+  });
+
+  test('given a process stopped while its work runs (as when the machine gives the processor to others), then the time it was stopped does not count as its work', async () => {
+    // A child process runs one piece of work, from its event loop as a local run does: 600 ms
+    // of its own CPU time. It is stopped for 500 ms in the middle; the model time the work
+    // measured stays near 600 ms.
+    const script = `
+      const { ModelClock } = require(${JSON.stringify(require.resolve('../../tools/local/capacity'))});
+      const clock = new ModelClock();
+      const cpu = () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000; };
+      setImmediate(() => clock.work(async () => {
+        const from = clock.now(), wallFrom = performance.now(), cpuFrom = cpu();
+        process.stdout.write('spinning\\n');
+        let x = 0;
+        while (cpu() - cpuFrom < 600) for (let i = 0; i < 1e5; i++) x += i % 7;
+        process.stdout.write(JSON.stringify({ model: clock.now() - from, wall: performance.now() - wallFrom, cpu: cpu() - cpuFrom }) + '\\n');
+      }).then(() => clock.stop()));`;
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const spinning = new Promise<void>((started) => child.stdout.on('data', (chunk: string) => ((out += chunk), out.includes('spinning') && started())));
+    const ended = new Promise<number | null>((done) => child.on('close', done));
+    await spinning;
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGCONT');
+    expect(await ended).toBe(0);
+    const { model, wall, cpu } = JSON.parse(out.split('\n')[1]!) as { model: number; wall: number; cpu: number };
+    expect(wall).toBeGreaterThan(cpu + 450); // it really was stopped
+    expect(model).toBeGreaterThan(cpu * 0.9); // its own work counts
+    expect(model).toBeLessThan(wall - 400); // the stop does not
   });
 
   test('given nothing in flight, then model time is wall time, and a sleep ends when its model time has passed', async () => {

@@ -8,9 +8,12 @@
  * run on its own. The model clock therefore advances by dt / max(1, k·u) (u measured over the
  * last ~20 ms with Node's event-loop utilisation): a task's duration on it is about its own work,
  * the time it would have taken alone; work that only waits (a timer, a socket) while the
- * machine idles is not slowed down. Task timeouts, retry waits, the execution timeout, token
- * buckets and fault windows are all measured on it, so a load that only slows this machine
- * down moves every clock of the run alike, and nothing times out for it.
+ * machine idles is not slowed down. Nor does it run while the loop is busy but this thread is
+ * not given the processor (another process, or the virtual machine's host, took it): of the
+ * time the loop was busy, only the time this thread ran counts (its own CPU time). Task
+ * timeouts, retry waits, the execution timeout, token buckets and fault windows are all
+ * measured on it, so a load that only slows this machine down moves every clock of the run
+ * alike, and nothing times out for it.
  *
  * Lambda concurrency. Each function with reserved concurrency has that many slots, the others
  * share the account's unreserved rest (default 1,000 a region); an invocation that finds no
@@ -23,6 +26,8 @@
 /** Processor sharing on one clock: see the file comment. */
 export class ModelClock {
   private anchorWall = performance.now();
+  private anchorBusy = loopBusyMs();
+  private anchorCpu = threadCpuMs();
   private anchorModel = 0;
   private inFlight = 0;
   /** Pending sleeps, a binary min-heap on `at`; a cancelled one stays until it comes up. */
@@ -37,7 +42,10 @@ export class ModelClock {
 
   /** Model milliseconds since the clock started. */
   now(): number {
-    return this.anchorModel + (performance.now() - this.anchorWall) / Math.max(1, this.inFlight * this.utilization);
+    const wall = performance.now() - this.anchorWall;
+    // Busy time this thread did not run: the processor was taken away, not spent on the work.
+    const taken = Math.min(wall, Math.max(0, loopBusyMs() - this.anchorBusy - (threadCpuMs() - this.anchorCpu)));
+    return this.anchorModel + (wall - taken) / Math.max(1, this.inFlight * this.utilization);
   }
 
   /** Pieces of work in flight now (the k of dt/k). */
@@ -48,6 +56,8 @@ export class ModelClock {
   private reanchor(): void {
     this.anchorModel = this.now();
     this.anchorWall = performance.now();
+    this.anchorBusy = loopBusyMs();
+    this.anchorCpu = threadCpuMs();
   }
 
   /** Runs `fn` as one piece of work: the clock slows down while it is in flight. */
@@ -150,6 +160,17 @@ export class ModelClock {
     for (const t of this.timers.splice(0)) if (!t.cancelled) t.resolve();
     this.live = 0;
   }
+}
+
+/** Milliseconds the event loop has been busy since it started (0 before it starts). */
+function loopBusyMs(): number {
+  return performance.eventLoopUtilization().active;
+}
+
+/** Milliseconds of CPU this thread has had (the whole process's where Node cannot tell a thread's). */
+function threadCpuMs(): number {
+  const usage = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
 }
 
 interface Timer {
