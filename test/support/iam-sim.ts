@@ -6,6 +6,7 @@
  * kms:ViaService, aws:PrincipalOrgID, …): the simulator does not invent them, and a
  * test that forgets one tests nothing (F-25).
  */
+import { validated } from '../../tools/permissions/simulator-memo';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 
 export type PolicyDocument = { Version?: string; Statement: unknown[] | unknown };
@@ -60,11 +61,11 @@ export async function explain(req: SimRequest): Promise<Explained> {
       resource: { resource: req.resource, accountId: req.resourceAccount },
       contextVariables: Object.fromEntries(Object.entries(ctx).filter(([k]) => !isEncryptionContextKey(k))),
     },
-    identityPolicies: (req.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy: pre(policy) })),
+    identityPolicies: (req.identityPolicies ?? []).map((policy, i) => ({ name: `identity-${i}`, policy: validated(pre(policy), 'identity') })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: req.resourcePolicy ? pre(req.resourcePolicy) : undefined,
-    permissionBoundaryPolicies: req.permissionBoundary ? [{ name: 'boundary', policy: pre(req.permissionBoundary) }] : undefined,
+    resourcePolicy: req.resourcePolicy ? validated(pre(req.resourcePolicy), 'resource') : undefined,
+    permissionBoundaryPolicies: req.permissionBoundary ? [{ name: 'boundary', policy: validated(pre(req.permissionBoundary), 'identity') }] : undefined,
   };
   const result = await runSimulation(simulation, {});
   if (result.resultType === 'error') {
