@@ -78,15 +78,28 @@ export function stripMetadata(value: unknown): unknown {
   return value;
 }
 
-/** `path → leaf value` (JSON-encoded), for attribute-level comparison. */
-export function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+const flattened = new WeakMap<object, ReadonlyMap<string, string>>();
+
+/**
+ * `path → leaf value` (JSON-encoded), for attribute-level comparison. A review asks this of
+ * each resource several times (diff, security, protection, peers), so the answer for an object
+ * is kept for as long as the object lives; the documents a review reads are never changed.
+ */
+export function flatten(value: unknown): ReadonlyMap<string, string> {
+  if (typeof value !== 'object' || value === null) return flattenInto(value, '', new Map());
+  let hit = flattened.get(value);
+  if (hit === undefined) flattened.set(value, (hit = flattenInto(value, '', new Map())));
+  return hit;
+}
+
+function flattenInto(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, '[]');
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    value.forEach((v, i) => flattenInto(v, `${prefix}[${i}]`, out));
   } else if (typeof value === 'object' && value !== null) {
     const keys = Object.keys(value);
     if (keys.length === 0) out.set(prefix, '{}');
-    for (const k of keys.sort()) flatten((value as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k, out);
+    for (const k of keys.sort()) flattenInto((value as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k, out);
   } else {
     out.set(prefix, JSON.stringify(value));
   }

@@ -76,6 +76,8 @@ function conditions(v: unknown): Map<string, string[]> {
 
 /** Parses a policy JSON string; undefined when it is not a literal JSON policy (e.g. a whole `${…}` expression). */
 export function parsePolicy(text: unknown): ParsedPolicy | undefined {
+  // Most strings a review meets are not JSON objects: known at the first character, without a JSON.parse that throws.
+  if (typeof text === 'string' && !text.trimStart().startsWith('{')) return undefined;
   const parsed = parseTfPolicy(typeof text === 'string' ? text.trim() : text);
   if (!parsed.ok) return undefined;
   return {
