@@ -23,7 +23,7 @@ import type { StackReport } from '../modules/guardrails';
 import { HANDLERS, bundleHandler } from '../modules/workflow/lambda-bundle';
 import { buildApp } from './app';
 import { withStacksOnlyForErrors, withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
-import { planStacks, type StackSpec } from './topology';
+import { planStacks, stacksJson, type StackSpec } from './topology';
 
 /**
  * Below this many stacks one process is faster: a process synthesizing alone already keeps a
@@ -32,6 +32,9 @@ import { planStacks, type StackSpec } from './topology';
  * `npm run bench:synth` and `--workers`.
  */
 export const PARALLEL_THRESHOLD = 24;
+
+/** Written beside `manifest.json` by a synth that succeeds: every stack as `npm run stacks -- --json` lists it. */
+export const STACK_LIST = 'stacks.json';
 
 /** What synthesizing some stacks gave. */
 export interface ShareOutcome {
@@ -44,14 +47,15 @@ export interface ShareOutcome {
 }
 
 /**
- * Prepares `outdir` for a synth of `specs`: removes `manifest.json` and the report (a synth that
- * fails leaves none for a deploy to read) and the folder of every stack the manifest no longer
+ * Prepares `outdir` for a synth of `specs`: removes `manifest.json`, `stacks.json` and the
+ * report (a synth that fails leaves none for a deploy to read) and the folder of every stack the manifest no longer
  * has (as `cdktf synth` does), keeping the folders of current stacks (their `.terraform`).
  */
 export function prepareOutdir(outdir: string, specs: readonly StackSpec[]): void {
   mkdirSync(join(outdir, CdktfManifest.stacksFolder), { recursive: true });
   rmSync(join(outdir, CdktfManifest.fileName), { force: true });
   rmSync(join(outdir, 'guardrails-report.json'), { force: true });
+  rmSync(join(outdir, STACK_LIST), { force: true });
   const current = new Set(specs.map((s) => s.name));
   for (const entry of readdirSync(join(outdir, CdktfManifest.stacksFolder), { withFileTypes: true })) {
     if (entry.isDirectory() && !current.has(entry.name)) rmSync(join(outdir, CdktfManifest.stacksFolder, entry.name), { recursive: true, force: true });
@@ -205,6 +209,8 @@ function combineShares(specs: readonly StackSpec[], outdir: string, outcomes: re
       (manifest.stacks as Record<string, StackManifest>)[spec.name] = { ...entry, dependencies: [...spec.dependsOn] };
     }
     manifest.writeToFile();
+    // The stack list `npm run stacks -- --json` prints, for tools that read a synth's output (the review).
+    writeFileSync(join(outdir, STACK_LIST), `${JSON.stringify(stacksJson(specs), null, 2)}\n`);
   }
   return { reports: sorted, entries, ...(failed?.error ? { error: failed.error } : {}) };
 }

@@ -12,7 +12,8 @@
  * `PAYMENTS_SYNTH_VERBOSE=1`.
  *
  * `<outdir>` (`CDKTF_OUTDIR`, which `cdktf synth` sets, or `cdktf.out`) ends up holding
- * exactly the manifest's stacks. A large organisation's stacks are shared out between
+ * exactly the manifest's stacks, and, when the synth succeeds, `stacks.json`: the stack list
+ * `npm run stacks -- --json` prints. A large organisation's stacks are shared out between
  * processes, one per core (`--workers` or `PAYMENTS_SYNTH_WORKERS` sets how many, 1 for this
  * one only), with the same output (see stacks/parallel-synth.ts).
  */
@@ -24,7 +25,7 @@ import { ManifestError } from '../accounts/schema';
 import { parseCommandLine } from '../modules/core/command-line';
 import { combine, formatReport, PAYMENTS_RULE_PACK } from '../modules/guardrails';
 import { withSourceMappedStacks, withoutSourceMappedStacks } from './source-maps';
-import { MAX_PROCESSES, PARALLEL_THRESHOLD, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
+import { MAX_PROCESSES, PARALLEL_THRESHOLD, STACK_LIST, prepareOutdir, synthInProcesses, synthInThisProcess, workerCount, type ShareOutcome, type WorkerCommand } from './parallel-synth';
 import { planStacks } from './topology';
 
 export interface SynthResult {
@@ -48,10 +49,11 @@ export interface SynthContext {
   readonly readableStack?: (stack: string) => string;
 }
 
-/** Validates the manifest at `file`. The outcome of the previous synth into `outdir` goes first: a synth that fails leaves no manifest.json or report behind. */
+/** Validates the manifest at `file`. The outcome of the previous synth into `outdir` goes first: a synth that fails leaves no manifest.json, stacks.json or report behind. */
 function load(file: string, outdir: string): LoadedManifest | SynthResult {
   rmSync(join(outdir, 'manifest.json'), { force: true });
   rmSync(join(outdir, 'guardrails-report.json'), { force: true });
+  rmSync(join(outdir, STACK_LIST), { force: true });
   try {
     return loadManifest(file);
   } catch (err) {

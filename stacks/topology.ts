@@ -83,3 +83,20 @@ function assignWaves(drafts: Draft[]): StackSpec[] {
   };
   return drafts.map((d) => ({ ...d, wave: waveOf(d.name) }));
 }
+
+/**
+ * The stack list as `npm run stacks -- --json` prints it and the synth writes it to
+ * `<outdir>/stacks.json`: one object per stack, in manifest order.
+ */
+export function stacksJson(specs: readonly StackSpec[]): object[] {
+  return specs.map((s) => ({
+    name: s.name,
+    kind: s.kind,
+    accountId: s.accountId,
+    ...(s.workload !== undefined ? { workload: s.workload } : {}),
+    region: s.region,
+    ...(s.primary !== undefined ? { primary: s.primary } : {}),
+    dependsOn: [...s.dependsOn],
+    wave: s.wave,
+  }));
+}

@@ -3,23 +3,10 @@
  * region, kind, dependencies and deploy wave. CI reads the JSON to plan and apply
  * wave by wave; people read the table.
  */
-import { planStacks, type StackSpec } from '../stacks/topology';
+import { planStacks, stacksJson, type StackSpec } from '../stacks/topology';
 import { loadManifestOrExit, parseCommandLine } from './cli';
 
 const USAGE = 'usage: npm run stacks [-- --json]';
-
-export function stacksJson(specs: readonly StackSpec[]): object[] {
-  return specs.map((s) => ({
-    name: s.name,
-    kind: s.kind,
-    accountId: s.accountId,
-    ...(s.workload !== undefined ? { workload: s.workload } : {}),
-    region: s.region,
-    ...(s.primary !== undefined ? { primary: s.primary } : {}),
-    dependsOn: [...s.dependsOn],
-    wave: s.wave,
-  }));
-}
 
 export function stacksTable(specs: readonly StackSpec[]): string {
   const rows = [

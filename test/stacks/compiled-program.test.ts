@@ -148,6 +148,7 @@ describe('the compiled synth program', () => {
           // a frame in a file the compiled program gives its own __dirname: the line is still the source's
           expect(run.stderr).toContain(`${join(copy, 'stacks', 'parallel-synth.ts')}:${buildAppLine}:`);
           expect(existsSync(join(copy, 'out-broken', 'manifest.json'))).toBe(false);
+          expect(existsSync(join(copy, 'out-broken', 'stacks.json'))).toBe(false);
         }
         expect(record().bundle).not.toBe(before);
       } finally {

@@ -1,9 +1,11 @@
 /**
  * Synth in several processes, each building its share of the stacks a batch at a time:
  * `cdktf.out` ends up byte for byte what one cdktf App of every stack writes (stack JSON,
- * manifest.json with every dependency) and what one process writes (the guardrails report too).
+ * manifest.json with every dependency) and what one process writes (the guardrails report and
+ * the stack list too).
  * And `cdktf.out` holds exactly the stacks of the manifest synthesized.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -57,6 +59,10 @@ describe('synth in worker processes', () => {
     expect(readdirSync(join(parallel, 'stacks')).sort()).toEqual(specs.map((s) => s.name).sort());
     const manifest = JSON.parse(readFileSync(join(parallel, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
     for (const spec of specs) expect([spec.name, manifest.stacks[spec.name]!.dependencies]).toEqual([spec.name, [...spec.dependsOn]]);
+    // and the stack list beside it is what `npm run stacks -- --json` prints
+    const listed = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'tools/stacks.ts', '--json'], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, PAYMENTS_MANIFEST: '' } });
+    expect(listed.status).toBe(0);
+    expect(readFileSync(join(parallel, 'stacks.json'), 'utf8')).toBe(listed.stdout);
   });
 
   test('given more stacks than one batch holds, when synthesized in one process, then the batches together write exactly what one App of every stack writes', () => {
@@ -68,7 +74,7 @@ describe('synth in worker processes', () => {
     expect(synthesize(DEFAULT_MANIFEST, batched)).toEqual({ ok: true, message: expect.any(String) });
     buildApp(manifest, { outdir: whole }).app.synth();
     const cdktfFiles = filesUnder(whole);
-    expect(filesUnder(batched)).toEqual([...cdktfFiles, 'guardrails-report.json'].sort());
+    expect(filesUnder(batched)).toEqual([...cdktfFiles, 'guardrails-report.json', 'stacks.json'].sort());
     for (const file of cdktfFiles) expect([file, readFileSync(join(batched, file)).equals(readFileSync(join(whole, file)))]).toEqual([file, true]);
   });
 
@@ -114,6 +120,7 @@ describe('synth in worker processes', () => {
     expect(result.ok).toBe(false);
     expect(result.message).toContain('a synth worker exited with 3: worker broke');
     expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
+    expect(existsSync(join(outdir, 'stacks.json'))).toBe(false);
   });
 
   test('given a manifest file that does not validate, when synthesized in parallel, then nothing is written and the problems are reported', async () => {

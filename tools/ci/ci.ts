@@ -44,9 +44,8 @@ import { DEPLOY_STAGES, Naming, type DeployStage } from '../../modules/core/nami
 import { buildReport } from '../review/report';
 import { repoRoot } from '../review/synth';
 import type { Side, TfJson } from '../review/types';
-import { stacksJson } from '../stacks';
 import { loadManifestOrExit } from '../cli';
-import { planStacks } from '../../stacks/topology';
+import { planStacks, stacksJson } from '../../stacks/topology';
 import {
   CI_EVENTS,
   ciStacks,

@@ -2,8 +2,9 @@
  * Synthesizes one side of a review: the working tree as it is, or a git ref extracted
  * with `git archive` into a temporary directory (the working tree, index and refs are
  * never touched). The extracted tree gets a symlink to this repository's node_modules
- * and runs its OWN main.ts (as its own `npm run synth` does) and tools/stacks.ts, so the base
- * is built by the base's code.
+ * and runs its OWN main.ts (as its own `npm run synth` does), which also lists its stacks
+ * (`stacks.json`; a tree from before that runs its own tools/stacks.ts), so the base is built
+ * and listed by the base's code.
  *
  * A `PAYMENTS_MANIFEST` inside the repository is read from each side's own tree, so a
  * manifest edit shows up as the change it is; one outside the repository is the same
@@ -87,7 +88,7 @@ export interface SynthOptions {
   readonly cwd: string;
 }
 
-/** Synthesizes every stack of `tree` (its own main.ts) and lists its stacks (its own tools/stacks.ts). */
+/** Synthesizes every stack of `tree` (its own main.ts) and lists its stacks (the list its synth writes, or its own tools/stacks.ts). */
 export async function synthSide(o: SynthOptions): Promise<Side> {
   const notes: string[] = [];
   const env: NodeJS.ProcessEnv = { ...o.env };
@@ -106,10 +107,14 @@ export async function synthSide(o: SynthOptions): Promise<Side> {
   const outdir = mkdtempSync(join(tmpdir(), 'review-synth-'));
   try {
     env.CDKTF_OUTDIR = outdir;
-    const [, listing] = await Promise.all([
-      run(process.execPath, synthCommand(o.tree), o.tree, env),
-      existsSync(join(o.tree, 'tools', 'stacks.ts')) ? run(process.execPath, [TSX_CLI, 'tools/stacks.ts', '--json'], o.tree, env) : Promise.resolve('[]'),
-    ]);
+    await run(process.execPath, synthCommand(o.tree), o.tree, env);
+    // The synth writes the stack list beside manifest.json; a tree from before that lists them with its own tools/stacks.ts.
+    const listed = join(outdir, 'stacks.json');
+    const listing = existsSync(listed)
+      ? readFileSync(listed, 'utf8')
+      : existsSync(join(o.tree, 'tools', 'stacks.ts'))
+        ? await run(process.execPath, [TSX_CLI, 'tools/stacks.ts', '--json'], o.tree, env)
+        : '[]';
     const specs = JSON.parse(listing) as StackInfo[];
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { synthesizedStackPath: string }> };
     const stacks = new Map<string, TfJson>();

@@ -6,10 +6,10 @@ import type { AwsRegion, Manifest, ManifestInput } from '../../../accounts/schem
 import { manifest as exampleInput } from '../../../accounts/manifest';
 import { renderMarkdown } from '../../../tools/review/markdown';
 import { buildReport } from '../../../tools/review/report';
-import { stacksJson } from '../../../tools/stacks';
 import type { Side, StackInfo } from '../../../tools/review/types';
 import { tlsDomains } from '../../support/manifests';
 import { parseManifest, synthManifest } from '../../support/synth';
+import { stacksJson } from '../../../stacks/topology';
 
 export function sideOf(label: string, manifest: Manifest | ManifestInput): Side {
   const m = 'workloads' in manifest && Array.isArray(manifest.workloads) ? parseManifest(structuredClone(manifest)) : (manifest as Manifest);

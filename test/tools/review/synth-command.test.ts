@@ -1,12 +1,13 @@
 /**
  * A review builds each side with that side's own synth command: what its package.json gives
  * `npm run synth` (`node main.ts` now, `tsx main.ts` in trees from before main.ts compiled the
- * program itself).
+ * program itself), and lists its stacks with the list that synth writes (`stacks.json`), or,
+ * in a tree from before the synth wrote one, with the tree's own `tools/stacks.ts`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthCommand } from '../../../tools/review/synth';
+import { synthCommand, synthSide } from '../../../tools/review/synth';
 
 describe('the synth command of a side', () => {
   const tree = mkdtempSync(join(tmpdir(), 'synth-command-'));
@@ -29,5 +30,41 @@ describe('the synth command of a side', () => {
     writeFileSync(join(tree, 'package.json'), '{ not json');
     expect(synthCommand(tree)[1]).toBe('main.ts');
     expect(synthCommand(tree)).toHaveLength(2);
+  });
+});
+
+describe('the stack list of a side', () => {
+  const trees: string[] = [];
+  afterAll(() => trees.forEach((t) => rmSync(t, { recursive: true, force: true })));
+
+  /** A tree whose synth writes one stack (and the stack list when `writesList`) and whose tools/stacks.ts lists another name, so the answer tells which was read. */
+  function tree(writesList: boolean): string {
+    const dir = mkdtempSync(join(tmpdir(), 'side-list-'));
+    trees.push(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'side', scripts: { synth: 'node main.ts' } }));
+    const entry = { name: 'one', kind: 'bootstrap', accountId: '111111111111', region: 'eu-west-1', dependsOn: [], wave: 0 };
+    writeFileSync(
+      join(dir, 'main.ts'),
+      `const fs = require('node:fs'); const path = require('node:path'); const out = process.env.CDKTF_OUTDIR;
+       fs.mkdirSync(path.join(out, 'stacks', 'one'), { recursive: true });
+       fs.writeFileSync(path.join(out, 'stacks', 'one', 'cdk.tf.json'), '{}');
+       fs.writeFileSync(path.join(out, 'manifest.json'), JSON.stringify({ stacks: { one: { synthesizedStackPath: 'stacks/one/cdk.tf.json' } } }));
+       ${writesList ? `fs.writeFileSync(path.join(out, 'stacks.json'), ${JSON.stringify(JSON.stringify([{ ...entry, wave: 1 }]))});` : ''}`,
+    );
+    mkdirSync(join(dir, 'tools'));
+    writeFileSync(join(dir, 'tools', 'stacks.ts'), `process.stdout.write(${JSON.stringify(JSON.stringify([{ ...entry, wave: 2 }]))});`);
+    return dir;
+  }
+  const side = (dir: string) => synthSide({ tree: dir, repo: dir, label: 'side', env: { ...process.env, PAYMENTS_MANIFEST: '' }, cwd: dir });
+
+  test('given a tree whose synth writes stacks.json, then the side lists what it wrote, without running tools/stacks.ts', async () => {
+    const s = await side(tree(true));
+    expect([...s.stacks.keys()]).toEqual(['one']);
+    expect(s.specs.map((x) => x.wave)).toEqual([1]);
+  });
+
+  test('given a tree from before the synth wrote stacks.json, then the side lists its stacks with its own tools/stacks.ts', async () => {
+    const s = await side(tree(false));
+    expect(s.specs.map((x) => x.wave)).toEqual([2]);
   });
 });
