@@ -60,7 +60,11 @@ describe('synth in worker processes', () => {
     const manifest = JSON.parse(readFileSync(join(parallel, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
     for (const spec of specs) expect([spec.name, manifest.stacks[spec.name]!.dependencies]).toEqual([spec.name, [...spec.dependsOn]]);
     // and the stack list beside it is what `npm run stacks -- --json` prints
-    const listed = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'tools/stacks.ts', '--json'], { cwd: join(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, PAYMENTS_MANIFEST: '' } });
+    const listed = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'tools/stacks.ts', '--json'], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      env: { ...process.env, PAYMENTS_MANIFEST: '' },
+    });
     expect(listed.status).toBe(0);
     expect(readFileSync(join(parallel, 'stacks.json'), 'utf8')).toBe(listed.stdout);
   });
