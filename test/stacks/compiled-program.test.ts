@@ -58,7 +58,7 @@ describe('the compiled synth program', () => {
     buildApp(exampleManifest(), { outdir: sources }).app.synth();
     const expected = filesUnder(sources);
     expect(expected).toEqual(expect.arrayContaining(['manifest.json', ...planStacks(exampleManifest()).map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
-    expect(filesUnder(compiled)).toEqual([...expected, 'guardrails-report.json'].sort());
+    expect(filesUnder(compiled)).toEqual([...expected, 'guardrails-report.json', 'stacks.json'].sort());
     for (const file of expected) expect([file, readFileSync(join(compiled, file)).equals(readFileSync(join(sources, file)))]).toEqual([file, true]);
   });
 
