@@ -528,8 +528,8 @@ export class LocalWorkflow {
         }),
       );
     const { TimeoutSeconds: _t, ...top } = this.definition;
-    new StateMachine(this.definition as never, { validationOptions: { checkArn: false } }); // the synthesized definition itself is valid
-    this.machine = new StateMachine({ ...top, States: engineCopy(this.definition.States) } as never, { validationOptions: { checkArn: false } });
+    validatedMachine(this.definition); // the synthesized definition itself is valid
+    this.machine = validatedMachine({ ...top, States: engineCopy(this.definition.States) });
     this.s3 = s3;
     // Fault windows count from now: the run is ready for requests.
     for (const w of options.faults ?? []) this.faults.add(w);
@@ -982,4 +982,19 @@ export function summarize(results: readonly SimulationResult[], durationMs: numb
     durationMs: Math.round(durationMs),
     paymentsPerSecond: Math.round((payments / (durationMs / 1000)) * 10) / 10,
   };
+}
+
+/** Definitions the state machine validator has accepted in this process, by their JSON. */
+const acceptedDefinitions = new Set<string>();
+
+/**
+ * The engine's state machine for `definition`, validated by aws-local-stepfunctions' validator
+ * (which throws on an invalid definition) the first time this process meets that definition;
+ * a later local run of the same definition skips the validator, whose verdict cannot change.
+ */
+function validatedMachine(definition: object): StateMachine {
+  const text = JSON.stringify(definition);
+  const machine = new StateMachine(definition as never, { validationOptions: acceptedDefinitions.has(text) ? { noValidate: true } : { checkArn: false } });
+  acceptedDefinitions.add(text);
+  return machine;
 }
