@@ -28,7 +28,7 @@ export const CHECKS: readonly Check[] = [
   { name: 'prettier', args: [bin('prettier', 'bin/prettier.cjs'), '--check', '--cache', '--cache-strategy', 'content', '.'] },
 ];
 
-export interface Outcome {
+interface Outcome {
   readonly check: Check;
   readonly code: number | null;
   readonly output: string;
@@ -50,30 +50,18 @@ function run(check: Check): Promise<Outcome> {
 const USAGE = `usage: npm run static-checks [-- --verbose]
   --verbose  print every check's output, not only a failing one's`;
 
-/** Runs every check, side by side. */
-export function runChecks(): Promise<Outcome[]> {
-  return Promise.all(CHECKS.map(run));
-}
-
-/** Whether every check passed. */
-export const passed = (outcomes: readonly Outcome[]): boolean => outcomes.every((o) => o.code === 0);
-
-/** Prints the outcome (a failing check's output on stdout, one line on stderr) and gives the exit status. */
-export function report(outcomes: readonly Outcome[], verbose = false): number {
+export async function main(argv: readonly string[]): Promise<number> {
+  const values = parseCommandLine(argv, { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  if (typeof values === 'number') return values;
+  const outcomes = await Promise.all(CHECKS.map(run));
   const failed = outcomes.filter((o) => o.code !== 0);
   for (const o of outcomes) {
-    if (o.code !== 0 || verbose)
+    if (o.code !== 0 || values.verbose)
       process.stdout.write(`── ${o.check.name} (${o.code === 0 ? 'passed' : `failed, exit ${o.code}`}) ──\n${o.output}${o.output.endsWith('\n') || o.output === '' ? '' : '\n'}`);
   }
   const times = outcomes.map((o) => `${o.check.name} ${o.seconds.toFixed(1)} s`).join(', ');
   process.stderr.write(failed.length === 0 ? `static checks passed (${times})\n` : `static checks failed: ${failed.map((o) => o.check.name).join(', ')}\n`);
   return failed.length === 0 ? 0 : 1;
-}
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const values = parseCommandLine(argv, { verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
-  if (typeof values === 'number') return values;
-  return report(await runChecks(), values.verbose === true);
 }
 
 if (require.main === module) main(process.argv.slice(2)).then((code) => (process.exitCode = code));
