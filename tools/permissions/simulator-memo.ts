@@ -14,8 +14,9 @@
  *
  * Both depend on their arguments alone (strings, and a list of strings), so a remembered
  * answer is the answer: the simulator decides exactly as before. The packages call them
- * through their modules' `exports` objects, where this puts the remembering versions
- * (`MEMOIZED` keeps the originals, for the test that compares the two).
+ * through their modules' `exports` objects, where this puts the remembering versions.
+ * `asShipped` runs a simulation without any of this; test/tools/permissions.test.ts compares
+ * the answers both ways.
  *
  * And `validated(document, kind)` validates each distinct policy document once: the simulator
  * takes a policy it is given already validated (iam-policy's `createValidatedPolicy`, with the
@@ -83,7 +84,7 @@ function remembering<A extends unknown[], R>(fn: (...args: A) => R, keyOf: (...a
 const originalOf = <F>(fn: Remembering<F>): F => fn[ORIGINAL] ?? fn;
 
 /** The packages' own functions, which the remembering versions stand in for. */
-export const MEMOIZED = {
+const ORIGINALS = {
   mostSpecificMatchingResourceTypePatterns: originalOf<PatternMatcher>(resourceTypes.mostSpecificMatchingResourceTypePatterns),
   caseInsensitiveEndsWith: originalOf<EndsWith>(policyUtils.caseInsensitiveEndsWith),
 } as const;
@@ -105,16 +106,16 @@ function typeKey(resource: string): string {
 }
 
 // Once per module object (a test runner may load this file again in the same registry).
-if (resourceTypes.mostSpecificMatchingResourceTypePatterns === MEMOIZED.mostSpecificMatchingResourceTypePatterns) {
+if (resourceTypes.mostSpecificMatchingResourceTypePatterns === ORIGINALS.mostSpecificMatchingResourceTypePatterns) {
   resourceTypes.mostSpecificMatchingResourceTypePatterns = remembering(
-    MEMOIZED.mostSpecificMatchingResourceTypePatterns,
+    ORIGINALS.mostSpecificMatchingResourceTypePatterns,
     (resource, patterns) => `${typeKey(resource)}\n${patterns.join('\n')}`,
     (r) => [...r],
   );
 }
-if (policyUtils.caseInsensitiveEndsWith === MEMOIZED.caseInsensitiveEndsWith) {
+if (policyUtils.caseInsensitiveEndsWith === ORIGINALS.caseInsensitiveEndsWith) {
   policyUtils.caseInsensitiveEndsWith = remembering(
-    MEMOIZED.caseInsensitiveEndsWith,
+    ORIGINALS.caseInsensitiveEndsWith,
     (value, suffix) => `${value}\n${suffix}`,
     (r) => r,
   );
@@ -127,7 +128,7 @@ const VALIDATE = { identity: validateIdentityPolicy, resource: validateResourceP
 const validatedDocuments = new Map<string, ValidatedPolicy>();
 
 /** `document` validated as the simulator validates a policy of its kind, once per distinct document; an invalid one keeps its errors, which the simulator reports. */
-export function validated(document: unknown, kind: PolicyKind): ValidatedPolicy | unknown {
+export function validated(document: unknown, kind: PolicyKind): unknown {
   if (unremembering > 0) return document;
   const key = `${kind}\n${JSON.stringify(document)}`;
   let hit = validatedDocuments.get(key);
