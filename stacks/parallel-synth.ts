@@ -48,8 +48,9 @@ export interface ShareOutcome {
 
 /**
  * Prepares `outdir` for a synth of `specs`: removes `manifest.json`, `stacks.json` and the
- * report (a synth that fails leaves none for a deploy to read) and the folder of every stack the manifest no longer
- * has (as `cdktf synth` does), keeping the folders of current stacks (their `.terraform`).
+ * report (a synth that fails leaves none for a deploy to read) and the folder of every stack
+ * the manifest no longer has (as `cdktf synth` does), keeping the folders of current stacks
+ * (their `.terraform`).
  */
 export function prepareOutdir(outdir: string, specs: readonly StackSpec[]): void {
   mkdirSync(join(outdir, CdktfManifest.stacksFolder), { recursive: true });
