@@ -46,7 +46,7 @@ describe('the model clock', () => {
     const script = `
       const { ModelClock } = require(${JSON.stringify(require.resolve('../../tools/local/capacity'))});
       const clock = new ModelClock();
-      const cpu = () => { const u = process.threadCpuUsage(); return (u.user + u.system) / 1000; };
+      const cpu = () => { const u = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : process.cpuUsage(); return (u.user + u.system) / 1000; };
       setImmediate(() => clock.work(async () => {
         const from = clock.now(), wallFrom = performance.now(), cpuFrom = cpu();
         process.stdout.write('spinning\\n');
@@ -59,7 +59,7 @@ describe('the model clock', () => {
     child.stdout.setEncoding('utf8');
     const spinning = new Promise<void>((started) => child.stdout.on('data', (chunk: string) => ((out += chunk), out.includes('spinning') && started())));
     const ended = new Promise<number | null>((done) => child.on('close', done));
-    await spinning;
+    await Promise.race([spinning, ended]);
     await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGSTOP');
     await new Promise((r) => setTimeout(r, 500));
@@ -69,6 +69,35 @@ describe('the model clock', () => {
     expect(wall).toBeGreaterThan(cpu + 450); // it really was stopped
     expect(model).toBeGreaterThan(cpu * 0.9); // its own work counts
     expect(model).toBeLessThan(wall - 400); // the stop does not
+  });
+
+  test('given pieces of work starting, running and waiting at once, then the model time read never goes back', async () => {
+    const clock = new ModelClock();
+    let last = clock.now();
+    let backwards = 0;
+    let reads = 0;
+    const read = () => {
+      const t = clock.now();
+      reads++;
+      if (t < last) backwards++;
+      last = t;
+    };
+    const end = performance.now() + 600;
+    await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        clock.work(async () => {
+          while (performance.now() < end) {
+            const until = performance.now() + 1 + (i % 3);
+            while (performance.now() < until) read();
+            await new Promise((r) => (i % 2 === 0 ? setImmediate(r) : setTimeout(r, 1)));
+            read();
+          }
+        }),
+      ),
+    );
+    clock.stop();
+    expect(reads).toBeGreaterThan(1000);
+    expect(backwards).toBe(0);
   });
 
   test('given nothing in flight, then model time is wall time, and a sleep ends when its model time has passed', async () => {

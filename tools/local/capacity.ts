@@ -10,7 +10,9 @@
  * the time it would have taken alone; work that only waits (a timer, a socket) while the
  * machine idles is not slowed down. Nor does it run while the loop is busy but this thread is
  * not given the processor (another process, or the virtual machine's host, took it): of the
- * time the loop was busy, only the time this thread ran counts (its own CPU time). Task
+ * wall time, only the time the loop was idle and the time this thread ran (its own CPU time)
+ * count. So time a handler spent blocked in a synchronous call (neither idle nor running)
+ * would not count either; the handlers make none. Task
  * timeouts, retry waits, the execution timeout, token buckets and fault windows are all
  * measured on it, so a load that only slows this machine down moves every clock of the run
  * alike, and nothing times out for it.
@@ -26,8 +28,14 @@
 /** Processor sharing on one clock: see the file comment. */
 export class ModelClock {
   private anchorWall = performance.now();
-  private anchorBusy = loopBusyMs();
+  private anchorIdle = loopIdleMs();
   private anchorCpu = threadCpuMs();
+  /**
+   * Idle and CPU time the last window counted beyond its wall time, carried into the next (at
+   * most `CARRY_MS`): CPU time is accounted in scheduler ticks, so some of one window's arrives
+   * in the next, and would otherwise be lost.
+   */
+  private carried = 0;
   private anchorModel = 0;
   private inFlight = 0;
   /** Pending sleeps, a binary min-heap on `at`; a cancelled one stays until it comes up. */
@@ -42,10 +50,22 @@ export class ModelClock {
 
   /** Model milliseconds since the clock started. */
   now(): number {
-    const wall = performance.now() - this.anchorWall;
-    // Busy time this thread did not run: the processor was taken away, not spent on the work.
-    const taken = Math.min(wall, Math.max(0, loopBusyMs() - this.anchorBusy - (threadCpuMs() - this.anchorCpu)));
-    return this.anchorModel + (wall - taken) / Math.max(1, this.inFlight * this.utilization);
+    return this.at(this.reading()).model;
+  }
+
+  private reading(): Reading {
+    return { wall: performance.now(), idle: loopIdleMs(), cpu: threadCpuMs() };
+  }
+
+  /**
+   * Model time at reading `r`: the wall time since the anchor, except busy time this thread did
+   * not run (the idle time plus the CPU time since the anchor, if less). Both terms only grow,
+   * so the clock never runs backwards.
+   */
+  private at(r: Reading): { model: number; surplus: number } {
+    const wall = r.wall - this.anchorWall;
+    const counted = r.idle - this.anchorIdle + (r.cpu - this.anchorCpu) + this.carried;
+    return { model: this.anchorModel + Math.min(wall, counted) / Math.max(1, this.inFlight * this.utilization), surplus: counted - wall };
   }
 
   /** Pieces of work in flight now (the k of dt/k). */
@@ -54,10 +74,13 @@ export class ModelClock {
   }
 
   private reanchor(): void {
-    this.anchorModel = this.now();
-    this.anchorWall = performance.now();
-    this.anchorBusy = loopBusyMs();
-    this.anchorCpu = threadCpuMs();
+    const r = this.reading();
+    const { model, surplus } = this.at(r);
+    this.anchorModel = model;
+    this.carried = Math.min(CARRY_MS, Math.max(0, surplus));
+    this.anchorWall = r.wall;
+    this.anchorIdle = r.idle;
+    this.anchorCpu = r.cpu;
   }
 
   /** Runs `fn` as one piece of work: the clock slows down while it is in flight. */
@@ -162,12 +185,22 @@ export class ModelClock {
   }
 }
 
-/** Milliseconds the event loop has been busy since it started (0 before it starts). */
-function loopBusyMs(): number {
-  return performance.eventLoopUtilization().active;
+/** What the model clock reads, in milliseconds: the wall clock, the event loop's idle time, this thread's CPU time. */
+interface Reading {
+  readonly wall: number;
+  readonly idle: number;
+  readonly cpu: number;
 }
 
-/** Milliseconds of CPU this thread has had (the whole process's where Node cannot tell a thread's). */
+/** The most counted time carried from one window into the next: two scheduler ticks at 250 Hz. */
+const CARRY_MS = 8;
+
+/** Milliseconds the event loop has waited for something to do since it started (0 before it starts). */
+function loopIdleMs(): number {
+  return performance.nodeTiming.idleTime;
+}
+
+/** Milliseconds of CPU this thread has had (the whole process's before Node 22.19, which cannot tell a thread's). */
 function threadCpuMs(): number {
   const usage = typeof process.threadCpuUsage === 'function' ? process.threadCpuUsage() : process.cpuUsage();
   return (usage.user + usage.system) / 1000;
