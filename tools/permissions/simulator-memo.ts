@@ -31,10 +31,13 @@ import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy, 
 type PatternMatcher = (resource: string, patterns: readonly string[]) => string[];
 type EndsWith = (value: string, suffix: string) => boolean;
 
-/** A module of the package `pkg`, by its path inside the package's CommonJS build (the folder of its `main`). */
+/** Where iam-simulate is: its dependencies are resolved from there, so that the modules changed are the copies it calls. */
+const SIMULATOR = dirname(require.resolve('@cloud-copilot/iam-simulate'));
+
+/** A module of the package `pkg`, by its path inside the package's CommonJS build (the folder of its `main`), as iam-simulate resolves it. */
 function moduleOf<T>(pkg: string, file: string): T {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same module object the package's own code calls through
-  return require(join(dirname(require.resolve(pkg)), file)) as T;
+  return require(join(dirname(require.resolve(pkg, { paths: [SIMULATOR] })), file)) as T;
 }
 
 const resourceTypes = moduleOf<{ mostSpecificMatchingResourceTypePatterns: PatternMatcher }>('@cloud-copilot/iam-utils', 'resourceTypes.js');
@@ -64,14 +67,19 @@ export async function asShipped<T>(fn: () => Promise<T>): Promise<T> {
 /** At most this many answers of each function are kept (then they are forgotten and gathered again). */
 const KEEP = 100_000;
 
+/** How often the remembering versions were asked, and answered from memory: a check that asks nothing of them changes nothing. */
+export const remembered = { asked: 0, answered: 0 };
+
 /** `fn` remembering its answer for each key `keyOf` makes of its arguments. */
 function remembering<A extends unknown[], R>(fn: (...args: A) => R, keyOf: (...args: A) => string, copy: (r: R) => R): Remembering<(...args: A) => R> {
   const known = new Map<string, R>();
   const wrapped: Remembering<(...args: A) => R> = (...args: A) => {
     if (unremembering > 0) return fn(...args);
+    remembered.asked++;
     const key = keyOf(...args);
     let hit = known.get(key);
-    if (hit === undefined) {
+    if (hit !== undefined) remembered.answered++;
+    else {
       if (known.size >= KEEP) known.clear();
       known.set(key, (hit = fn(...args)));
     }
@@ -90,26 +98,46 @@ const ORIGINALS = {
 } as const;
 
 /**
- * What of an ARN its resource type depends on. Resource type patterns match an ARN one
- * colon-separated part at a time, and give the region and account parts as a variable
- * (`${Region}`, `${Account}`: one or more characters without a separator), as nothing, or as
- * `*`. So an ARN with another region or account in those parts has the same types, as long
- * as the part stays non-empty and free of wildcards: such a part stands for any. The same few
- * resources in a hundred accounts are then asked about once.
+ * What of an ARN its resource type depends on, given the patterns it is matched against.
+ * Patterns match an ARN one colon-separated part at a time. Where every pattern gives the
+ * region part as a single variable (`${Region}`: one or more characters without a separator),
+ * as nothing, or as `*`, any non-empty region without wildcards gets the same answer, so the
+ * key names none; the same for the account part. A pattern with a literal there (S3's
+ * multi-region access point requests name `us-west-2`) keeps the ARN's own. The same few
+ * resources in a hundred accounts and regions are then asked about once.
  */
-function typeKey(resource: string): string {
+function typeKey(resource: string, patterns: readonly string[], joined: string): string {
   const parts = resource.split(':');
   if (parts[0] !== 'arn' || parts.length < 6) return resource;
-  if (/^[a-z0-9-]+$/.test(parts[3]!)) parts[3] = '<region>';
-  if (/^[0-9]{12}$/.test(parts[4]!)) parts[4] = '<account>';
+  const any = anyValueParts(patterns, joined);
+  if (any.region && /^[a-z0-9-]+$/.test(parts[3]!)) parts[3] = '<region>';
+  if (any.account && /^[0-9]{12}$/.test(parts[4]!)) parts[4] = '<account>';
   return parts.join(':');
+}
+
+const anyValue = new Map<string, { region: boolean; account: boolean }>();
+
+/** Whether every pattern takes any value in its region part, and in its account part (see `typeKey`). */
+function anyValueParts(patterns: readonly string[], joined: string): { region: boolean; account: boolean } {
+  let known = anyValue.get(joined);
+  if (known === undefined) {
+    const takesAny = (part: string | undefined) => part === undefined || part === '' || part === '*' || /^\$\{[A-Za-z0-9]+\}$/.test(part);
+    const split = patterns.map((p) => p.split(':'));
+    known = { region: split.every((p) => takesAny(p[3])), account: split.every((p) => takesAny(p[4])) };
+    if (anyValue.size >= KEEP) anyValue.clear();
+    anyValue.set(joined, known);
+  }
+  return known;
 }
 
 // Once per module object (a test runner may load this file again in the same registry).
 if (resourceTypes.mostSpecificMatchingResourceTypePatterns === ORIGINALS.mostSpecificMatchingResourceTypePatterns) {
   resourceTypes.mostSpecificMatchingResourceTypePatterns = remembering(
     ORIGINALS.mostSpecificMatchingResourceTypePatterns,
-    (resource, patterns) => `${typeKey(resource)}\n${patterns.join('\n')}`,
+    (resource, patterns) => {
+      const joined = patterns.join('\n');
+      return `${typeKey(resource, patterns, joined)}\n${joined}`;
+    },
     (r) => [...r],
   );
 }
