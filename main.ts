@@ -345,7 +345,7 @@ if (verbose) runFromSources();
 else
   runCompiled().catch((err: unknown) => {
     // The program did not compile (esbuild names the file and line): nothing may deploy from the previous synth's output either.
-    rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', 'manifest.json'), { force: true });
+    for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', file), { force: true });
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   });

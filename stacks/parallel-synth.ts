@@ -209,9 +209,9 @@ function combineShares(specs: readonly StackSpec[], outdir: string, outcomes: re
       if (!entry) throw new Error(`no worker synthesized stack ${spec.name}`);
       (manifest.stacks as Record<string, StackManifest>)[spec.name] = { ...entry, dependencies: [...spec.dependsOn] };
     }
-    manifest.writeToFile();
-    // The stack list `npm run stacks -- --json` prints, for tools that read a synth's output (the review).
+    // The stack list `npm run stacks -- --json` prints, for tools that read a synth's output (the review); manifest.json is written last.
     writeFileSync(join(outdir, STACK_LIST), `${JSON.stringify(stacksJson(specs), null, 2)}\n`);
+    manifest.writeToFile();
   }
   return { reports: sorted, entries, ...(failed?.error ? { error: failed.error } : {}) };
 }

@@ -127,6 +127,23 @@ describe('the compiled synth program', () => {
       expect(statSync(join(copy, '.gen', 'synth', first.bundle)).ino).toBe(built);
     });
 
+    test('given a source that does not compile, when synthesized where an earlier synth wrote its output, then the synth fails naming the file, and leaves no manifest.json, stack list or report behind', () => {
+      const outdir = join(copy, 'out-before');
+      expect(synth(copy, outdir).status).toBe(0);
+      for (const f of ['manifest.json', 'stacks.json', 'guardrails-report.json']) expect([f, existsSync(join(outdir, f))]).toEqual([f, true]);
+      const file = join(copy, 'stacks', 'payments-stack.ts');
+      const source = readFileSync(file, 'utf8');
+      writeFileSync(file, `${source}\nexport const broken = ;\n`);
+      try {
+        const run = synth(copy, outdir);
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain('payments-stack.ts');
+        for (const f of ['manifest.json', 'stacks.json', 'guardrails-report.json']) expect([f, existsSync(join(outdir, f))]).toEqual([f, false]);
+      } finally {
+        writeFileSync(file, source);
+      }
+    });
+
     test('given a construct changed to throw, when synthesized, then the program is rebuilt, and whether a worker or this process built the stack, the error names the message and the .ts file and line that threw, and no manifest.json is left', () => {
       const file = join(copy, 'stacks', 'payments-stack.ts');
       const source = readFileSync(file, 'utf8');

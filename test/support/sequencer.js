@@ -49,6 +49,8 @@ class LongestFirst extends Sequencer {
       return EXPECTED_SECONDS[relative(root(test), test.path).split('\\').join('/')] ?? OTHER_SECONDS;
     };
     const size = (test) => test.context.hasteFS.getSize(test.path) ?? 0;
+    // As jest's own order does: the recorded duration, which jest's estimate of the run's time reads.
+    for (const test of tests) test.duration = this.time(test);
     const keyed = tests.map((test) => ({ test, failed: this.hasFailed(test), seconds: seconds(test), size: size(test) }));
     keyed.sort((a, b) => Number(b.failed) - Number(a.failed) || b.seconds - a.seconds || b.size - a.size);
     return keyed.map((k) => k.test);
