@@ -127,6 +127,43 @@ describe('the compiled synth program', () => {
       expect(statSync(join(copy, '.gen', 'synth', first.bundle)).ino).toBe(built);
     });
 
+    test("given the program's code cache, when it is missing, unusable or current, then a synth that succeeds writes it only when it was not usable, one that fails never does, and the output is the same each time", () => {
+      expect(synth(copy, join(copy, 'out-cache-0')).status).toBe(0);
+      const cache = join(copy, '.gen', 'synth', `${record().bundle}.v8-cache`);
+      const written = () => statSync(cache, { throwIfNoEntry: false })?.ino;
+      const sameOutput = (outdir: string) => {
+        const files = filesUnder(join(copy, 'out-cache-0')).filter((f) => f !== 'guardrails-report.json');
+        expect(filesUnder(join(copy, outdir)).filter((f) => f !== 'guardrails-report.json')).toEqual(files);
+        for (const f of files) expect([f, readFileSync(join(copy, outdir, f)).equals(readFileSync(join(copy, 'out-cache-0', f)))]).toEqual([f, true]);
+      };
+
+      // missing, and the synth fails at the manifest: still none
+      rmSync(cache, { force: true });
+      const bad = join(tempDir('bad-manifest-'), 'manifest.json');
+      writeFileSync(bad, '{"organization": {}}\n');
+      expect(synth(copy, join(copy, 'out-cache-bad'), { PAYMENTS_MANIFEST: bad }).status).toBe(1);
+      expect(written()).toBeUndefined();
+
+      // missing, and the synth succeeds: written
+      expect(synth(copy, join(copy, 'out-cache-1')).status).toBe(0);
+      const first = written();
+      expect(first).toBeDefined();
+      sameOutput('out-cache-1');
+
+      // current: V8 takes it, so it is not written again
+      expect(synth(copy, join(copy, 'out-cache-2')).status).toBe(0);
+      expect(written()).toBe(first);
+      sameOutput('out-cache-2');
+
+      // unusable (not V8's): V8 refuses it, the synth compiles afresh and replaces it
+      writeFileSync(cache, 'not a code cache');
+      const garbage = written();
+      expect(synth(copy, join(copy, 'out-cache-3')).status).toBe(0);
+      expect(written()).not.toBe(garbage);
+      expect(readFileSync(cache, 'utf8')).not.toBe('not a code cache');
+      sameOutput('out-cache-3');
+    });
+
     test('given a source that does not compile, when synthesized where an earlier synth wrote its output, then the synth fails naming the file, and leaves no manifest.json, stack list or report behind', () => {
       const outdir = join(copy, 'out-before');
       expect(synth(copy, outdir).status).toBe(0);
