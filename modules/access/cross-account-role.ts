@@ -13,6 +13,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { PolicyDocument, PolicyStatement } from '../core/iam-document';
 import { checkName } from '../core/naming';
 import type { PermissionsBoundary } from './permissions-boundary';
+import { jsonText } from '../core/json-text';
 
 export interface CrossAccountRoleProps {
   /** Role name, from the naming module. */
@@ -67,13 +68,13 @@ export class CrossAccountRole extends Construct {
     this.role = new IamRole(this, 'role', {
       name: props.roleName,
       description: props.description,
-      assumeRolePolicy: JSON.stringify(this.trustPolicy),
+      assumeRolePolicy: jsonText(this.trustPolicy),
       maxSessionDuration: maxSession,
       permissionsBoundary: props.permissionsBoundary?.policy.arn,
       dependsOn: props.dependsOn,
     });
     for (const [name, doc] of Object.entries(props.policies)) {
-      new IamRolePolicy(this, name, { name, role: this.role.name, policy: JSON.stringify(doc) });
+      new IamRolePolicy(this, name, { name, role: this.role.name, policy: jsonText(doc) });
     }
   }
 }

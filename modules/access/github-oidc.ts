@@ -38,6 +38,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { Manifest } from '../../accounts/schema';
 import { policy } from '../core/iam-document';
 import { ciApplyPurpose, DEPLOY_STAGES, GITHUB_OIDC_HOST, Naming, type AccessRolePurpose, type CiRolePurpose, type DeployStage } from '../core/naming';
+import { jsonText } from '../core/json-text';
 
 export const GITHUB_AUDIENCE = 'sts.amazonaws.com';
 
@@ -136,7 +137,7 @@ export class CiRole extends Construct {
       name: props.naming.ciRoleName(props.purpose),
       description: `GitHub Actions (${props.trust.subject}${props.trust.jobWorkflowRef ? `, ${props.trust.jobWorkflowRef}` : ''}) via OIDC`,
       maxSessionDuration: props.sessionSeconds,
-      assumeRolePolicy: JSON.stringify({
+      assumeRolePolicy: jsonText({
         Version: '2012-10-17',
         Statement: [
           {
@@ -158,7 +159,7 @@ export class CiRole extends Construct {
     return new IamRolePolicy(this, `assume-${purpose}`, {
       name: `assume-${purpose}-roles`,
       role: this.role.name,
-      policy: JSON.stringify(policy({ Sid: `Assume${purpose}Roles`, Effect: 'Allow', Action: 'sts:AssumeRole', Resource: accountIds.map((a) => this.naming.accessRoleArn(purpose, a)) })),
+      policy: jsonText(policy({ Sid: `Assume${purpose}Roles`, Effect: 'Allow', Action: 'sts:AssumeRole', Resource: accountIds.map((a) => this.naming.accessRoleArn(purpose, a)) })),
     });
   }
 }

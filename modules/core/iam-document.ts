@@ -3,6 +3,7 @@
  * sources). `LazyPolicy` lets grants add statements after construction; it renders once, at synth.
  */
 import { Lazy } from 'cdktf';
+import { jsonText, resolveReferences } from './json-text';
 
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -34,7 +35,7 @@ export function policy(...statements: PolicyStatement[]): PolicyDocument {
 
 /** The same, as the JSON string a Terraform policy argument takes. */
 export function policyDocument(statements: readonly PolicyStatement[]): string {
-  return JSON.stringify(policy(...statements));
+  return jsonText(policy(...statements));
 }
 
 /**
@@ -59,7 +60,7 @@ export class LazyPolicy {
   }
   /** The policy rendered at synth, after every grant. */
   get json(): string {
-    return Lazy.stringValue({ produce: () => this.render() });
+    return Lazy.stringValue({ produce: (context) => resolveReferences(this.render(), context) });
   }
 }
 

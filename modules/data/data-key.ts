@@ -26,6 +26,7 @@ import { cloudWatchAlarmsKeyStatement } from '../observability/alarm-topic';
 import type { ResourcePolicyStatement } from '../core/iam-document';
 import { keyAdministration } from './key-policy';
 import type { WorkloadNaming } from '../core/naming';
+import { jsonText } from '../core/json-text';
 
 /** Services whose calls may use the data key on behalf of this account's principals. */
 export const DATA_KEY_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'secretsmanager', 'states'] as const;
@@ -114,7 +115,7 @@ export class DataKey extends Construct {
       multiRegion: true,
       enableKeyRotation: true,
       deletionWindowInDays: days,
-      policy: JSON.stringify(dataKeyPolicy(n.accountId, primaryRegion!)),
+      policy: jsonText(dataKeyPolicy(n.accountId, primaryRegion!)),
     });
     new KmsAlias(this, 'alias', { provider: props.providerFor(primaryRegion!), name: n.keyAlias('data'), targetKeyId: this.primary.keyId });
     const replicas = new Map<AwsRegion, KmsReplicaKey>();
@@ -125,7 +126,7 @@ export class DataKey extends Construct {
         description: `${n.prefix} data key (replica in ${region})`,
         primaryKeyArn: this.primary.arn,
         deletionWindowInDays: days,
-        policy: JSON.stringify(dataKeyPolicy(n.accountId, region)),
+        policy: jsonText(dataKeyPolicy(n.accountId, region)),
       });
       new KmsAlias(this, `alias-${region}`, { provider, name: n.keyAlias('data'), targetKeyId: replica.keyId });
       replicas.set(region, replica);

@@ -22,6 +22,7 @@ import { ArchiveBucket } from './archive-bucket';
 import type { ResourcePolicyStatement } from '../core/iam-document';
 import { keyAdministration } from './key-policy';
 import { Naming, stackNames } from '../core/naming';
+import { jsonText } from '../core/json-text';
 
 /** The output of the log-archive stack that holds its key's ARN (a contract between stacks). */
 export const ARCHIVE_KEY_ARN_OUTPUT = 'archive_key_arn';
@@ -92,7 +93,7 @@ export class LogArchive extends Construct {
       description: `${m.project} log archive: replicated settlement archives`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      policy: jsonText({ Version: '2012-10-17', Statement: statements }),
     });
     new KmsAlias(this, 'alias', { name: naming.keyAlias('archive'), targetKeyId: this.key.keyId });
     new TerraformOutput(this, 'key-arn', { value: this.key.arn, description: 'ARN of the key replicas are encrypted with (read by the payments stacks)' }).overrideLogicalId(ARCHIVE_KEY_ARN_OUTPUT);

@@ -27,6 +27,7 @@ import type { Manifest } from '../../accounts/schema';
 import { policy, type PolicyStatement } from '../core/iam-document';
 import { Naming } from '../core/naming';
 import { HardenedBucket } from './hardened-bucket';
+import { jsonText } from '../core/json-text';
 
 /** A construct that owns one role (e.g. a CI role); grants name their policy after its construct id. */
 export interface RoleGrantee {
@@ -69,7 +70,7 @@ export class StateBucket extends Construct {
       description: `Terraform state of ${m.project}`,
       enableKeyRotation: true,
       deletionWindowInDays: days,
-      policy: JSON.stringify(
+      policy: jsonText(
         policy(
           // `*` in a key policy means "this key".
           keyAdministration(naming.accountRootArn(m.deployment.accountId)),
@@ -141,6 +142,6 @@ export class StateBucket extends Construct {
   }
 
   private grant(grantee: RoleGrantee, name: string, statements: PolicyStatement[]): IamRolePolicy {
-    return new IamRolePolicy(this, `${name}-${grantee.node.id}`, { name, role: grantee.role.name, policy: JSON.stringify(policy(...statements)) });
+    return new IamRolePolicy(this, `${name}-${grantee.node.id}`, { name, role: grantee.role.name, policy: jsonText(policy(...statements)) });
   }
 }

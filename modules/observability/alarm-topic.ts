@@ -21,6 +21,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { AwsRegion } from '../../accounts/schema';
 import { arn, type WorkloadNaming } from '../core/naming';
+import { jsonText } from '../core/json-text';
 
 export function cloudWatchAlarmsKeyStatement() {
   return {
@@ -57,7 +58,7 @@ export class AlarmTopic extends Construct {
     new SnsTopicPolicy(this, 'policy', {
       arn: this.topic.arn,
       provider: props.provider,
-      policy: JSON.stringify({
+      policy: jsonText({
         Version: '2012-10-17',
         Statement: [
           {

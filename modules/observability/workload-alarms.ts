@@ -23,6 +23,7 @@ import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
 import type { FunctionPurpose, QueuePurpose, TablePurpose, WorkloadNaming } from '../core/naming';
 import type { AlarmTopic } from './alarm-topic';
 import { apiAlarms, functionAlarms, isMath, queueAlarms, redriveAlarms, replicationAlarms, stateMachineAlarms, tableAlarms, type AlarmSpec, type MetricRef, type S3ReplicationRef } from './metrics';
+import { jsonText } from '../core/json-text';
 
 export interface WorkloadAlarmsProps {
   readonly naming: WorkloadNaming;
@@ -121,7 +122,7 @@ export class WorkloadAlarms extends Construct {
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       provider: props.provider,
       dashboardName: naming.dashboard(region),
-      dashboardBody: JSON.stringify(dashboardBody(specs, alarms, region, period)),
+      dashboardBody: jsonText(dashboardBody(specs, alarms, region, period)),
     });
   }
 }

@@ -20,6 +20,7 @@ import type { AwsRegion } from '../../accounts/schema';
 import type { StateMachineDefinition } from './asl';
 import type { Grantee } from '../core/grants';
 import { XRAY_WRITE, type PolicyStatement } from '../core/iam-document';
+import { jsonText } from '../core/json-text';
 import type { WorkloadNaming } from '../core/naming';
 import { ServiceRole } from '../access/service-role';
 
@@ -101,7 +102,7 @@ export class PaymentStateMachine extends Construct {
       name: n.stateMachine(),
       type: 'STANDARD',
       roleArn: this.role.arn,
-      definition: JSON.stringify(props.definition),
+      definition: jsonText(props.definition),
       loggingConfiguration: { logDestination: `${this.logGroup.arn}:*`, includeExecutionData: false, level: 'ERROR' },
       tracingConfiguration: { enabled: true },
       encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: props.dataKeyArn, kmsDataKeyReusePeriodSeconds: reuse },

@@ -26,6 +26,7 @@ import { NodeFunction } from './node-function';
 import { PaymentApi } from './payment-api';
 import { paymentDefinition } from './payment-definition';
 import { PaymentStateMachine } from './payment-state-machine';
+import { jsonText } from '../core/json-text';
 
 /**
  * What the workflow needs from the data plane: references with grant methods, to the
@@ -237,7 +238,7 @@ export class PaymentWorkflow extends Construct {
     const rule = new CloudwatchEventRule(this, 'failed-executions', {
       name: `${n.stateMachine()}-failed`.slice(0, 64),
       description: 'Payment executions that failed, timed out or were aborted',
-      eventPattern: JSON.stringify({
+      eventPattern: jsonText({
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
         detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [stateMachineArn] },
