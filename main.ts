@@ -37,7 +37,7 @@ const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { createRequire, SourceMap } = require('node:module') as typeof import('node:module');
 const { Script } = require('node:vm') as typeof import('node:vm');
-const { dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
+const { basename, dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
 
 /** What stacks/program.ts exports. */
 interface Program {
@@ -157,12 +157,12 @@ function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
     atomicWrite(join(STORE, `${record.bundle}.json`), `${JSON.stringify(record, null, 2)}\n`);
     for (const old of storedRecords().slice(STORE_KEEP)) {
       const bundle = old.slice(0, -'.json'.length);
-      for (const file of [old, bundle, `${bundle}.map`]) rmSync(join(STORE, file), { force: true });
+      for (const file of [old, bundle, `${bundle}.map`, `${bundle}${CODE_CACHE}`]) rmSync(join(STORE, file), { force: true });
     }
     // Files of writes that were killed, and programs whose record is gone, once no synth can still be copying them.
     const records = new Set(storedRecords());
     for (const file of readdirSync(STORE)) {
-      const orphan = file.endsWith('.tmp') || (file.startsWith('program-') && !file.endsWith('.json') && !records.has(`${file.replace(/\.map$/, '')}.json`));
+      const orphan = file.endsWith('.tmp') || (file.startsWith('program-') && !file.endsWith('.json') && !records.has(`${file.replace(/\.(map|v8-cache)$/, '')}.json`));
       try {
         if (orphan && Date.now() - statSync(join(STORE, file)).mtimeMs > 10 * 60_000) rmSync(join(STORE, file), { force: true });
       } catch {
@@ -317,9 +317,13 @@ interface LoadedProgram {
   keep(): void;
 }
 
+/** Suffix of a program's code cache, beside it here and in the store. */
+const CODE_CACHE = '.v8-cache';
+
 /**
  * Loads `bundle` as Node loads a CommonJS module (the same wrapper, `require` resolving from the
- * bundle's folder), with V8's code cache kept beside it (`<bundle>.v8-cache`).
+ * bundle's folder), with V8's code cache for it (`<bundle>.v8-cache`, beside it or, made by
+ * another checkout, in the store).
  *
  * Why not Node's own compile cache: Node stores a module's code as V8 compiled it before the
  * module ran, which holds little more than the outermost function; every function the synth
@@ -334,24 +338,32 @@ interface LoadedProgram {
  * is pruned with its bundle.
  */
 function loadProgram(bundle: string): LoadedProgram {
-  const cacheFile = `${bundle}.v8-cache`;
+  const here = `${bundle}${CODE_CACHE}`;
+  const stored = join(STORE, `${basename(bundle)}${CODE_CACHE}`);
   let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
+  for (const file of [here, stored]) {
+    try {
+      cachedData = readFileSync(file);
+      break;
+    } catch {
+      cachedData = undefined;
+    }
   }
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Program, filename: bundle, id: bundle, loaded: false };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   module.loaded = true;
-  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  const usable = cachedData !== undefined && script.cachedDataRejected !== true;
   return {
     program: module.exports,
     keep() {
-      if (!stale) return;
+      // Here, and in the store for the other checkouts that share it, if it still holds this program.
+      const places = existsSync(join(STORE, `${basename(bundle)}.json`)) ? [here, stored] : [here];
+      const missing = places.filter((file) => !(usable && existsSync(file)));
+      if (missing.length === 0) return;
       try {
-        atomicWrite(cacheFile, script.createCachedData());
+        const data = script.createCachedData();
+        for (const file of missing) atomicWrite(file, data);
       } catch {
         // Only saves time: a read-only checkout synthesizes without it.
       }

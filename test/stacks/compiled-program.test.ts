@@ -127,7 +127,7 @@ describe('the compiled synth program', () => {
       expect(statSync(join(copy, '.gen', 'synth', first.bundle)).ino).toBe(built);
     });
 
-    test("given the program's code cache, when it is missing, unusable or current, then a synth that succeeds writes it only when it was not usable, one that fails never does, and the output is the same each time", () => {
+    test("given the program's code cache, when it is missing, unusable or current, here or in the store, then a synth that succeeds writes it only where it was not usable, one that fails never does, and the output is the same each time", () => {
       expect(synth(copy, join(copy, 'out-cache-0')).status).toBe(0);
       const cache = join(copy, '.gen', 'synth', `${record().bundle}.v8-cache`);
       const written = () => statSync(cache, { throwIfNoEntry: false })?.ino;
@@ -162,6 +162,24 @@ describe('the compiled synth program', () => {
       expect(written()).not.toBe(garbage);
       expect(readFileSync(cache, 'utf8')).not.toBe('not a code cache');
       sameOutput('out-cache-3');
+
+      // the copy has none of its own: it takes the one in the store, which V8 accepts (so it is not written again there)
+      const stored = join(STORE, `${record().bundle}.v8-cache`);
+      expect(existsSync(join(STORE, `${record().bundle}.json`))).toBe(true);
+      const inStore = statSync(stored).ino;
+      rmSync(cache);
+      expect(synth(copy, join(copy, 'out-cache-4')).status).toBe(0);
+      expect(statSync(stored).ino).toBe(inStore);
+      expect(written()).toBeDefined();
+      sameOutput('out-cache-4');
+
+      // the store's is unusable too: both are replaced
+      rmSync(cache);
+      writeFileSync(stored, 'not a code cache');
+      expect(synth(copy, join(copy, 'out-cache-5')).status).toBe(0);
+      expect(readFileSync(stored, 'utf8')).not.toBe('not a code cache');
+      expect(written()).toBeDefined();
+      sameOutput('out-cache-5');
     });
 
     test('given a source that does not compile, when synthesized where an earlier synth wrote its output, then the synth fails naming the file, and leaves no manifest.json, stack list or report behind', () => {
