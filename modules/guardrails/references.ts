@@ -33,11 +33,26 @@ function expressions(text: string): string[] {
   return out;
 }
 
-/** Every string in `value`, however deep, but in cdktf's `//` metadata (construct paths, suppression reasons). */
-function* strings(value: unknown): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (k !== '//') yield* strings(v);
+/** Every string in `value` that holds an expression (`${`), however deep, but in cdktf's `//` metadata (construct paths, suppression reasons). */
+function expressionStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('${')) out.push(value);
+  } else if (Array.isArray(value)) for (const v of value) expressionStrings(v, out);
+  else if (value !== null && typeof value === 'object') for (const k in value) if (k !== '//') expressionStrings((value as Record<string, unknown>)[k], out);
+  return out;
+}
+
+/** The references `text` makes, as [kind, type or name, name]: the same texts recur in every stack of a kind, so each is read once. */
+const referencesOfText = new Map<string, readonly RegExpMatchArray[]>();
+function referencesIn(text: string): readonly RegExpMatchArray[] {
+  let found = referencesOfText.get(text);
+  if (found === undefined) {
+    // String literals inside an expression are not references.
+    found = expressions(text).flatMap((expression) => [...expression.replace(/"(?:[^"\\]|\\.)*"/g, '""').matchAll(REFERENCE)]);
+    if (referencesOfText.size > 100_000) referencesOfText.clear();
+    referencesOfText.set(text, found);
+  }
+  return found;
 }
 
 /** A reference in an expression: `data.<type>.<name>`, `<type>.<name>` (a resource type has an underscore), `var.<name>`, `local.<name>`, `module.<name>`. */
@@ -53,18 +68,14 @@ export function undeclaredReferences(tf: TfJson): string[] {
     return section[type] !== undefined && Object.prototype.hasOwnProperty.call(section[type], name);
   };
   const missing = new Set<string>();
-  for (const text of strings(tf)) {
-    for (const expression of expressions(text)) {
-      // String literals inside an expression are not references.
-      const code = expression.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-      for (const m of code.matchAll(REFERENCE)) {
-        if (m[1] === 'data') {
-          if (!declared('data', m[2]!, m[3]!)) missing.add(`data.${m[2]}.${m[3]}`);
-        } else if (m[4] !== undefined) {
-          const section = { var: 'variable', local: 'locals', module: 'module' }[m[4]]!;
-          if (!declared(section, m[5]!)) missing.add(`${m[4]}.${m[5]}`);
-        } else if (!declared('resource', m[6]!, m[7]!)) missing.add(`${m[6]}.${m[7]}`);
-      }
+  for (const text of expressionStrings(tf)) {
+    for (const m of referencesIn(text)) {
+      if (m[1] === 'data') {
+        if (!declared('data', m[2]!, m[3]!)) missing.add(`data.${m[2]}.${m[3]}`);
+      } else if (m[4] !== undefined) {
+        const section = { var: 'variable', local: 'locals', module: 'module' }[m[4]]!;
+        if (!declared(section, m[5]!)) missing.add(`${m[4]}.${m[5]}`);
+      } else if (!declared('resource', m[6]!, m[7]!)) missing.add(`${m[6]}.${m[7]}`);
     }
   }
   return [...missing].sort();

@@ -43,6 +43,19 @@ export function isExpression(value: unknown): boolean {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The pattern of a reference to `<type>.<name>.<attr>` (any attribute when `attrs` is undefined); made once per target, rules ask for the same ones again and again. */
+const referencePatterns = new Map<string, RegExp>();
+function referencePattern(type: string, name: string, attrs: readonly string[] | undefined): RegExp {
+  const key = JSON.stringify([type, name, attrs ?? null]);
+  let pattern = referencePatterns.get(key);
+  if (pattern === undefined) {
+    const attr = attrs ? `(${attrs.map(escape).join('|')})` : '[a-z_]+';
+    pattern = new RegExp(`\\$\\{${escape(type)}\\.${escape(name)}\\.${attr}\\b`);
+    referencePatterns.set(key, pattern);
+  }
+  return pattern;
+}
+
 /**
  * Whether `value` points at `target`: a Terraform reference to one of its attributes
  * (`${aws_s3_bucket.archive.id}`, optionally with a suffix such as `/*`), or a literal
@@ -50,8 +63,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly string[] = [], attrs?: readonly string[]): boolean {
   if (typeof value !== 'string') return false;
-  const attr = attrs ? `(${attrs.map(escape).join('|')})` : '[a-z_]+';
-  if (new RegExp(`\\$\\{${escape(target.type)}\\.${escape(target.name)}\\.${attr}\\b`).test(value)) return true;
+  if (value.includes(`\${${target.type}.${target.name}.`) && referencePattern(target.type, target.name, attrs).test(value)) return true;
   return literalArgs.some((arg) => {
     const literal = target.config[arg];
     return typeof literal === 'string' && !isExpression(literal) && literal === value;
@@ -60,9 +72,25 @@ export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly 
 
 // ---- IAM policy documents -------------------------------------------------------------
 
-/** Policies are parsed by the one parser of synthesized Terraform JSON. */
-export { parsePolicy, type ParsedPolicy, type PolicyStatementJson as Statement } from '../core/terraform-json';
-import type { PolicyStatementJson as Statement } from '../core/terraform-json';
+import { parsePolicy as parsePolicyText, type ParsedPolicy, type PolicyStatementJson as Statement } from '../core/terraform-json';
+export type { ParsedPolicy, Statement };
+
+/**
+ * Policies are parsed by the one parser of synthesized Terraform JSON, each text once: several
+ * rules read every policy of a stack, and the stacks of one kind hold the same policies. The
+ * parsed policy is shared between the rules, which only read it.
+ */
+const parsedPolicies = new Map<string, ParsedPolicy>();
+export function parsePolicy(value: unknown): ParsedPolicy {
+  if (typeof value !== 'string') return parsePolicyText(value);
+  let parsed = parsedPolicies.get(value);
+  if (parsed === undefined) {
+    parsed = parsePolicyText(value);
+    if (parsedPolicies.size >= 10_000) parsedPolicies.clear();
+    parsedPolicies.set(value, parsed);
+  }
+  return parsed;
+}
 
 export function describeStatement(s: Statement, index: number): string {
   return s.Sid ? `statement ${JSON.stringify(s.Sid)}` : `statement #${index + 1}`;
