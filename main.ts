@@ -241,6 +241,8 @@ async function build(key: string): Promise<string> {
     // Found at run time from node_modules: esbuild's native binary, and tsx for a run from the sources.
     external: ['esbuild', 'tsx', 'tsx/*'],
     banner: { js: 'var __repositoryRoot = require("node:path").resolve(__dirname, "..", "..");' },
+    // Code in ASCII only (esbuild's default, stated): the program is read as Latin-1 (see loadProgram).
+    charset: 'ascii',
     sourcemap: 'external',
     sourcesContent: false,
     metafile: true,
@@ -349,7 +351,9 @@ function loadProgram(bundle: string): LoadedProgram {
       cachedData = undefined;
     }
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  // Read as Latin-1, a third of the time of UTF-8: esbuild writes the code in ASCII (it escapes every other character); only comments may hold others.
+  const source = readFileSync(bundle, 'latin1');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as Program, filename: bundle, id: bundle, loaded: false };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   module.loaded = true;
