@@ -129,57 +129,48 @@ describe('the compiled synth program', () => {
 
     test("given the program's code cache, when it is missing, unusable or current, here or in the store, then a synth that succeeds writes it only where it was not usable, one that fails never does, and the output is the same each time", () => {
       expect(synth(copy, join(copy, 'out-cache-0')).status).toBe(0);
-      const cache = join(copy, '.gen', 'synth', `${record().bundle}.v8-cache`);
-      const written = () => statSync(cache, { throwIfNoEntry: false })?.ino;
+      const here = join(copy, '.gen', 'synth', `${record().bundle}.v8-cache`);
+      const stored = join(STORE, `${record().bundle}.v8-cache`);
+      expect(existsSync(join(STORE, `${record().bundle}.json`))).toBe(true);
+      const written = (file: string) => statSync(file, { throwIfNoEntry: false })?.ino;
       const sameOutput = (outdir: string) => {
         const files = filesUnder(join(copy, 'out-cache-0')).filter((f) => f !== 'guardrails-report.json');
         expect(filesUnder(join(copy, outdir)).filter((f) => f !== 'guardrails-report.json')).toEqual(files);
         for (const f of files) expect([f, readFileSync(join(copy, outdir, f)).equals(readFileSync(join(copy, 'out-cache-0', f)))]).toEqual([f, true]);
       };
 
-      // missing, and the synth fails at the manifest: still none
-      rmSync(cache, { force: true });
+      // missing in both places, and the synth fails at the manifest: still none
+      rmSync(here, { force: true });
+      rmSync(stored, { force: true });
       const bad = join(tempDir('bad-manifest-'), 'manifest.json');
       writeFileSync(bad, '{"organization": {}}\n');
       expect(synth(copy, join(copy, 'out-cache-bad'), { PAYMENTS_MANIFEST: bad }).status).toBe(1);
-      expect(written()).toBeUndefined();
+      expect([written(here), written(stored)]).toEqual([undefined, undefined]);
 
-      // missing, and the synth succeeds: written
+      // missing in both places, and the synth succeeds: written to both
       expect(synth(copy, join(copy, 'out-cache-1')).status).toBe(0);
-      const first = written();
-      expect(first).toBeDefined();
+      expect([written(here), written(stored)]).toEqual([expect.any(Number), expect.any(Number)]);
       sameOutput('out-cache-1');
 
-      // current: V8 takes it, so it is not written again
+      // none of the copy's own: it takes the store's, which V8 accepts (so it is not written again there)
+      const inStore = written(stored);
+      rmSync(here);
       expect(synth(copy, join(copy, 'out-cache-2')).status).toBe(0);
-      expect(written()).toBe(first);
+      expect(written(here)).toBeDefined();
+      expect(written(stored)).toBe(inStore);
       sameOutput('out-cache-2');
 
-      // unusable (not V8's): V8 refuses it, the synth compiles afresh and replaces it
-      writeFileSync(cache, 'not a code cache');
-      const garbage = written();
+      // current in both places: neither is written again
+      const ownNow = written(here);
       expect(synth(copy, join(copy, 'out-cache-3')).status).toBe(0);
-      expect(written()).not.toBe(garbage);
-      expect(readFileSync(cache, 'utf8')).not.toBe('not a code cache');
-      sameOutput('out-cache-3');
+      expect([written(here), written(stored)]).toEqual([ownNow, inStore]);
 
-      // the copy has none of its own: it takes the one in the store, which V8 accepts (so it is not written again there)
-      const stored = join(STORE, `${record().bundle}.v8-cache`);
-      expect(existsSync(join(STORE, `${record().bundle}.json`))).toBe(true);
-      const inStore = statSync(stored).ino;
-      rmSync(cache);
-      expect(synth(copy, join(copy, 'out-cache-4')).status).toBe(0);
-      expect(statSync(stored).ino).toBe(inStore);
-      expect(written()).toBeDefined();
-      sameOutput('out-cache-4');
-
-      // the store's is unusable too: both are replaced
-      rmSync(cache);
+      // unusable in both places (not V8's): V8 refuses it, the synth compiles afresh and replaces both
+      writeFileSync(here, 'not a code cache');
       writeFileSync(stored, 'not a code cache');
-      expect(synth(copy, join(copy, 'out-cache-5')).status).toBe(0);
-      expect(readFileSync(stored, 'utf8')).not.toBe('not a code cache');
-      expect(written()).toBeDefined();
-      sameOutput('out-cache-5');
+      expect(synth(copy, join(copy, 'out-cache-4')).status).toBe(0);
+      expect([readFileSync(here, 'utf8') === 'not a code cache', readFileSync(stored, 'utf8') === 'not a code cache']).toEqual([false, false]);
+      sameOutput('out-cache-4');
     });
 
     test('given a source that does not compile, when synthesized where an earlier synth wrote its output, then the synth fails naming the file, and leaves no manifest.json, stack list or report behind', () => {
