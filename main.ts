@@ -36,7 +36,7 @@
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
 const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { createRequire, SourceMap } = require('node:module') as typeof import('node:module');
-const { Script } = require('node:vm') as typeof import('node:vm');
+const { constants, Script } = require('node:vm') as typeof import('node:vm');
 const { basename, dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
 
 /** What stacks/program.ts exports. */
@@ -353,7 +353,12 @@ function loadProgram(bundle: string): LoadedProgram {
   }
   // Read as Latin-1, a third of the time of UTF-8: esbuild writes the code in ASCII (it escapes every other character); only comments may hold others.
   const source = readFileSync(bundle, 'latin1');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename: bundle,
+    // An `import()` in the program (none today) loads as it would in a module Node loaded.
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    ...(cachedData ? { cachedData } : {}),
+  });
   const module = { exports: {} as Program, filename: bundle, id: bundle, loaded: false };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   module.loaded = true;
