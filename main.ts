@@ -184,13 +184,19 @@ function foldersOf(sources: readonly string[]): string {
   const folders = new Set<string>();
   for (const file of sources) for (let d = dirname(file); !folders.has(d); d = dirname(d)) folders.add(d);
   // .tsx and .jsx too: esbuild tries them first when it resolves an import without extension.
-  const isModule = (path: string, name: string) => /\.(c|m)?(t|j)sx?$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  // A plain file that is not a module holds no index file: only folders (and links, which may be folders) are looked into.
+  const isModule = (path: string, entry: import('node:fs').Dirent) =>
+    /\.(c|m)?(t|j)sx?$|\.json$/.test(entry.name) || (!entry.isFile() && ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, entry.name, f))));
   return sha256(
     [...folders]
       .sort()
       .map((d) => {
         const path = join(ROOT, d);
-        const names = existsSync(path) ? readdirSync(path).filter((name) => isModule(path, name)) : ['(gone)'];
+        const names = existsSync(path)
+          ? readdirSync(path, { withFileTypes: true })
+              .filter((entry) => isModule(path, entry))
+              .map((entry) => entry.name)
+          : ['(gone)'];
         return `${d}: ${names.sort().join(' ')}`;
       })
       .join('\n'),
