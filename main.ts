@@ -34,7 +34,7 @@
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
 const { createHash } = require('node:crypto') as typeof import('node:crypto');
-const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
 const { createRequire, SourceMap } = require('node:module') as typeof import('node:module');
 const { constants, Script } = require('node:vm') as typeof import('node:vm');
 const { basename, dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
@@ -247,8 +247,6 @@ async function build(key: string): Promise<string> {
     // Found at run time from node_modules: esbuild's native binary, and tsx for a run from the sources.
     external: ['esbuild', 'tsx', 'tsx/*'],
     banner: { js: 'var __repositoryRoot = require("node:path").resolve(__dirname, "..", "..");' },
-    // Code in ASCII only (esbuild's default, stated): the program is read as Latin-1 (see loadProgram).
-    charset: 'ascii',
     sourcemap: 'external',
     sourcesContent: false,
     metafile: true,
@@ -319,7 +317,7 @@ function mappedStack(stack: string, bundle: string): string {
   });
 }
 
-/** The compiled program, loaded with the machine code V8 made of it in an earlier synth; `keep` stores this run's code for the next one, if it had none. */
+/** The compiled program, loaded with the code V8 compiled for it in an earlier synth; `keep` stores this run's for the next one, where there was none that fit. */
 interface LoadedProgram {
   readonly program: Program;
   keep(): void;
@@ -327,57 +325,78 @@ interface LoadedProgram {
 
 /** Suffix of a program's code cache, beside it here and in the store. */
 const CODE_CACHE = '.v8-cache';
+/** A code cache file begins with the SHA-256 of the program it was made from. */
+const CACHE_HEADER = 32;
 
 /**
- * Loads `bundle` as Node loads a CommonJS module (the same wrapper, `require` resolving from the
- * bundle's folder), with V8's code cache for it (`<bundle>.v8-cache`, beside it or, made by
- * another checkout, in the store).
+ * Loads `bundle` as Node loads a CommonJS module (the same wrapper, `this` and `require`
+ * resolving from the bundle's folder), with V8's code cache for it (`<bundle>.v8-cache`,
+ * beside it or, made by another checkout, in the store).
  *
  * Why not Node's own compile cache: Node stores a module's code as V8 compiled it before the
  * module ran, which holds little more than the outermost function; every function the synth
- * calls (each module's body, every construct, cdktf's token resolution) is compiled again on
- * its first call in every run. This cache is made after a synth that succeeded, so it holds
- * every function that synth ran; it saves about a fifth of a small organisation's synth.
+ * calls (each module's body, every construct, cdktf's token resolution) is compiled again, to
+ * bytecode, on its first call in every run. This cache is made after a synth that succeeded,
+ * so it holds every function that synth ran; it saves about a fifth of a small organisation's
+ * synth.
  *
- * V8 checks that the cache belongs to this source (its length), this V8 version and these
- * flags, and compiles afresh if not (`cachedDataRejected`): a cache that does not fit is
- * replaced after the synth. A bundle's name is the hash of what it was built from, and no
- * bundle is written twice under one name, so a cache never outlives its bundle's content; it
- * is pruned with its bundle.
+ * Which program a cache belongs to: V8 itself checks only the source's length (and its own
+ * version and flags), so a program of the same length with other content would run the old
+ * code. The file therefore begins with the SHA-256 of the program's bytes, and a cache whose
+ * hash differs is not given to V8 (a program's name is the hash of what it was built from, not
+ * of its bytes: checkouts in other places write other paths into its comments). A cache that
+ * does not fit, or that V8 refuses (`cachedDataRejected`), is replaced after the synth.
  */
 function loadProgram(bundle: string): LoadedProgram {
+  const bytes = readFileSync(bundle);
+  const hash = createHash('sha256').update(bytes).digest();
   const here = `${bundle}${CODE_CACHE}`;
   const stored = join(STORE, `${basename(bundle)}${CODE_CACHE}`);
   let cachedData: Buffer | undefined;
   for (const file of [here, stored]) {
     try {
-      cachedData = readFileSync(file);
-      break;
+      const data = readFileSync(file);
+      if (data.length > CACHE_HEADER && data.subarray(0, CACHE_HEADER).equals(hash)) {
+        cachedData = data.subarray(CACHE_HEADER);
+        break;
+      }
     } catch {
-      cachedData = undefined;
+      // none there
     }
   }
-  // Read as Latin-1, a third of the time of UTF-8: esbuild writes the code in ASCII (it escapes every other character); only comments may hold others.
-  const source = readFileSync(bundle, 'latin1');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
     filename: bundle,
     // An `import()` in the program (none today) loads as it would in a module Node loaded.
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     ...(cachedData ? { cachedData } : {}),
   });
   const module = { exports: {} as Program, filename: bundle, id: bundle, loaded: false };
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  (script.runInThisContext() as (this: unknown, ...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   module.loaded = true;
-  const usable = cachedData !== undefined && script.cachedDataRejected !== true;
+  // A cache fits if it was made from this program and V8 took the one this run was given.
+  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
+  const fits = (file: string): boolean => {
+    try {
+      const header = Buffer.alloc(CACHE_HEADER);
+      const fd = openSync(file, 'r');
+      try {
+        return readSync(fd, header, 0, CACHE_HEADER, 0) === CACHE_HEADER && header.equals(hash) && accepted;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return false;
+    }
+  };
   return {
     program: module.exports,
     keep() {
       // Here, and in the store for the other checkouts that share it, if it still holds this program.
       const places = existsSync(join(STORE, `${basename(bundle)}.json`)) ? [here, stored] : [here];
-      const missing = places.filter((file) => !(usable && existsSync(file)));
+      const missing = places.filter((file) => !fits(file));
       if (missing.length === 0) return;
       try {
-        const data = script.createCachedData();
+        const data = Buffer.concat([hash, script.createCachedData()]);
         for (const file of missing) atomicWrite(file, data);
       } catch {
         // Only saves time: a read-only checkout synthesizes without it.

@@ -8,7 +8,9 @@
  * state machine definition cost milliseconds, a twentieth of a small organisation's synth went
  * there. Here the document's references are resolved one by one, each on its own (what cdktf
  * does to each reference it meets in the string), and the text between them is kept as it is.
- * The synthesized JSON is byte for byte the same (test/stacks/json-text.test.ts).
+ * The synthesized JSON is byte for byte the same (test/modules/core/json-text.test.ts), where
+ * the text is a resource's or an output's argument. Inside a Terraform function (`Fn.*`) it
+ * is not: give a function `JSON.stringify`'s text, which cdktf checks for quotes.
  *
  * Only public cdktf APIs: `Lazy`, `Token`, `Tokenization.reverseString` and the fragments it
  * returns.

@@ -51,6 +51,7 @@ function referencePattern(type: string, name: string, attrs: readonly string[] |
   if (pattern === undefined) {
     const attr = attrs ? `(${attrs.map(escape).join('|')})` : '[a-z_]+';
     pattern = new RegExp(`\\$\\{${escape(type)}\\.${escape(name)}\\.${attr}\\b`);
+    if (referencePatterns.size >= 10_000) referencePatterns.clear();
     referencePatterns.set(key, pattern);
   }
   return pattern;
@@ -75,17 +76,28 @@ export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly 
 import { parsePolicy as parsePolicyText, type ParsedPolicy, type PolicyStatementJson as Statement } from '../core/terraform-json';
 export type { ParsedPolicy, Statement };
 
+/** `value` with every object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Policies are parsed by the one parser of synthesized Terraform JSON, each text once: several
  * rules read every policy of a stack, and the stacks of one kind hold the same policies. The
- * parsed policy is shared between the rules, which only read it.
+ * parsed policy is shared between the rules and the stacks, so it is frozen: a rule that
+ * changed it would throw rather than change what the others read. (To edit a policy, parse
+ * it with `parsePolicy` of modules/core/terraform-json.)
  */
 const parsedPolicies = new Map<string, ParsedPolicy>();
 export function parsePolicy(value: unknown): ParsedPolicy {
   if (typeof value !== 'string') return parsePolicyText(value);
   let parsed = parsedPolicies.get(value);
   if (parsed === undefined) {
-    parsed = parsePolicyText(value);
+    parsed = deepFreeze(parsePolicyText(value));
     if (parsedPolicies.size >= 10_000) parsedPolicies.clear();
     parsedPolicies.set(value, parsed);
   }

@@ -7,7 +7,8 @@
  */
 import type { Manifest } from '../../accounts/schema';
 import type { Organisation, TfJson } from '../../modules/guardrails';
-import { isObject, parsePolicy, strings } from '../../modules/guardrails/tf';
+import { parsePolicy } from '../../modules/core/terraform-json';
+import { isObject, strings } from '../../modules/guardrails/tf';
 
 export type Area = 'IAM' | 'KMS' | 'S3' | 'DynamoDB' | 'Lambda' | 'Step Functions' | 'API Gateway' | 'SNS/SQS' | 'CloudWatch Logs' | 'Providers/backend';
 
@@ -79,7 +80,7 @@ export class Workspace {
   }
 }
 
-/** Edits the policy document a resource holds as a JSON string. */
+/** Edits the policy document a resource holds as a JSON string (parsed afresh: the guardrails' parsed policies are shared and frozen). */
 export function editPolicy(config: Json, arg: string, edit: (statements: Json[]) => Json[] | void): void {
   const parsed = parsePolicy(config[arg]);
   if (!parsed.ok) throw new Error(`mutation does not apply: ${arg} is not a literal policy (${parsed.reason})`);

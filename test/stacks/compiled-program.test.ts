@@ -171,6 +171,19 @@ describe('the compiled synth program', () => {
       expect(synth(copy, join(copy, 'out-cache-4')).status).toBe(0);
       expect([readFileSync(here, 'utf8') === 'not a code cache', readFileSync(stored, 'utf8') === 'not a code cache']).toEqual([false, false]);
       sameOutput('out-cache-4');
+
+      // a program changed in place to other code of the same length (V8 itself checks only the length): its cache is not used, the new code runs
+      const program = join(copy, '.gen', 'synth', record().bundle);
+      const original = readFileSync(program, 'utf8');
+      expect(original.split('`Guardrails (').length).toBe(2);
+      try {
+        writeFileSync(program, original.replace('`Guardrails (', '`GUARDRAILS ('));
+        const changed = synth(copy, join(copy, 'out-cache-5'));
+        expect(changed.status).toBe(0);
+        expect(changed.stderr).toMatch(/^GUARDRAILS \(payments pack/);
+      } finally {
+        writeFileSync(program, original);
+      }
     });
 
     test('given a source that does not compile, when synthesized where an earlier synth wrote its output, then the synth fails naming the file, and leaves no manifest.json, stack list or report behind', () => {
