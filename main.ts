@@ -380,7 +380,7 @@ function loadProgram(bundle: string): LoadedProgram {
       const header = Buffer.alloc(CACHE_HEADER);
       const fd = openSync(file, 'r');
       try {
-        return readSync(fd, header, 0, CACHE_HEADER, 0) === CACHE_HEADER && header.equals(hash) && accepted;
+        return statSync(file).size > CACHE_HEADER && readSync(fd, header, 0, CACHE_HEADER, 0) === CACHE_HEADER && header.equals(hash) && accepted;
       } finally {
         closeSync(fd);
       }
@@ -388,15 +388,29 @@ function loadProgram(bundle: string): LoadedProgram {
       return false;
     }
   };
+  // The store's copy of the program is what other checkouts take: its cache is written only from the same bytes.
+  const sameInStore = (): boolean => {
+    try {
+      return (
+        existsSync(join(STORE, `${basename(bundle)}.json`)) &&
+        createHash('sha256')
+          .update(readFileSync(join(STORE, basename(bundle))))
+          .digest()
+          .equals(hash)
+      );
+    } catch {
+      return false;
+    }
+  };
   return {
     program: module.exports,
     keep() {
-      // Here, and in the store for the other checkouts that share it, if it still holds this program.
-      const places = existsSync(join(STORE, `${basename(bundle)}.json`)) ? [here, stored] : [here];
-      const missing = places.filter((file) => !fits(file));
+      const missing = [here, stored].filter((file) => !fits(file) && (file === here || sameInStore()));
       if (missing.length === 0) return;
       try {
-        const data = Buffer.concat([hash, script.createCachedData()]);
+        const code = script.createCachedData();
+        if (code.length === 0) return; // V8 could not serialize it: nothing to keep
+        const data = Buffer.concat([hash, code]);
         for (const file of missing) atomicWrite(file, data);
       } catch {
         // Only saves time: a read-only checkout synthesizes without it.

@@ -172,15 +172,18 @@ describe('the compiled synth program', () => {
       expect([readFileSync(here, 'utf8') === 'not a code cache', readFileSync(stored, 'utf8') === 'not a code cache']).toEqual([false, false]);
       sameOutput('out-cache-4');
 
-      // a program changed in place to other code of the same length (V8 itself checks only the length): its cache is not used, the new code runs
+      // a program changed in place to other code of the same length (V8 itself checks only the length): its cache is not used, the new code runs;
+      // and the store's cache, which belongs to the store's program (the original), is not replaced by one of other bytes
       const program = join(copy, '.gen', 'synth', record().bundle);
       const original = readFileSync(program, 'utf8');
       expect(original.split('`Guardrails (').length).toBe(2);
+      const storeCache = written(stored);
       try {
         writeFileSync(program, original.replace('`Guardrails (', '`GUARDRAILS ('));
         const changed = synth(copy, join(copy, 'out-cache-5'));
         expect(changed.status).toBe(0);
         expect(changed.stderr).toMatch(/^GUARDRAILS \(payments pack/);
+        expect(written(stored)).toBe(storeCache);
       } finally {
         writeFileSync(program, original);
       }
