@@ -247,6 +247,9 @@ async function build(key: string): Promise<string> {
     // Found at run time from node_modules: esbuild's native binary, and tsx for a run from the sources.
     external: ['esbuild', 'tsx', 'tsx/*'],
     banner: { js: 'var __repositoryRoot = require("node:path").resolve(__dirname, "..", "..");' },
+    // Without whitespace and comments: a third less for each run to read, hash and hand to V8 (and only ASCII, a one-byte string). Names and
+    // code stay as they were; an error's frames are still named by their TypeScript file and line, through the source map.
+    minifyWhitespace: true,
     sourcemap: 'external',
     sourcesContent: false,
     metafile: true,
