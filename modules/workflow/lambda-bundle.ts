@@ -27,7 +27,7 @@
 import type { BuildOptions } from 'esbuild';
 import { version as esbuildVersion } from 'esbuild/package.json';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { createZip } from './deterministic-zip';
 
@@ -257,12 +257,18 @@ function moduleNamesAround(inputs: readonly string[]): string {
   const folders = new Set<string>();
   for (const input of inputs) for (let d = dirname(input); !folders.has(d); d = dirname(d)) folders.add(d);
   // .tsx and .jsx too: esbuild tries them first when it resolves an import without extension.
-  const isModule = (path: string, name: string) => /\.(c|m)?(t|j)sx?$|\.json$/.test(name) || ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, name, f)));
+  // A plain file that is not a module holds no index file: only folders (and links, which may be folders) are looked into.
+  const isModule = (path: string, entry: Dirent) =>
+    /\.(c|m)?(t|j)sx?$|\.json$/.test(entry.name) || (!entry.isFile() && ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, entry.name, f))));
   return [...folders]
     .sort()
     .map((d) => {
       const path = join(ROOT, d);
-      const names = existsSync(path) ? readdirSync(path).filter((name) => name !== 'node_modules' && isModule(path, name)) : ['(gone)'];
+      const names = existsSync(path)
+        ? readdirSync(path, { withFileTypes: true })
+            .filter((entry) => entry.name !== 'node_modules' && isModule(path, entry))
+            .map((entry) => entry.name)
+        : ['(gone)'];
       return `${d}: ${names.sort().join(' ')}`;
     })
     .join('\n');
