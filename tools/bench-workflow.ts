@@ -43,7 +43,8 @@ async function main(): Promise<number> {
     process.stderr.write(`--payments and --account-concurrency must be positive whole numbers\n${USAGE}\n`);
     return 2;
   }
-  const { parseFaultWindow } = await import('./local/capacity');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins)
+  const { parseFaultWindow } = require('./local/capacity') as typeof import('./local/capacity');
   let faults;
   try {
     faults = (values.fault ?? []).map(parseFaultWindow);
@@ -52,8 +53,10 @@ async function main(): Promise<number> {
     return 2;
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  const { loadManifest } = await import('../accounts/load');
-  const { LocalWorkflow, summarize } = await import('./local/local-workflow');
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins) */
+  const { loadManifest } = require('../accounts/load') as typeof import('../accounts/load');
+  const { LocalWorkflow, summarize } = require('./local/local-workflow') as typeof import('./local/local-workflow');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const manifest = loadManifest(values.manifest).manifest;
   const local = await LocalWorkflow.start({ manifest, waitScale: 1, gatewayTimeoutMs: 'stack', accountConcurrency: concurrency, faults });
   try {

@@ -23,10 +23,12 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const { loadManifest } = await import('../accounts/load');
-  const { ManifestError } = await import('../accounts/schema');
-  const { Naming } = await import('../modules/core/naming');
-  const { redrive } = await import('./redrive-deliveries');
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins) */
+  const { loadManifest } = require('../accounts/load') as typeof import('../accounts/load');
+  const { ManifestError } = require('../accounts/schema') as typeof import('../accounts/schema');
+  const { Naming } = require('../modules/core/naming') as typeof import('../modules/core/naming');
+  const { redrive } = require('./redrive-deliveries') as typeof import('./redrive-deliveries');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let manifest;
   try {
     manifest = loadManifest(values.manifest).manifest;

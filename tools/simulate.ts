@@ -73,7 +73,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const { parseFaultWindow } = await import('./local/capacity');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins)
+  const { parseFaultWindow } = require('./local/capacity') as typeof import('./local/capacity');
   let faults;
   try {
     faults = (values.fault ?? []).map(parseFaultWindow);
@@ -89,9 +90,11 @@ async function main(): Promise<number> {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
-  const { loadManifest } = await import('../accounts/load');
-  const { ManifestError } = await import('../accounts/schema');
-  const { LocalWorkflow, summarize } = await import('./local/local-workflow');
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins) */
+  const { loadManifest } = require('../accounts/load') as typeof import('../accounts/load');
+  const { ManifestError } = require('../accounts/schema') as typeof import('../accounts/schema');
+  const { LocalWorkflow, summarize } = require('./local/local-workflow') as typeof import('./local/local-workflow');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   let manifest;
   try {
     manifest = loadManifest(values.manifest).manifest;

@@ -8,15 +8,16 @@ import { resolve } from 'node:path';
 import { exampleManifest } from '../support/synth';
 import { paymentRequests } from '../support/requests';
 import { LocalWorkflow } from '../../tools/local/local-workflow';
+import { toolArgs } from '../support/tool-launcher';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const ROOT = resolve(__dirname, '../..');
 const { key, valid } = paymentRequests('cli');
 
-/** Runs a tool as `npm run` does (tsx), without blocking this process (the local services run in it). */
+/** Runs a tool as `npm run` does (test/support/tool-launcher.ts), without blocking this process (the local services run in it). */
 function run(tool: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), tool, ...args], { cwd: ROOT, env: { ...process.env } });
+    const child = spawn(process.execPath, toolArgs(tool, args), { cwd: ROOT, env: { ...process.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

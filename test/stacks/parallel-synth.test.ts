@@ -15,6 +15,7 @@ import { buildApp } from '../../stacks/app';
 import { BATCH_SIZE, PARALLEL_THRESHOLD, shares, synthShare, workerCount } from '../../stacks/parallel-synth';
 import { planStacks } from '../../stacks/topology';
 import { exampleManifest } from '../support/synth';
+import { toolArgs } from '../support/tool-launcher';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -60,7 +61,7 @@ describe('synth in worker processes', () => {
     const manifest = JSON.parse(readFileSync(join(parallel, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
     for (const spec of specs) expect([spec.name, manifest.stacks[spec.name]!.dependencies]).toEqual([spec.name, [...spec.dependsOn]]);
     // and the stack list beside it is what `npm run stacks -- --json` prints
-    const listed = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'tools/stacks.ts', '--json'], {
+    const listed = spawnSync(process.execPath, toolArgs('tools/stacks.ts', ['--json']), {
       cwd: join(__dirname, '..', '..'),
       encoding: 'utf8',
       env: { ...process.env, PAYMENTS_MANIFEST: '' },

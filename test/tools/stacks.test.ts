@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { otherOrganisation } from '../support/manifests';
 import { parseManifest } from '../support/synth';
+import { toolArgs } from '../support/tool-launcher';
 
 const ROOT = resolve(__dirname, '../..');
 
 function runStacks(args: string[], manifestFile: string) {
-  return spawnSync(process.execPath, [require.resolve('tsx/cli'), 'tools/stacks.ts', ...args], {
+  return spawnSync(process.execPath, toolArgs('tools/stacks.ts', args), {
     cwd: ROOT,
     env: { ...process.env, PAYMENTS_MANIFEST: manifestFile },
     encoding: 'utf8',

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { TOOL_SCRIPT_PREFIX, toolArgs } from '../support/tool-launcher';
 
 const ROOT = resolve(__dirname, '../..');
 /** Scripts that are not tools of this repository (Terraform synthesis, the checks themselves). */
@@ -18,14 +19,21 @@ interface Tool {
   readonly args: readonly string[];
 }
 
-/** The scripts that run a TypeScript tool with tsx: `tsx <file> [args]`. */
-function tools(): Tool[] {
+/** Every script but NOT_TOOLS, as its words. */
+function toolScripts(): { script: string; words: string[] }[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   return Object.entries(scripts)
     .filter(([name]) => !NOT_TOOLS.has(name))
-    .map(([script, command]) => ({ script, words: command.trim().split(/\s+/) }))
-    .filter(({ words }) => words[0] === 'tsx' && words.length >= 2)
-    .map(({ script, words }) => ({ script, file: words[1]!, args: words.slice(2) }));
+    .map(([script, command]) => ({ script, words: command.trim().split(/\s+/) }));
+}
+
+const launched = (words: readonly string[]) => TOOL_SCRIPT_PREFIX.every((w, i) => words[i] === w) && words.length > TOOL_SCRIPT_PREFIX.length;
+
+/** The scripts that run a TypeScript tool: `node --require tsx/cjs <file> [args]`. */
+function tools(): Tool[] {
+  return toolScripts()
+    .filter(({ words }) => launched(words))
+    .map(({ script, words }) => ({ script, file: words[TOOL_SCRIPT_PREFIX.length]!, args: words.slice(TOOL_SCRIPT_PREFIX.length + 1) }));
 }
 
 interface Run {
@@ -34,10 +42,10 @@ interface Run {
   readonly stdout: string;
 }
 
-/** Runs a tool as `npm run` would, without npm (tsx directly); a tool that does not stop in time is killed. */
+/** Runs a tool as `npm run` would, without npm; a tool that does not stop in time is killed. */
 function run(tool: Tool, extra: readonly string[]): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), tool.file, ...tool.args, ...extra], {
+    const child = spawn(process.execPath, toolArgs(tool.file, [...tool.args, ...extra]), {
       cwd: ROOT,
       env: { ...process.env, PAYMENTS_MANIFEST: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,6 +70,10 @@ describe('strict command lines of the npm run tools', () => {
 
   test('given package.json, then its tools are found (the check below is not vacuous)', () => {
     expect(found.map((t) => t.script)).toEqual(expect.arrayContaining(['review', 'stacks', 'ci', 'accounts', 'permissions']));
+  });
+
+  test('given package.json, then every script but the synth and the checks starts its tool as `node --require tsx/cjs <file>` (none is left out of the check below)', () => {
+    expect(toolScripts().filter(({ words }) => !launched(words))).toEqual([]);
   });
 
   test('given each tool, when run with a misspelt flag, then it prints its usage on stderr and exits 2', async () => {

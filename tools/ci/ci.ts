@@ -323,8 +323,10 @@ export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'
       const outdir = mkdtempSync(join(tmpdir(), 'ci-dry-run-'));
       const base = values.base ? readBase(repo, values.base, { outdir: join(outdir, 'base') }) : undefined;
       const headOut = join(outdir, 'head');
-      const { synthesize } = await import('../../stacks/synth');
-      const { manifestPath } = await import('../../accounts/load');
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the arguments are checked; `require`, not `import()`, under tsx's CommonJS hook (README, Toolchain pins) */
+      const { synthesize } = require('../../stacks/synth') as typeof import('../../stacks/synth');
+      const { manifestPath } = require('../../accounts/load') as typeof import('../../accounts/load');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const synthesized = synthesize(manifestPath(), headOut);
       if (!synthesized.ok) throw new Error(`synth failed:\n${synthesized.message ?? ''}`);
       const steps = dryRun({

@@ -28,6 +28,7 @@ import { ciRolesOf } from '../../github/oidc';
 import { otherOrgManifest } from '../../stacks/other-org';
 import { parseManifest, synthManifest } from '../../support/synth';
 import { MANIFEST_FILE, TestRepo } from './git-repo';
+import { toolArgs } from '../../support/tool-launcher';
 
 const example = (): ManifestInput => structuredClone(exampleInput) as ManifestInput;
 const loadExample = (): Manifest => parseManifest(example());
@@ -275,7 +276,7 @@ describe('npm run ci -- dry-run', () => {
 
 describe('npm run ci (the command line)', () => {
   const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, [require.resolve('tsx/cli'), join(cwd, 'tools/ci/ci.ts'), ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+    spawnSync(process.execPath, toolArgs(join(cwd, 'tools/ci/ci.ts'), args), { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
 
   test('given an unknown flag, then it prints the usage and exits 2', async () => {
     const r = cli(['dry-run', '--event', 'push', '--no-such-flag'], join(__dirname, '../../..'));

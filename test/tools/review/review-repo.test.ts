@@ -20,6 +20,7 @@ import { synthBoth, synthSide } from '../../../tools/review/synth';
 import type { Report, Side } from '../../../tools/review/types';
 import { baseFixture } from './fixture-stack';
 import { FIXTURE_FILE, MANIFEST_FILE, SOURCE_REPO, TestRepo } from './git-repo';
+import { toolArgs } from '../../support/tool-launcher';
 
 type Manifest = typeof exampleManifest & { workloads: Record<string, unknown>[] };
 type Fixture = Record<string, Record<string, unknown>>;
@@ -126,7 +127,7 @@ describe('npm run review in a test repository', () => {
 
   test('F-14 given a commit that drops aws:PrincipalOrgID, when reviewed by the CLI with --fail-on-broadening, then broadening and exit code 3', () => {
     editFixture((f) => delete f['deployment-eu-west-1']!.orgId, 'drop org condition');
-    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(SOURCE_REPO, 'tools/review.ts'), '--base', 'HEAD~1', '--json', '--fail-on-broadening'], {
+    const run = spawnSync(process.execPath, toolArgs(join(SOURCE_REPO, 'tools/review.ts'), ['--base', 'HEAD~1', '--json', '--fail-on-broadening']), {
       cwd: repo.dir,
       env: env(),
       encoding: 'utf8',
