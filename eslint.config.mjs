@@ -25,6 +25,17 @@ export default defineConfig([
     },
   },
   {
+    // The tools run under tsx's CommonJS hook (package.json), which does not load an `import()`
+    // of a TypeScript file; everything they load is written with `import` statements or `require`.
+    files: ['tools/**/*.ts', 'modules/**/*.ts', 'stacks/**/*.ts', 'accounts/**/*.ts', 'lambdas/**/*.ts', 'main.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ImportExpression', message: "`import()` does not load TypeScript under tsx's CommonJS hook, which runs the tools: use `require` (README, Toolchain pins)." },
+      ],
+    },
+  },
+  {
     // Tests read synthesized Terraform JSON and simulator answers, whose shape is exactly what
     // they assert; typing every walk through that JSON would restate the assertions.
     files: ['test/**/*.ts'],

@@ -12,6 +12,7 @@ import { organisationOf, type GuardrailsReport, type TfJson } from '../../module
 import { run } from '../../tools/guardrails';
 import { otherOrganisation } from '../support/manifests';
 import { exampleManifest, parseManifest, synthManifest } from '../support/synth';
+import { toolArgs } from '../support/tool-launcher';
 import { MUTATIONS, Workspace } from './mutations';
 
 const ROOT = resolve(__dirname, '../..');
@@ -108,7 +109,7 @@ describe('npm run guardrails', () => {
   test('given the npm script, when run as a process on a synth with a finding, then it loads the manifest and exits 1', () => {
     const { stacks } = mutated('backend-unencrypted');
     const dir = out(stacks);
-    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'tools/guardrails.ts'), '--dir', dir], {
+    const result = spawnSync(process.execPath, toolArgs(join(ROOT, 'tools/guardrails.ts'), ['--dir', dir]), {
       cwd: ROOT,
       env: { ...process.env, PAYMENTS_MANIFEST: '' },
       encoding: 'utf8',

@@ -3,7 +3,7 @@
  * files, esbuild's version and options, the lock file, the zip writer) hash the same reuses it
  * without starting esbuild, and that zip is byte-identical to a fresh build.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_DIR, HANDLERS, STORE_DIR, STORE_KEEP, bundleHandler, freshBundle } from '../../modules/workflow/lambda-bundle';
@@ -123,6 +123,36 @@ describe('the bundle store shared by checkouts', () => {
       rmSync(added, { force: true });
     }
   });
+
+  test.each([
+    [
+      'a folder holding an index.ts',
+      (path: string) => {
+        mkdirSync(path);
+        writeFileSync(join(path, 'index.ts'), 'export {};\n');
+      },
+    ],
+    [
+      'a link to a folder (elsewhere) holding an index.ts',
+      (path: string) => {
+        const target = mkdtempSync(join(tmpdir(), 'store-test-linked-'));
+        writeFileSync(join(target, 'index.ts'), 'export {};\n');
+        symlinkSync(target, path);
+        return target;
+      },
+    ],
+  ])(
+    'given a checkout with %s added beside an input (an import without extension may now resolve to it), when it bundles a function, then it runs esbuild',
+    (_what, add: (path: string) => string | void) => {
+      const added = join(copy, 'lambdas', 'runtime', `store-test-module-${Date.now()}`);
+      const elsewhere = add(added);
+      try {
+        expect(esbuildRunsToBundle('status')).toBe(1);
+      } finally {
+        for (const path of [added, elsewhere]) if (path) rmSync(path, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('given a checkout whose handler differs, when it bundles it, then it runs esbuild, and stores the result for the next checkout; the store keeps a bounded number per function', () => {
     const handler = join(copy, 'lambdas', 'fraud', 'index.ts');

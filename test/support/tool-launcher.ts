@@ -10,5 +10,6 @@ export const TOOL_SCRIPT_PREFIX = ['node', '--require', 'tsx/cjs'] as const;
 
 /** `process.execPath`'s arguments that run `file` with `args` as its npm script does. */
 export function toolArgs(file: string, args: readonly string[] = []): string[] {
-  return ['--require', require.resolve('tsx/cjs', { paths: [resolve(__dirname, '../..')] }), file, ...args];
+  const [, flag, hook] = TOOL_SCRIPT_PREFIX;
+  return [flag, require.resolve(hook, { paths: [resolve(__dirname, '../..')] }), file, ...args];
 }
