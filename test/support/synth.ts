@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { validateManifest, type Manifest, type ManifestInput } from '../../accounts/schema';
 import { manifest as exampleInput } from '../../accounts/manifest';
 import { parsePolicy, type TfJson } from '../../modules/core/terraform-json';
-import { buildApp } from '../../stacks/app';
 import { withStacksOnlyForErrors } from '../../stacks/source-maps';
 import { planStacks, type StackSpec } from '../../stacks/topology';
 
@@ -40,6 +39,16 @@ export function parseManifest(input: unknown): Manifest {
 export const exampleManifest = (): Manifest => parseManifest(structuredClone(exampleInput) as ManifestInput);
 
 const cache = new Map<string, Synthesized>();
+
+/**
+ * stacks/app.ts, loaded when a test file first synthesizes. Most test files read a synth another
+ * file already published in the run's shared directory; they need not load cdktf and the
+ * provider bindings at all (about half a second of every such file).
+ */
+function buildAppLazily(): typeof import('../../stacks/app').buildApp {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  return (require('../../stacks/app') as typeof import('../../stacks/app')).buildApp;
+}
 
 function read(manifest: Manifest, outdir: string): Synthesized {
   const specs = planStacks(manifest);
@@ -66,7 +75,7 @@ export function synthManifest(manifest: Manifest): Synthesized {
   const outdir = mkdtempSync(join(shared ?? tmpdir(), 'synth-'));
   try {
     // As `npm run synth` builds stacks: without token creation stacks (the JSON is the same; test/stacks/source-maps.test.ts).
-    withStacksOnlyForErrors(() => buildApp(manifest, { outdir }).app.synth());
+    withStacksOnlyForErrors(() => buildAppLazily()(manifest, { outdir }).app.synth());
     const result = read(manifest, outdir);
     cache.set(key, result);
     if (done) {
