@@ -6,7 +6,7 @@
  * kms:ViaService, aws:PrincipalOrgID, …): the simulator does not invent them, and a
  * test that forgets one tests nothing (F-25).
  */
-import { validated } from '../../tools/permissions/simulator-memo';
+import { frozenDocument, isFrozenDocument, validated } from '../../tools/permissions/simulator-memo';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 
 export type PolicyDocument = { Version?: string; Statement: unknown[] | unknown };
@@ -53,7 +53,7 @@ export async function simulate(req: SimRequest): Promise<Decision> {
  */
 export async function explain(req: SimRequest): Promise<Explained> {
   const ctx = req.context ?? {};
-  const pre = (doc: PolicyDocument) => withEncryptionContext(doc, ctx);
+  const pre = (doc: PolicyDocument) => withEncryptionContextOnce(doc, ctx);
   const simulation: Simulation = {
     request: {
       principal: req.principal,
@@ -84,6 +84,23 @@ export async function explain(req: SimRequest): Promise<Explained> {
 }
 
 const isEncryptionContextKey = (key: string) => /^kms:EncryptionContext:/i.test(key);
+
+const withContext = new WeakMap<object, Map<string, PolicyDocument>>();
+
+/**
+ * `withEncryptionContext`, worked out once per frozen document (see `frozenDocument`) and
+ * encryption context: only the request's `kms:EncryptionContext:*` keys change what it gives.
+ * The document given back is frozen too, so the simulator's validation of it is found again.
+ */
+function withEncryptionContextOnce(doc: PolicyDocument, context: Record<string, string | string[]>): PolicyDocument {
+  if (!isFrozenDocument(doc)) return withEncryptionContext(doc, context);
+  let known = withContext.get(doc);
+  if (!known) withContext.set(doc, (known = new Map()));
+  const key = JSON.stringify(Object.entries(context).filter(([k]) => isEncryptionContextKey(k)));
+  let hit = known.get(key);
+  if (!hit) known.set(key, (hit = frozenDocument(withEncryptionContext(doc, context))));
+  return hit;
+}
 
 /**
  * The simulator cannot evaluate `kms:EncryptionContext:<key>`: it drops the key from the

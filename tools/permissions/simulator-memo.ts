@@ -20,7 +20,8 @@
  *
  * And `validated(document, kind)` validates each distinct policy document once: the simulator
  * takes a policy it is given already validated (iam-policy's `createValidatedPolicy`, with the
- * validation it would run itself) instead of validating it again on every request.
+ * validation it would run itself) instead of validating it again on every request. A document
+ * made unchangeable with `frozenDocument` is found by identity, without writing out its text.
  *
  * Imported by every wrapper of the simulator (tools/permissions/simulator.ts,
  * test/support/iam-sim.ts). Test and tool code only, like the simulator itself.
@@ -42,6 +43,20 @@ function moduleOf<T>(pkg: string, file: string): T {
 
 const resourceTypes = moduleOf<{ mostSpecificMatchingResourceTypePatterns: PatternMatcher }>('@cloud-copilot/iam-utils', 'resourceTypes.js');
 const policyUtils = moduleOf<{ caseInsensitiveEndsWith: EndsWith }>('@cloud-copilot/iam-policy', 'utils.js');
+
+/** What the statement matchers read of a request and of a statement. */
+interface MatchedRequest {
+  readonly wildcardOnlyAction?: boolean;
+  readonly resource?: { value(): string; accountId(): string | undefined };
+  readonly action: { value(): string };
+}
+interface MatchedStatement {
+  readonly statementObject: unknown;
+}
+type ResourceMatcher = (request: MatchedRequest, statement: MatchedStatement, policyType: string) => unknown;
+type ActionMatcher = (request: MatchedRequest, statement: MatchedStatement) => unknown;
+const resourceMatching = moduleOf<{ requestMatchesStatementResources: ResourceMatcher }>('@cloud-copilot/iam-simulate', 'resource/resource.js');
+const actionMatching = moduleOf<{ requestMatchesStatementActions: ActionMatcher }>('@cloud-copilot/iam-simulate', 'action/action.js');
 
 /** Set on the remembering versions: the function each one stands in for. */
 const ORIGINAL = Symbol.for('payments.simulator-memo.original');
@@ -95,6 +110,8 @@ const originalOf = <F>(fn: Remembering<F>): F => fn[ORIGINAL] ?? fn;
 const ORIGINALS = {
   mostSpecificMatchingResourceTypePatterns: originalOf<PatternMatcher>(resourceTypes.mostSpecificMatchingResourceTypePatterns),
   caseInsensitiveEndsWith: originalOf<EndsWith>(policyUtils.caseInsensitiveEndsWith),
+  requestMatchesStatementResources: originalOf<ResourceMatcher>(resourceMatching.requestMatchesStatementResources),
+  requestMatchesStatementActions: originalOf<ActionMatcher>(actionMatching.requestMatchesStatementActions),
 } as const;
 
 /**
@@ -149,20 +166,128 @@ if (policyUtils.caseInsensitiveEndsWith === ORIGINALS.caseInsensitiveEndsWith) {
   );
 }
 
+/** What is remembered of one statement: whether it can be keyed at all, and the answers by key. */
+interface StatementMemory {
+  readonly keyable: boolean;
+  readonly answers: Map<string, unknown>;
+}
+
+/**
+ * `match` remembering its answer for each statement of a frozen document (see `frozenDocument`)
+ * and each key `keyOf` makes of the request; a statement that is not known to be frozen, or
+ * that `keyable` refuses, is matched as the package ships it. The answers (the match and the
+ * explanation the simulator reports) are frozen too: the simulator copies what it keeps of
+ * them, and would throw if it ever changed one.
+ */
+function rememberingPerStatement<F extends (request: MatchedRequest, statement: MatchedStatement, ...rest: string[]) => unknown>(
+  match: F,
+  keyable: (statement: object) => boolean,
+  keyOf: (request: MatchedRequest, ...rest: string[]) => string,
+): Remembering<F> {
+  const known = new WeakMap<object, StatementMemory>();
+  const wrapped = ((request: MatchedRequest, statement: MatchedStatement, ...rest: string[]) => {
+    const raw = statement.statementObject as object;
+    if (unremembering > 0) return match(request, statement, ...rest);
+    let memory = known.get(raw);
+    if (!memory) {
+      if (typeof raw !== 'object' || raw === null || !frozenStatements.has(raw)) return match(request, statement, ...rest);
+      known.set(raw, (memory = { keyable: keyable(raw), answers: new Map() }));
+    }
+    if (!memory.keyable) return match(request, statement, ...rest);
+    remembered.asked++;
+    const key = keyOf(request, ...rest);
+    const hit = memory.answers.get(key);
+    if (hit !== undefined) {
+      remembered.answered++;
+      return hit;
+    }
+    const answer = deepFreeze(match(request, statement, ...rest));
+    memory.answers.set(key, answer);
+    return answer;
+  }) as Remembering<F>;
+  wrapped[ORIGINAL] = match;
+  return wrapped;
+}
+
+/** Whether a statement's `Resource` or `NotResource` holds a policy variable (`${aws:username}`…), whose value comes from the request's context. */
+function hasPolicyVariable(raw: object): boolean {
+  const { Resource, NotResource } = raw as { Resource?: unknown; NotResource?: unknown };
+  return [Resource, NotResource].flat().some((r) => typeof r === 'string' && r.includes('$'));
+}
+
+// A statement's resources are matched against the request's resource (its ARN and account) and whether the action takes
+// only "*"; a policy variable would bring in the request's context, so such statements are matched each time.
+if (resourceMatching.requestMatchesStatementResources === ORIGINALS.requestMatchesStatementResources) {
+  resourceMatching.requestMatchesStatementResources = rememberingPerStatement(
+    ORIGINALS.requestMatchesStatementResources,
+    (statement) => !hasPolicyVariable(statement),
+    (request, policyType) => {
+      const resource = request.resource;
+      return `${policyType}\n${request.wildcardOnlyAction === true}\n${resource?.accountId() ?? ''}\n${resource?.value() ?? ''}`;
+    },
+  );
+}
+// A statement's actions are matched against the request's action alone.
+if (actionMatching.requestMatchesStatementActions === ORIGINALS.requestMatchesStatementActions) {
+  actionMatching.requestMatchesStatementActions = rememberingPerStatement(
+    ORIGINALS.requestMatchesStatementActions,
+    () => true,
+    (request) => request.action.value(),
+  );
+}
+
 /** Which of the simulator's validations a policy gets: identity policies and permissions boundaries, or a resource policy. */
 export type PolicyKind = 'identity' | 'resource';
 
 const VALIDATE = { identity: validateIdentityPolicy, resource: validateResourcePolicy } as const;
 const validatedDocuments = new Map<string, ValidatedPolicy>();
+const validatedFrozen = { identity: new WeakMap<object, ValidatedPolicy>(), resource: new WeakMap<object, ValidatedPolicy>() };
+
+/** Documents `frozenDocument` froze whole, and their statements: they cannot change, so what was worked out for one holds for it as long as it lives. */
+const frozenDocuments = new WeakSet<object>();
+const frozenStatements = new WeakSet<object>();
+
+/** `value` with every object and array in it frozen. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
+}
+
+/**
+ * `document` with every object and array in it frozen, and known as such: `validated` then finds
+ * it by identity instead of by its text (for a caller that asks about the same few documents
+ * thousands of times). Changing it afterwards throws.
+ */
+export function frozenDocument<T extends object>(document: T): T {
+  deepFreeze(document);
+  frozenDocuments.add(document);
+  for (const statement of [(document as { Statement?: unknown }).Statement].flat()) if (typeof statement === 'object' && statement !== null) frozenStatements.add(statement);
+  return document;
+}
+
+/** A frozen copy of a document (see `frozenDocument`); anything but a plain object is given back as it is, for the validation to judge. */
+function copyFrozen(document: unknown): unknown {
+  return typeof document === 'object' && document !== null && !Array.isArray(document) ? frozenDocument(structuredClone(document)) : document;
+}
+
+/** Whether `document` came from `frozenDocument` (and so cannot have changed since). */
+export const isFrozenDocument = (document: unknown): boolean => typeof document === 'object' && document !== null && frozenDocuments.has(document);
 
 /** `document` validated as the simulator validates a policy of its kind, once per distinct document; an invalid one keeps its errors, which the simulator reports. */
 export function validated(document: unknown, kind: PolicyKind): unknown {
   if (unremembering > 0) return document;
+  const frozen = isFrozenDocument(document) ? (document as object) : undefined;
+  const known = frozen && validatedFrozen[kind].get(frozen);
+  if (known) return known;
   const key = `${kind}\n${JSON.stringify(document)}`;
   let hit = validatedDocuments.get(key);
   if (hit === undefined) {
     if (validatedDocuments.size >= KEEP) validatedDocuments.clear();
-    validatedDocuments.set(key, (hit = createValidatedPolicy(document, VALIDATE[kind])));
+    // A frozen copy: the caller may change its document later, and what is kept here must not change with it.
+    validatedDocuments.set(key, (hit = createValidatedPolicy(frozen ?? copyFrozen(document), VALIDATE[kind])));
   }
+  if (frozen) validatedFrozen[kind].set(frozen, hit);
   return hit;
 }

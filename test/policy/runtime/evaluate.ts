@@ -6,6 +6,7 @@
  * synthesized Terraform JSON, references resolved by `TfIndex`.
  */
 import type { Manifest } from '../../../accounts/schema';
+import { frozenDocument } from '../../../tools/permissions/simulator-memo';
 import { explain, type Explained, type PolicyDocument } from '../../support/iam-sim';
 import type { Located, TfIndex } from '../../support/tf-refs';
 import type { Principal, RuntimeCall } from './calls';
@@ -28,8 +29,13 @@ export class RuntimeEvaluator {
   private readonly roles = new Map<string, RoleDocuments>();
   private readonly resourcePolicies = new Map<string, { label: string; document?: PolicyDocument }>();
   private readonly aliases = new Map<string, string[]>();
+  private readonly managed = new Map<string, PolicyDocument>();
+  private readonly boundaries = new Map<string, { arn: string; document: PolicyDocument }>();
   /** What the simulator said, by request: the tests ask some requests again (a role's own boundary is its account's). */
   private readonly explained = new Map<string, Promise<Explained>>();
+  /** A number for each document, for the keys of `explained` (every document here is frozen when read, so it stands for its text). */
+  private readonly documentIds = new WeakMap<object, number>();
+  private documentsSeen = 0;
 
   constructor(
     private readonly ix: TfIndex,
@@ -46,8 +52,8 @@ export class RuntimeEvaluator {
     const identity = ix
       .find('aws_iam_role_policy', role.stack)
       .filter((p) => typeof p.cfg.role === 'string' && p.cfg.role.startsWith(`\${aws_iam_role.${role.id}.`))
-      .map((p) => ix.resolveJson<PolicyDocument>(role.stack, String(p.cfg.policy)));
-    for (const inline of role.cfg.inline_policy ?? []) identity.push(ix.resolveJson<PolicyDocument>(role.stack, String(inline.policy)));
+      .map((p) => this.document(role.stack, p.cfg.policy));
+    for (const inline of role.cfg.inline_policy ?? []) identity.push(this.document(role.stack, inline.policy));
     const attachments = ix.find('aws_iam_role_policy_attachment', role.stack).filter((a) => String(a.cfg.role).startsWith(`\${aws_iam_role.${role.id}.`));
     for (const a of attachments) identity.push(this.managedPolicy(ix.value(role.stack, a.cfg.policy_arn)));
     const boundaryArn = role.cfg.permissions_boundary ? ix.value(role.stack, role.cfg.permissions_boundary) : undefined;
@@ -56,21 +62,34 @@ export class RuntimeEvaluator {
     return docs;
   }
 
+  /** A policy document of `stack` (its JSON text, references resolved), frozen: the simulator's work on it is kept by identity. */
+  private document(stack: string, text: unknown): PolicyDocument {
+    return frozenDocument(this.ix.resolveJson<PolicyDocument>(stack, String(text)));
+  }
+
   /** A customer-managed policy of the project, found by ARN in the stacks of its account. */
   managedPolicy(arn: string): PolicyDocument {
+    const hit = this.managed.get(arn);
+    if (hit) return hit;
     const m = /^arn:aws:iam::(\d{12}):policy\/(.+)$/.exec(arn);
     if (!m) throw new Error(`not a customer-managed policy ARN: ${arn}`);
     const policy = this.ix.find('aws_iam_policy').find((p) => p.account === m[1] && p.cfg.name === m[2]);
     if (!policy) throw new Error(`no stack creates the policy ${arn}`);
-    return this.ix.resolveJson<PolicyDocument>(policy.stack, String(policy.cfg.policy));
+    const document = this.document(policy.stack, policy.cfg.policy);
+    this.managed.set(arn, document);
+    return document;
   }
 
   /** The permissions boundary every deploy-created role of `account` must carry, as synthesized. */
   accountBoundary(account: string): { arn: string; document: PolicyDocument } {
+    const hit = this.boundaries.get(account);
+    if (hit) return hit;
     const candidates = this.ix.find('aws_iam_role').filter((r) => r.account === account && r.cfg.name === `${this.manifest.project}-deploy` && r.cfg.permissions_boundary);
     if (candidates.length !== 1) throw new Error(`account ${account}: expected one deploy role with a boundary, found ${candidates.length}`);
     const arn = this.ix.value(candidates[0]!.stack, candidates[0]!.cfg.permissions_boundary);
-    return { arn, document: this.managedPolicy(arn) };
+    const boundary = { arn, document: this.managedPolicy(arn) };
+    this.boundaries.set(account, boundary);
+    return boundary;
   }
 
   /** The account that owns the resource an ARN names. */
@@ -96,22 +115,22 @@ export class RuntimeEvaluator {
     switch (service) {
       case 'kms': {
         const key = ix.kmsKey(arn);
-        return { label: `key policy of ${arn}`, document: ix.resolveJson<PolicyDocument>(key.stack, String(key.cfg.policy)) };
+        return { label: `key policy of ${arn}`, document: this.document(key.stack, key.cfg.policy) };
       }
       case 's3': {
         const bucket = ix.bucket(arn.slice('arn:aws:s3:::'.length).split('/')[0]!);
         const [policy] = ix.attached('aws_s3_bucket_policy', 'bucket', bucket);
-        return { label: `bucket policy of ${bucket.cfg.bucket}`, document: policy ? ix.resolveJson<PolicyDocument>(bucket.stack, String(policy.cfg.policy)) : undefined };
+        return { label: `bucket policy of ${bucket.cfg.bucket}`, document: policy ? this.document(bucket.stack, policy.cfg.policy) : undefined };
       }
       case 'sqs': {
         const queue = ix.find('aws_sqs_queue').find((q) => ix.attribute(q, 'arn') === arn);
         const [policy] = queue ? ix.attached('aws_sqs_queue_policy', 'queue_url', queue) : [];
-        return { label: `queue policy of ${arn}`, document: policy ? ix.resolveJson<PolicyDocument>(policy.stack, String(policy.cfg.policy)) : undefined };
+        return { label: `queue policy of ${arn}`, document: policy ? this.document(policy.stack, policy.cfg.policy) : undefined };
       }
       case 'sns': {
         const topic = ix.find('aws_sns_topic').find((t) => ix.attribute(t, 'arn') === arn);
         const [policy] = topic ? ix.attached('aws_sns_topic_policy', 'arn', topic) : [];
-        return { label: `topic policy of ${arn}`, document: policy ? ix.resolveJson<PolicyDocument>(policy.stack, String(policy.cfg.policy)) : undefined };
+        return { label: `topic policy of ${arn}`, document: policy ? this.document(policy.stack, policy.cfg.policy) : undefined };
       }
       case 'lambda': {
         // What Lambda's AddPermission writes for each aws_lambda_permission (source ARN as ArnLike AWS:SourceArn).
@@ -131,11 +150,18 @@ export class RuntimeEvaluator {
             ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
           };
         });
-        return { label: `permissions of function ${arn}`, document: statements.length > 0 ? { Version: '2012-10-17', Statement: statements } : undefined };
+        return { label: `permissions of function ${arn}`, document: statements.length > 0 ? frozenDocument({ Version: '2012-10-17', Statement: statements }) : undefined };
       }
       default:
         return { label: 'none' };
     }
+  }
+
+  private idOf(document: PolicyDocument | undefined): number | null {
+    if (document === undefined) return null;
+    let id = this.documentIds.get(document);
+    if (id === undefined) this.documentIds.set(document, (id = this.documentsSeen++));
+    return id;
   }
 
   /** Context keys every request of the principal carries. */
@@ -169,7 +195,7 @@ export class RuntimeEvaluator {
       principal = call.principal.service;
     }
     const request = { principal, action: call.action, resource: call.resource, resourceAccount, context, identityPolicies, resourcePolicy: rp.document, permissionBoundary };
-    const key = JSON.stringify(request);
+    const key = JSON.stringify([principal, call.action, call.resource, resourceAccount, context, identityPolicies.map((d) => this.idOf(d)), this.idOf(rp.document), this.idOf(permissionBoundary)]);
     if (!this.explained.has(key)) this.explained.set(key, explain(request));
     const result = await this.explained.get(key)!;
     return { ...result, call, resourceAccount, resourcePolicy: rp.document ? rp.label : 'none' };
