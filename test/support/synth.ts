@@ -74,8 +74,10 @@ export function synthManifest(manifest: Manifest): Synthesized {
   }
   const outdir = mkdtempSync(join(shared ?? tmpdir(), 'synth-'));
   try {
+    // Loaded before the stacks are built, with stack traces as usual (see withStacksOnlyForErrors).
+    const build = buildAppLazily();
     // As `npm run synth` builds stacks: without token creation stacks (the JSON is the same; test/stacks/source-maps.test.ts).
-    withStacksOnlyForErrors(() => buildAppLazily()(manifest, { outdir }).app.synth());
+    withStacksOnlyForErrors(() => build(manifest, { outdir }).app.synth());
     const result = read(manifest, outdir);
     cache.set(key, result);
     if (done) {

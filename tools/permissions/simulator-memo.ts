@@ -202,6 +202,7 @@ function rememberingPerStatement<F extends (request: MatchedRequest, statement: 
       return hit;
     }
     const answer = deepFreeze(match(request, statement, ...rest));
+    if (memory.answers.size >= KEEP) memory.answers.clear();
     memory.answers.set(key, answer);
     return answer;
   }) as Remembering<F>;
@@ -247,9 +248,9 @@ const validatedFrozen = { identity: new WeakMap<object, ValidatedPolicy>(), reso
 const frozenDocuments = new WeakSet<object>();
 const frozenStatements = new WeakSet<object>();
 
-/** `value` with every object and array in it frozen. */
+/** `value` with every object and array in it frozen, looking inside objects already frozen too (one frozen by someone else may hold some that are not). */
 function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (typeof value !== 'object' || value === null) return value;
   Object.freeze(value);
   for (const v of Object.values(value)) deepFreeze(v);
   return value;
