@@ -1,12 +1,12 @@
 /**
- * The order jest starts test files in. Two workers share the files; the run ends when the
+ * The order jest starts test files in. The workers share the files; the run ends when the
  * last file ends, so the longest files go first and the short ones fill the gaps at the end.
  *
  * jest's own order does that from the durations it recorded in its cache (files that failed
  * last time first), and without them by file size, which says little here: a short file that
  * runs the local workflow or synthesizes a large organisation takes far longer than a long
  * file of quick checks. A fresh clone has no recorded durations, so the files known to take
- * long are named below with about how long they take (seconds, on two cores, both workers
+ * long are named below with about how long they take (seconds, on two cores, with two workers
  * busy); a recorded duration, where jest has one, wins. test/tools/test-order.test.ts checks
  * that every file named exists.
  */
