@@ -4,6 +4,8 @@
  * against the provider bindings would cost minutes; `npm test` runs `tsc --noEmit` over the
  * whole project first instead (`npm run static-checks`).
  */
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -22,13 +24,14 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/test/support/stack-traces.ts'],
   // Suites run in worker processes, replaced once one holds more than 1.5 GB after a suite: the
   // synth-heavy suites (hundreds of stacks) would otherwise accumulate in one process until V8
-  // spends its time collecting garbage. Three workers on two cores (one and a half per core):
+  // spends its time collecting garbage. Three workers on two cores (one and a half per core; jest
+  // reads a percentage above 100 as a number of workers, so it is worked out here):
   // many suites wait on something else for part of their time (processes they start, the local
   // run's model clock, esbuild), and a third worker fills those gaps. On the two-core machines,
   // alternating runs of the whole suite took 145 and 131 s with three workers against 165 and
   // 150 s with two; the local run's clock does not count time its process is not given the
   // processor (tools/local/capacity.ts), so its timings hold with more suites side by side.
-  maxWorkers: '150%',
+  maxWorkers: Math.max(1, Math.floor(availableParallelism() * 1.5)),
   // Longest files first, on a fresh clone too (test/support/sequencer.js).
   testSequencer: '<rootDir>/test/support/sequencer.js',
   workerIdleMemoryLimit: '1536MB',

@@ -31,7 +31,7 @@
  * - a fault switch makes DynamoDB, S3 and SNS answer throttling and 5xx errors for a window.
  * The functions share this process, and outlive their run in it unless stopped: `stop()` also
  * turns off the async hooks their bundles installed when loaded (X-Ray's context tracking, which
- * the tracer brings, installs one per function). In Lambda those end with the function's
+ * the tracer brings, installs one per function that traces). In Lambda those end with the function's
  * execution environment; here they would stay on for everything the process runs next, and
  * slow every promise it makes (a loop of awaits ran 25 times as slowly after one local run).
  * Deviations from the synthesized environment: GATEWAY_TIMEOUT_MS is lowered (default
@@ -264,8 +264,19 @@ export class LocalWorkflow {
 
   static async start(options: LocalWorkflowOptions): Promise<LocalWorkflow> {
     const w = new LocalWorkflow();
-    await w.init(options);
+    try {
+      await w.init(options);
+    } catch (err) {
+      // A start that failed after loading some functions' bundles leaves nothing of theirs on in this process.
+      w.turnOffFunctionHooks();
+      throw err;
+    }
     return w;
+  }
+
+  /** Turns off the async hooks the functions' bundles installed (see the file comment). */
+  private turnOffFunctionHooks(): void {
+    for (const hook of this.functionHooks.splice(0)) hook.disable();
   }
 
   private async init(options: LocalWorkflowOptions): Promise<void> {
@@ -917,6 +928,8 @@ export class LocalWorkflow {
 
   async stop(): Promise<void> {
     await this.waitForAll().catch(() => undefined);
+    // First: nothing that fails below may leave the functions' hooks on.
+    this.turnOffFunctionHooks();
     this.routes.delete(this.stateMachineArn);
     this.doc.destroy();
     this.s3.destroy();
@@ -924,7 +937,6 @@ export class LocalWorkflow {
     if (this.ownsAws) this.clock.stop();
     if (this.ownsAws) await this.aws.stop();
     rmSync(this.workdir, { recursive: true, force: true });
-    for (const hook of this.functionHooks.splice(0)) hook.disable();
     for (const [k, v] of this.envBefore) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
