@@ -45,6 +45,17 @@ describe('the compiled synth program', () => {
   };
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+  /** The example organisation written by one cdktf App of every stack from the sources: made once, for both cases below. */
+  let fromSources: string | undefined;
+  const sourcesSynth = (): string => {
+    if (fromSources === undefined) {
+      const dir = tempDir('sources-');
+      buildApp(exampleManifest(), { outdir: dir }).app.synth();
+      fromSources = dir;
+    }
+    return fromSources;
+  };
+
   test.each([
     ['shared out between two processes', { PAYMENTS_SYNTH_WORKERS: '2' }],
     ['in one process', { PAYMENTS_SYNTH_WORKERS: '1' }],
@@ -54,8 +65,7 @@ describe('the compiled synth program', () => {
     expect(run.stderr).toMatch(/^Guardrails \(payments pack, \d+ rules\): 9 stacks, 0 findings/);
     expect(run.status).toBe(0);
 
-    const sources = tempDir('sources-');
-    buildApp(exampleManifest(), { outdir: sources }).app.synth();
+    const sources = sourcesSynth();
     const expected = filesUnder(sources);
     expect(expected).toEqual(expect.arrayContaining(['manifest.json', ...planStacks(exampleManifest()).map((s) => join('stacks', s.name, 'cdk.tf.json'))]));
     expect(filesUnder(compiled)).toEqual([...expected, 'guardrails-report.json', 'stacks.json'].sort());
