@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { TOOL_SCRIPT_PREFIX, toolArgs } from '../support/tool-launcher';
 
 const ROOT = resolve(__dirname, '../..');
-/** Scripts that are not tools of this repository (Terraform synthesis, the checks themselves; `npm test` is the static-checks tool, checked with the others). */
-const NOT_TOOLS = new Set(['synth', 'lint', 'format', 'format:check', 'typecheck']);
+/** Scripts that are not tools of this repository (Terraform synthesis, the checks themselves). */
+const NOT_TOOLS = new Set(['synth', 'test', 'lint', 'format', 'format:check', 'typecheck']);
 
 interface Tool {
   readonly script: string;
@@ -69,7 +69,7 @@ describe('strict command lines of the npm run tools', () => {
   const found = tools();
 
   test('given package.json, then its tools are found (the check below is not vacuous)', () => {
-    expect(found.map((t) => t.script)).toEqual(expect.arrayContaining(['review', 'stacks', 'ci', 'accounts', 'permissions', 'test']));
+    expect(found.map((t) => t.script)).toEqual(expect.arrayContaining(['review', 'stacks', 'ci', 'accounts', 'permissions']));
   });
 
   test('given package.json, then every script but the synth and the checks starts its tool as `node --require tsx/cjs <file>` (none is left out of the check below)', () => {
@@ -81,12 +81,6 @@ describe('strict command lines of the npm run tools', () => {
     const seen = results.map(({ t, r }) => ({ script: t.script, status: r.status, usage: /usage:/i.test(r.stderr), namesTheFlag: r.stderr.includes('fail-on-broadning') }));
     expect(seen).toEqual(found.map((t) => ({ script: t.script, status: 2, usage: true, namesTheFlag: true })));
   }, 180_000);
-
-  test('given the static checks, when given a test path without --with-jest, then they stop with exit 2 instead of checking without running it', async () => {
-    const r = await run({ script: 'static-checks', file: 'tools/static-checks.ts', args: [] }, ['test/tools/strict-args.test.ts']);
-    expect([r.status, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toMatch(/test path patterns go after --with-jest\nusage: npm run static-checks/);
-  }, 60_000);
 
   test('given the review, when its gate flag is spelt right but a value flag is misspelt, then it stops with exit 2 instead of reviewing without it', async () => {
     const r = await run({ script: 'review', file: 'tools/review.ts', args: [] }, ['--base', 'HEAD', '--fail-on-broadening', '--jsonout', 'x.json']);
