@@ -15,8 +15,20 @@
  * Both depend on their arguments alone (strings, and a list of strings), so a remembered
  * answer is the answer: the simulator decides exactly as before. The packages call them
  * through their modules' `exports` objects, where this puts the remembering versions.
- * `asShipped` runs a simulation without any of this; test/tools/permissions.test.ts compares
- * the answers both ways.
+ *
+ * Two more, asked of every statement of every policy for every request, remember their
+ * answers per statement, for the statements of documents made unchangeable with
+ * `frozenDocument` (a document that is not frozen is validated as a frozen copy, below):
+ *
+ *   - `requestMatchesStatementResources(request, statement, policyType)` (iam-simulate): does
+ *     the statement's `Resource`/`NotResource` match the request's resource? It reads the
+ *     request's ARN and whether the action takes only "*", and, through a policy variable in
+ *     the statement, the request's context: a statement with one is matched every time.
+ *   - `requestMatchesStatementActions(request, statement)`: its `Action`/`NotAction` against
+ *     the request's action.
+ *
+ * `asShipped` runs a simulation without any of this; test/tools/permissions.test.ts and
+ * test/tools/simulator-memo.test.ts compare the answers both ways.
  *
  * And `validated(document, kind)` validates each distinct policy document once: the simulator
  * takes a policy it is given already validated (iam-policy's `createValidatedPolicy`, with the
