@@ -73,17 +73,9 @@ export function refersTo(value: unknown, target: TfBlock, literalArgs: readonly 
 
 // ---- IAM policy documents -------------------------------------------------------------
 
+import { deepFreeze } from '../core/deep-freeze';
 import { parsePolicy as parsePolicyText, type ParsedPolicy, type PolicyStatementJson as Statement } from '../core/terraform-json';
 export type { ParsedPolicy, Statement };
-
-/** `value` with every object and array in it frozen. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 /**
  * Policies are parsed by the one parser of synthesized Terraform JSON, each text once: several

@@ -39,6 +39,7 @@
  * test/support/iam-sim.ts). Test and tool code only, like the simulator itself.
  */
 import { dirname, join } from 'node:path';
+import { deepFreeze } from '../../modules/core/deep-freeze';
 import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy, type ValidatedPolicy } from '@cloud-copilot/iam-policy';
 
 type PatternMatcher = (resource: string, patterns: readonly string[]) => string[];
@@ -259,14 +260,6 @@ const validatedFrozen = { identity: new WeakMap<object, ValidatedPolicy>(), reso
 /** Documents `frozenDocument` froze whole, and their statements: they cannot change, so what was worked out for one holds for it as long as it lives. */
 const frozenDocuments = new WeakSet<object>();
 const frozenStatements = new WeakSet<object>();
-
-/** `value` with every object and array in it frozen, looking inside objects already frozen too (one frozen by someone else may hold some that are not). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
-  return value;
-}
 
 /**
  * `document` with every object and array in it frozen, and known as such: `validated` then finds

@@ -11,6 +11,7 @@ import { renderMarkdown } from '../../../tools/review/markdown';
 import { reducePlan } from '../../../tools/review/plans';
 import { buildReport } from '../../../tools/review/report';
 import type { Report } from '../../../tools/review/types';
+import { deepFreeze } from '../../../modules/core/deep-freeze';
 import { otherOrganisation, tlsDomains } from '../../support/manifests';
 import { section, sideOf } from './sides';
 
@@ -40,21 +41,12 @@ function onboarded(extra: Partial<ManifestInput['workloads'][number]['payments']
 
 const base = () => sideOf('base', otherOrganisation());
 
-/** Freezes a value and everything it holds, so a test cannot change what the next one reads. */
-function frozen<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) frozen(v);
-  }
-  return value;
-}
-
 /**
  * The review of the onboarding, without plans, as the comment shows it: built once and shared by
  * the tests that read it (it depends on nothing but the two manifests; frozen, so none can change it).
  */
 let onboardingReport: Report | undefined;
-const report = (): Report => (onboardingReport ??= frozen(buildReport(base(), sideOf('head', onboarded()))));
+const report = (): Report => (onboardingReport ??= deepFreeze(buildReport(base(), sideOf('head', onboarded()))));
 
 describe('review of onboarding one prod workload (two regions, three new stacks) into a five-workload organisation', () => {
   test('given the onboarding, when rendered, then the comment is at most 8 KB and shows every change to an existing stack', () => {
