@@ -7,4 +7,12 @@ import { readWorkerRequest, synthWorkerShare, WORKER_VARIABLE } from './parallel
 
 export { reportCrash, runSynth } from './synth';
 
-if (require.main === module && process.env[WORKER_VARIABLE] === '1') synthWorkerShare(readWorkerRequest());
+if (require.main === module) {
+  if (process.env[WORKER_VARIABLE] === '1') synthWorkerShare(readWorkerRequest());
+  else {
+    // Not a command of its own: a run by hand, or cdktf zipping an ARCHIVE or DIRECTORY asset by running the file its zip code was
+    // loaded from (this one, once bundled), must fail, not exit 0 having done nothing.
+    process.stderr.write(`${process.argv[1]} is the compiled synth program: \`npm run synth\` (main.ts) runs it, and it runs itself as a synth worker (${WORKER_VARIABLE}=1)\n`);
+    process.exitCode = 2;
+  }
+}
