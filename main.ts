@@ -21,6 +21,9 @@
  * a stored one whose record holds here (the same key, sources and folder names) instead of
  * building it. The store keeps the eight programs most recently built or used.
  *
+ * The bundle leaves out `archiver`, which cdktf imports when it loads but a synth of ours never
+ * uses; a stand-in loads it on first use (`deferredPackage`).
+ *
  * Errors stay readable: a crash prints its stack with every frame of the compiled file mapped
  * back to the TypeScript file and line (from the bundle's source map, read only then).
  * `--verbose` (or `PAYMENTS_SYNTH_VERBOSE=1`) runs the program from its sources under tsx,
@@ -64,6 +67,8 @@ const PROGRAM_SOURCE = join(ROOT, 'stacks', 'program.ts');
 const STORE = join(ROOT, 'node_modules', '.cache', 'payments-synth');
 const STORE_KEEP = 8;
 
+/** `text` matched literally in a regular expression. */
+const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const hashOf = (file: string): string => (existsSync(file) ? sha256(readFileSync(file)) : 'absent');
 
@@ -215,8 +220,8 @@ const LOADERS: Record<string, 'ts' | 'js' | 'json'> = { '.ts': 'ts', '.mts': 'ts
 function sourcesPlugin(read: Map<string, string>) {
   return {
     name: 'sources',
-    setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'ts' | 'js' | 'json' } | undefined): void }): void {
-      build.onLoad({ filter: /\.(m|c)?(ts|js)$|\.json$/ }, (args) => {
+    setup(build: { onLoad(options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => { contents: string; loader: 'ts' | 'js' | 'json' } | undefined): void }): void {
+      build.onLoad({ filter: /\.(m|c)?(ts|js)$|\.json$/, namespace: 'file' }, (args) => {
         const file = relative(ROOT, args.path).split('\\').join('/');
         const loader = LOADERS[file.slice(file.lastIndexOf('.'))];
         if (file.split('/').includes('node_modules') || loader === undefined) return undefined;
@@ -228,6 +233,48 @@ function sourcesPlugin(read: Map<string, string>) {
         // On the first line, so that every line keeps its number in the source map.
         return { contents: `${prelude} ${contents}`, loader };
       });
+    },
+  };
+}
+
+/**
+ * Makes `name`, where a module under `node_modules/<importer>/` imports it, a stand-in that
+ * loads the package on first use (a call, or a read of one of its properties), from where the
+ * importing module would have loaded it, and passes everything on to it: the package is left out
+ * of the bundle, and its modules do not run unless it is used.
+ *
+ * Used for `archiver`, which cdktf imports when it is first loaded (with its streams, glob and
+ * lodash: a fifth of the program) only to zip assets of type ARCHIVE or DIRECTORY. It never runs
+ * in a synth of ours: every function's zip is a FILE asset, and cdktf zips the others in a child
+ * process running its own module.
+ */
+function deferredPackage(name: string, importer: string) {
+  const imports = new RegExp(`[\\\\/]node_modules[\\\\/]${literally(importer)}[\\\\/]`);
+  return {
+    name: `deferred-${name}`,
+    setup(build: {
+      onResolve(options: { filter: RegExp }, callback: (args: { path: string; importer: string; namespace: string }) => { path: string; namespace: string } | undefined): void;
+      onLoad(options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => { contents: string; loader: 'js' }): void;
+    }): void {
+      const namespace = `deferred-${name}`;
+      build.onResolve({ filter: new RegExp(`^${literally(name)}$`) }, (args) => {
+        if (args.namespace !== 'file' || !imports.test(args.importer)) return undefined;
+        // Resolved at run time as the importer would resolve it: from the importer's own file, named by its package (no absolute path in the bundle).
+        const [, fromPackage] = /.*[\\/]node_modules[\\/](.*)$/.exec(args.importer)!;
+        return { path: fromPackage!.split('\\').join('/'), namespace };
+      });
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({
+        loader: 'js',
+        contents: `var real;
+var load = function () { return real || (real = require("node:module").createRequire(require.resolve(${JSON.stringify(args.path)}))(${JSON.stringify(name)})); };
+module.exports = new Proxy(function () {}, {
+  apply: function (_, self, args) { return Reflect.apply(load(), self, args); },
+  construct: function (_, args) { return Reflect.construct(load(), args); },
+  get: function (_, key) { return Reflect.get(load(), key); },
+  has: function (_, key) { return Reflect.has(load(), key); },
+});
+`,
+      }));
     },
   };
 }
@@ -255,7 +302,7 @@ async function build(key: string): Promise<string> {
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [sourcesPlugin(read)],
+    plugins: [sourcesPlugin(read), deferredPackage('archiver', 'cdktf')],
   });
   const sources: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -312,7 +359,7 @@ function mappedStack(stack: string, bundle: string): string {
   } catch {
     return stack;
   }
-  const frame = new RegExp(`${bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`, 'g');
+  const frame = new RegExp(`${literally(bundle)}:(\\d+):(\\d+)`, 'g');
   return stack.replace(frame, (whole, line: string, column: string) => {
     const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
     if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
@@ -453,12 +500,17 @@ function runFromSources(): void {
   );
 }
 
-const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
-if (verbose) runFromSources();
-else
-  runCompiled().catch((err: unknown) => {
-    // The program did not compile (esbuild names the file and line): nothing may deploy from the previous synth's output either.
-    for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', file), { force: true });
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  });
+if (require.main === module) {
+  const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
+  if (verbose) runFromSources();
+  else
+    runCompiled().catch((err: unknown) => {
+      // The program did not compile (esbuild names the file and line): nothing may deploy from the previous synth's output either.
+      for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', file), { force: true });
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    });
+}
+
+/** For the tests (test/stacks/deferred-package.test.ts), when another module requires this file. */
+module.exports = { deferredPackage };
