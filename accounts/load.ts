@@ -3,8 +3,11 @@
  * `PAYMENTS_MANIFEST` names (`.ts` exporting `manifest` or a default export, or `.json`).
  * Always validated; never falls back silently.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ManifestError, validateManifest, type Manifest } from './schema';
 
 export const DEFAULT_MANIFEST = resolve(__dirname, 'manifest.ts');
@@ -51,12 +54,17 @@ export function readRawManifest(file: string): unknown {
 }
 
 /**
- * Loads a manifest module. The compiled synth program (see main.ts) runs under Node alone, whose
- * type stripping loads a TypeScript manifest that imports nothing but types (as
- * accounts/manifest.ts); a manifest it cannot load that way (one that imports a module without
- * its extension, say) is loaded again through tsx, as the rest of the tools run.
+ * Loads a manifest module. A TypeScript manifest that imports nothing at run time (as
+ * accounts/manifest.ts, which imports only types) is compiled to CommonJS by esbuild, once per
+ * path and content (`compiledManifest`), and run as a module of its own: a synth then loads no
+ * TypeScript stripper (see main.ts). Any other manifest, and one esbuild cannot compile, is
+ * loaded with `require` (Node's type stripping in the compiled synth program, tsx in the tools);
+ * one that Node cannot load that way (one that imports a module without its extension, say) is
+ * loaded again through tsx, as the rest of the tools run.
  */
 function requireManifest(file: string): Record<string, unknown> {
+  const compiled = extname(file) === '.ts' ? compiledManifest(file) : undefined;
+  if (compiled !== undefined && !/\brequire\s*\(|\bimport\s*\(|\bimport\.meta\b/.test(compiled)) return runModule(compiled, file);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
     return require(file) as Record<string, unknown>;
@@ -77,6 +85,63 @@ function requireManifest(file: string): Record<string, unknown> {
       unregister();
     }
   }
+}
+
+/**
+ * Where compiled TypeScript manifests are kept, and how many: beside the compiled synth program
+ * (see stacks/launcher.ts), where every checkout that uses the same node_modules finds them.
+ */
+const COMPILED_MANIFESTS = resolve(__dirname, '..', 'node_modules', '.cache', 'payments-manifests');
+const COMPILED_KEEP = 100;
+
+/**
+ * The TypeScript manifest at `file` compiled to CommonJS by esbuild; undefined when esbuild cannot
+ * compile it (then `require` reports what is wrong, as before). Kept as
+ * `<COMPILED_MANIFESTS>/<hash of its content>.js`, so the same manifest is compiled once, for every
+ * checkout; the `COMPILED_KEEP` most recently used are kept.
+ */
+function compiledManifest(file: string): string | undefined {
+  const source = readFileSync(file, 'utf8');
+  const cached = join(COMPILED_MANIFESTS, `${createHash('sha256').update(`compiled manifest 1\n${source}`).digest('hex').slice(0, 32)}.js`);
+  try {
+    const code = readFileSync(cached, 'utf8');
+    const now = new Date();
+    utimesSync(cached, now, now);
+    return code;
+  } catch {
+    // not compiled yet
+  }
+  let code: string;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild only to compile a manifest not compiled before
+    code = (require('esbuild') as typeof import('esbuild')).transformSync(source, { loader: 'ts', format: 'cjs', target: 'node22', sourcefile: file }).code;
+  } catch {
+    return undefined;
+  }
+  try {
+    mkdirSync(COMPILED_MANIFESTS, { recursive: true });
+    const temp = `${cached}.${process.pid}.tmp`;
+    writeFileSync(temp, code);
+    renameSync(temp, cached);
+    const kept = readdirSync(COMPILED_MANIFESTS)
+      .map((name) => ({ name, used: statSync(join(COMPILED_MANIFESTS, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+      .sort((a, b) => b.used - a.used);
+    for (const old of kept.slice(COMPILED_KEEP)) rmSync(join(COMPILED_MANIFESTS, old.name), { force: true });
+  } catch {
+    // Only saves time: with node_modules read-only, it is compiled again next time.
+  }
+  return code;
+}
+
+/**
+ * Runs `code` as the CommonJS module `file` (its own `require`, `__filename` and `__dirname`),
+ * in the caller's realm (a jest test's objects stay its own), with stack frames named by `file`.
+ */
+function runModule(code: string, file: string): Record<string, unknown> {
+  const module = { exports: {} as Record<string, unknown> };
+  const run = new Function('exports', 'require', 'module', '__filename', '__dirname', `${code}\n//# sourceURL=${pathToFileURL(file).href}`) as (...args: unknown[]) => void;
+  run(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
 }
 
 /** Loads and validates; throws `ManifestError` listing every problem. */

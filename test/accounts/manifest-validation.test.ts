@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { currencyLimitsOf, validateManifest } from '../../accounts/schema';
 import { loadManifest } from '../../accounts/load';
 import { synthesize } from '../../stacks/synth';
+import { synthCommand } from '../../tools/review/synth';
 import { otherOrganisation } from '../support/manifests';
 
 const ROOT = resolve(__dirname, '../..');
@@ -211,6 +212,32 @@ describe('manifest validation (F-23)', () => {
     expect(() => loadManifest(file)).toThrow(/audit\.accountId: must be a 12-digit/);
   });
 
+  test('given a TypeScript manifest edited at the same path after it was loaded, when loaded again, then what is validated is the edited file', () => {
+    const file = join(dir, 'edited-manifest.ts');
+    writeFileSync(file, `export const manifest = ${JSON.stringify(variant((x) => (x.audit.accountId = '12')))};\n`);
+    expect(() => loadManifest(file)).toThrow(/audit\.accountId: must be a 12-digit/);
+    const typed = `import type { ManifestInput } from ${JSON.stringify(join(ROOT, 'accounts', 'schema'))};\nconst manifest: ManifestInput = ${JSON.stringify(otherOrganisation())};\nexport default manifest;\n`;
+    writeFileSync(file, typed);
+    expect(loadManifest(file).manifest.workloads.map((w) => w.name)).toEqual(otherOrganisation().workloads.map((w) => w.name));
+  });
+
+  test('given a TypeScript manifest that throws while it runs, or is not valid TypeScript, when loaded, then the message says it could not be loaded and why', () => {
+    const throws = join(dir, 'throwing-manifest.ts');
+    writeFileSync(throws, `const n: number = 1;\nif (n === 1) throw new Error('no manifest today');\nexport const manifest = {};\n`);
+    expect(() => loadManifest(throws)).toThrow(/\(file\): could not be loaded: no manifest today/);
+    const broken = join(dir, 'broken-manifest.ts');
+    writeFileSync(broken, `export const manifest = { organization: ;\n`);
+    expect(() => loadManifest(broken)).toThrow(/\(file\): could not be loaded: /);
+  });
+
+  test('given a TypeScript manifest that imports a value from another TypeScript module, when loaded, then it holds the value', () => {
+    const shared = join(dir, 'shared-org.ts');
+    writeFileSync(shared, `export const organisation = ${JSON.stringify(otherOrganisation())};\n`);
+    const file = join(dir, 'importing-manifest.ts');
+    writeFileSync(file, `import { organisation } from './shared-org';\nexport const manifest = { ...organisation, project: 'imported' };\n`);
+    expect(loadManifest(file).manifest.project).toBe('imported');
+  });
+
   test('given a file that does not exist or is not JSON, when loaded, then the message says so', () => {
     expect(() => loadManifest(join(dir, 'nope.json'))).toThrow(/no such file/);
     const broken = join(dir, 'broken.json');
@@ -230,7 +257,7 @@ describe('manifest validation (F-23)', () => {
       ),
     );
     const outdir = join(dir, 'cli-out');
-    const run = spawnSync(process.execPath, ['main.ts'], {
+    const run = spawnSync(process.execPath, synthCommand(ROOT), {
       cwd: ROOT,
       env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir },
       encoding: 'utf8',
@@ -247,7 +274,7 @@ describe('manifest validation (F-23)', () => {
     const file = join(dir, 'cli-good.json');
     writeFileSync(file, JSON.stringify(otherOrganisation()));
     const outdir = join(dir, 'cli-good-out');
-    execFileSync(process.execPath, ['main.ts'], { cwd: ROOT, env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir } });
+    execFileSync(process.execPath, synthCommand(ROOT), { cwd: ROOT, env: { ...process.env, PAYMENTS_MANIFEST: file, CDKTF_OUTDIR: outdir } });
     expect(existsSync(join(outdir, 'stacks', 'payments-live-us-ca-central-1', 'cdk.tf.json'))).toBe(true);
   });
 });
