@@ -1,516 +1,59 @@
 /**
- * Entry point of `npm run synth` and `cdktf synth` (cdktf.json's `app`): runs the synth program,
- * stacks/synth.ts (what it does and its flags are described there and in the README),
- * compiled into one JavaScript file.
+ * Entry point of `npm run synth` and `cdktf synth` (cdktf.json's `app`): runs the synth
+ * launcher, stacks/launcher.ts, which runs the synth program (stacks/synth.ts) compiled into one
+ * JavaScript file. What the synth does and its flags are described there and in the README.
  *
- * Why compiled: run from its TypeScript sources, a synth spends more time finding, transforming
- * and loading its modules (ours, cdktf's and the provider bindings') than synthesizing a small
- * organisation. esbuild bundles the program into `.gen/synth/` (git-ignored), and later runs
- * reuse that file as long as nothing that shapes it has changed:
- *   - the content of every source file esbuild read for it (its metafile lists them), and the
- *     names of the files beside them;
- *   - the installed packages (`node_modules/.package-lock.json`, which npm rewrites on every
- *     install);
- *   - package.json, tsconfig.json, this file and the Node version.
- * Any change rebuilds it first (under a second). The bundled program writes byte for byte what
- * the sources write (test/stacks/compiled-program.test.ts).
+ * Plain JavaScript, in a TypeScript file: `npm run synth` and cdktf.json run it with Node's
+ * type stripping off (`node --no-experimental-strip-types main.ts`), and a synth then loads no
+ * TypeScript stripper at all (loading it took about a tenth of a small organisation's synth):
+ * this file is JavaScript, the launcher and the program are compiled, and so is a TypeScript
+ * manifest (accounts/load.ts). `node main.ts` and tsx run it the same way.
  *
- * Every program built is also kept in `node_modules/.cache/payments-synth/`, which every
- * checkout that uses the same node_modules shares (a worktree with node_modules linked, or a
- * commit that `npm run review` extracts): a checkout without a current program of its own takes
- * a stored one whose record holds here (the same key, sources and folder names) instead of
- * building it. The store keeps the eight programs most recently built or used.
- *
- * The bundle leaves out `archiver`, which cdktf imports when it loads but a synth of ours never
- * uses; a stand-in loads it on first use (`deferredPackage`).
- *
- * Errors stay readable: a crash prints its stack with every frame of the compiled file mapped
- * back to the TypeScript file and line (from the bundle's source map, read only then).
- * `--verbose` (or `PAYMENTS_SYNTH_VERBOSE=1`) runs the program from its sources under tsx,
- * with source-mapped stack traces throughout, token creation stacks included.
- *
- * A large organisation's stacks are shared out between processes, one per core
- * (stacks/parallel-synth.ts); the others are the compiled program run by Node, as workers.
- *
- * This file runs under Node's own TypeScript support (type stripping, Node 22.18 or later), so
- * it uses only erasable syntax and imports only Node's modules; tsx runs it too.
+ * All it does: find the launcher compiled from the current source for this Node version, in
+ * `.gen/synth/` or in the store every checkout with the same node_modules shares
+ * (`node_modules/.cache/payments-synth/`), or compile it with esbuild into both, and run it.
+ * test/stacks/entry.test.ts checks that this file stays plain JavaScript.
  */
-/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS `require`, not `import`: Node's type stripping rewrites no import statement, and a TypeScript file with module syntax in a package without "type" is re-parsed as an ES module with a warning. */
-const { createHash } = require('node:crypto') as typeof import('node:crypto');
-const { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
-const { createRequire, SourceMap } = require('node:module') as typeof import('node:module');
-const { constants, Script } = require('node:vm') as typeof import('node:vm');
-const { basename, dirname, join, relative, resolve } = require('node:path') as typeof import('node:path');
+/* eslint-disable @typescript-eslint/no-require-imports -- plain JavaScript: CommonJS `require` */
+const { createHash } = require('node:crypto');
+const { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 
-/** What stacks/program.ts exports. */
-interface Program {
-  runSynth(
-    argv: readonly string[],
-    context?: { readonly worker?: { readonly command: string; readonly args: readonly string[] }; readonly readableStack?: (stack: string) => string },
-  ): Promise<number>;
-  reportCrash(err: unknown): void;
-}
+const launcherSource = join(__dirname, 'stacks', 'launcher.ts');
+const launcherText = readFileSync(launcherSource, 'utf8');
+const launcherName = `launcher-${createHash('sha256').update(`synth launcher 1\n${process.version}\n${launcherText}`).digest('hex').slice(0, 16)}.js`;
+const launcherHere = join(__dirname, '.gen', 'synth', launcherName);
+const launcherStored = join(__dirname, 'node_modules', '.cache', 'payments-synth', launcherName);
 
-/** What a build recorded: the key of everything but the sources, each source file's hash, and the names in their folders. */
-interface BuildRecord {
-  readonly key: string;
-  readonly sources: Record<string, string>;
-  readonly folders: string;
-  readonly bundle: string;
-}
-
-const ENTRY = __filename;
-const ROOT = __dirname;
-const OUT = join(ROOT, '.gen', 'synth');
-const RECORD = join(OUT, 'build.json');
-const PROGRAM_SOURCE = join(ROOT, 'stacks', 'program.ts');
-const STORE = join(ROOT, 'node_modules', '.cache', 'payments-synth');
-const STORE_KEEP = 8;
-
-/** `text` matched literally in a regular expression. */
-const literally = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-const hashOf = (file: string): string => (existsSync(file) ? sha256(readFileSync(file)) : 'absent');
-
-/** The key of what shapes the bundle besides its own source files. */
-function fixedKey(): string {
-  const installed = existsSync(join(ROOT, 'node_modules', '.package-lock.json')) ? join(ROOT, 'node_modules', '.package-lock.json') : join(ROOT, 'package-lock.json');
-  return sha256(['compiled synth program 1', process.version, hashOf(ENTRY), hashOf(join(ROOT, 'package.json')), hashOf(join(ROOT, 'tsconfig.json')), hashOf(installed)].join('\n'));
-}
-
-/** The bundle recorded by the last build, if everything that shaped it is unchanged. */
-function currentBundle(key: string): string | undefined {
-  if (!existsSync(RECORD)) return undefined;
-  let record: BuildRecord;
+if (!existsSync(launcherHere)) {
+  let code;
+  let compiled = false;
   try {
-    record = JSON.parse(readFileSync(RECORD, 'utf8')) as BuildRecord;
+    code = readFileSync(launcherStored, 'utf8');
   } catch {
-    return undefined;
+    code = require('esbuild').transformSync(launcherText, { loader: 'ts', format: 'cjs', target: `node${process.versions.node}`, sourcefile: launcherSource }).code;
+    compiled = true;
   }
-  if (!existsSync(join(OUT, record.bundle)) || !holdsHere(record, key)) return undefined;
-  // Marked as used, here (earlier programs are pruned 10 minutes after their last use) and in the store.
-  touch(join(OUT, record.bundle));
-  touch(join(OUT, `${record.bundle}.map`));
-  if (existsSync(join(STORE, `${record.bundle}.json`))) touch(join(STORE, `${record.bundle}.json`));
-  else {
-    // Built before the store existed, or the store was emptied (`npm ci` replaces node_modules): keep it there too.
+  for (const file of compiled ? [launcherStored, launcherHere] : [launcherHere]) {
     try {
-      store(record, readFileSync(join(OUT, record.bundle)), readFileSync(join(OUT, `${record.bundle}.map`)));
-    } catch {
-      // no map beside it: the store goes without this one
-    }
-  }
-  return join(OUT, record.bundle);
-}
-
-/** Whether everything `record` was built from is the same in this checkout. */
-function holdsHere(record: BuildRecord, key: string): boolean {
-  if (record.key !== key) return false;
-  for (const [file, hash] of Object.entries(record.sources)) if (hashOf(join(ROOT, file)) !== hash) return false;
-  return foldersOf(Object.keys(record.sources)) === record.folders;
-}
-
-/** Records of the programs in the store, the most recently used first. */
-function storedRecords(): string[] {
-  if (!existsSync(STORE)) return [];
-  const used = (name: string) => {
-    try {
-      return statSync(join(STORE, name)).mtimeMs;
-    } catch {
-      return 0;
-    }
-  };
-  return readdirSync(STORE)
-    .filter((f) => f.endsWith('.json'))
-    .map((name) => ({ name, used: used(name) }))
-    .sort((a, b) => b.used - a.used || a.name.localeCompare(b.name))
-    .map((r) => r.name);
-}
-
-/** Writes `data` under a temporary name and renames it: a synth running at the same time reads either the old file or the new one. */
-function atomicWrite(path: string, data: string | Buffer | Uint8Array): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
-
-/** A program another checkout built from what this one holds, copied into `.gen/synth/` and recorded as this checkout's. */
-function fromStore(key: string): string | undefined {
-  for (const name of storedRecords()) {
-    try {
-      const record = JSON.parse(readFileSync(join(STORE, name), 'utf8')) as BuildRecord;
-      if (`${record.bundle}.json` !== name || !holdsHere(record, key)) continue;
-      mkdirSync(OUT, { recursive: true });
-      atomicWrite(join(OUT, `${record.bundle}.map`), readFileSync(join(STORE, `${record.bundle}.map`)));
-      atomicWrite(join(OUT, record.bundle), readFileSync(join(STORE, record.bundle)));
-      atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
-      touch(join(STORE, name));
-      return replaced(record.bundle);
-    } catch {
-      // removed by another synth meanwhile, or unreadable: try the next, or build
-    }
-  }
-  return undefined;
-}
-
-/** Keeps a program built here for other checkouts, and forgets all but the last `STORE_KEEP`. */
-function store(record: BuildRecord, code: Uint8Array, map: Uint8Array): void {
-  try {
-    mkdirSync(STORE, { recursive: true });
-    atomicWrite(join(STORE, `${record.bundle}.map`), map);
-    atomicWrite(join(STORE, record.bundle), code);
-    atomicWrite(join(STORE, `${record.bundle}.json`), `${JSON.stringify(record, null, 2)}\n`);
-    for (const old of storedRecords().slice(STORE_KEEP)) {
-      const bundle = old.slice(0, -'.json'.length);
-      for (const file of [old, bundle, `${bundle}.map`, `${bundle}${CODE_CACHE}`]) rmSync(join(STORE, file), { force: true });
-    }
-    // Files of writes that were killed, and programs whose record is gone, once no synth can still be copying them.
-    const records = new Set(storedRecords());
-    for (const file of readdirSync(STORE)) {
-      const orphan = file.endsWith('.tmp') || (file.startsWith('program-') && !file.endsWith('.json') && !records.has(`${file.replace(/\.(map|v8-cache)$/, '')}.json`));
-      try {
-        if (orphan && Date.now() - statSync(join(STORE, file)).mtimeMs > 10 * 60_000) rmSync(join(STORE, file), { force: true });
-      } catch {
-        // removed by another synth meanwhile
+      // Under a temporary name, then renamed: a synth starting meanwhile reads the whole file or none.
+      mkdirSync(join(file, '..'), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      writeFileSync(temp, code);
+      renameSync(temp, file);
+      // The other launchers there, once unused for ten minutes (a synth of another branch or Node version may still run one).
+      for (const name of readdirSync(join(file, '..'))) {
+        if (!name.startsWith('launcher-') || name === launcherName) continue;
+        try {
+          if (Date.now() - statSync(join(file, '..', name)).mtimeMs > 10 * 60_000) rmSync(join(file, '..', name), { force: true });
+        } catch {
+          // removed by another synth meanwhile
+        }
       }
-    }
-  } catch {
-    // The store only saves time: a read-only or full node_modules leaves this checkout's program as it is.
-  }
-}
-
-/**
- * What an import could newly resolve to, in every folder that holds a source file and every
- * folder above it up to the repository: the module files there, and the folders that are
- * modules (hold an index file or package.json). A file added there (`./x.ts` beside
- * `./x/index.ts`, `modules/guardrails.ts` beside `modules/guardrails/`) rebuilds the program.
- */
-function foldersOf(sources: readonly string[]): string {
-  const folders = new Set<string>();
-  for (const file of sources) for (let d = dirname(file); !folders.has(d); d = dirname(d)) folders.add(d);
-  // .tsx and .jsx too: esbuild tries them first when it resolves an import without extension.
-  // A plain file that is not a module holds no index file: only folders (and links, which may be folders) are looked into.
-  const isModule = (path: string, entry: import('node:fs').Dirent) =>
-    /\.(c|m)?(t|j)sx?$|\.json$/.test(entry.name) || (!entry.isFile() && ['index.ts', 'index.js', 'package.json'].some((f) => existsSync(join(path, entry.name, f))));
-  return sha256(
-    [...folders]
-      .sort()
-      .map((d) => {
-        const path = join(ROOT, d);
-        const names = existsSync(path)
-          ? readdirSync(path, { withFileTypes: true })
-              .filter((entry) => isModule(path, entry))
-              .map((entry) => entry.name)
-          : ['(gone)'];
-        return `${d}: ${names.sort().join(' ')}`;
-      })
-      .join('\n'),
-  );
-}
-
-const LOADERS: Record<string, 'ts' | 'js' | 'json'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
-
-/**
- * Reads every source file of ours for esbuild (not node_modules, which the installed packages'
- * record covers), and records the hash of exactly what was read: a file edited while the
- * program builds makes the record disagree with it, so the next run rebuilds. Also gives each
- * module that names `__dirname` or `__filename` its own, as if it ran from its source file (the
- * bundle lives in `.gen/synth/`, two folders below the repository).
- */
-function sourcesPlugin(read: Map<string, string>) {
-  return {
-    name: 'sources',
-    setup(build: { onLoad(options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => { contents: string; loader: 'ts' | 'js' | 'json' } | undefined): void }): void {
-      build.onLoad({ filter: /\.(m|c)?(ts|js)$|\.json$/, namespace: 'file' }, (args) => {
-        const file = relative(ROOT, args.path).split('\\').join('/');
-        const loader = LOADERS[file.slice(file.lastIndexOf('.'))];
-        if (file.split('/').includes('node_modules') || loader === undefined) return undefined;
-        const bytes = readFileSync(args.path);
-        read.set(file, sha256(bytes));
-        const contents = bytes.toString('utf8');
-        if (loader !== 'ts' || !/\b__(dirname|filename)\b/.test(contents)) return { contents, loader };
-        const prelude = `var __dirname = require("node:path").join(__repositoryRoot, ${JSON.stringify(dirname(file))}); var __filename = require("node:path").join(__repositoryRoot, ${JSON.stringify(file)});`;
-        // On the first line, so that every line keeps its number in the source map.
-        return { contents: `${prelude} ${contents}`, loader };
-      });
-    },
-  };
-}
-
-/**
- * Makes `name`, where a module under `node_modules/<importer>/` imports it, a stand-in that
- * loads the package on first use (a call, or a read of one of its properties), from where the
- * importing module would have loaded it, and passes everything on to it: the package is left out
- * of the bundle, and its modules do not run unless it is used.
- *
- * Used for `archiver`, which cdktf imports when it is first loaded (with its streams, glob and
- * lodash: a fifth of the program) only to zip assets of type ARCHIVE or DIRECTORY. It never runs
- * in a synth of ours: every function's zip is a FILE asset, and cdktf zips the others in a child
- * process running its own module.
- */
-function deferredPackage(name: string, importer: string) {
-  const imports = new RegExp(`[\\\\/]node_modules[\\\\/]${literally(importer)}[\\\\/]`);
-  return {
-    name: `deferred-${name}`,
-    setup(build: {
-      onResolve(options: { filter: RegExp }, callback: (args: { path: string; importer: string; namespace: string }) => { path: string; namespace: string } | undefined): void;
-      onLoad(options: { filter: RegExp; namespace: string }, callback: (args: { path: string }) => { contents: string; loader: 'js' }): void;
-    }): void {
-      const namespace = `deferred-${name}`;
-      build.onResolve({ filter: new RegExp(`^${literally(name)}$`) }, (args) => {
-        if (args.namespace !== 'file' || !imports.test(args.importer)) return undefined;
-        // Resolved at run time as the importer would resolve it: from the importer's own file, named by its package (no absolute path in the bundle).
-        const [, fromPackage] = /.*[\\/]node_modules[\\/](.*)$/.exec(args.importer)!;
-        return { path: fromPackage!.split('\\').join('/'), namespace };
-      });
-      build.onLoad({ filter: /.*/, namespace }, (args) => ({
-        loader: 'js',
-        contents: `var real;
-var load = function () { return real || (real = require("node:module").createRequire(require.resolve(${JSON.stringify(args.path)}))(${JSON.stringify(name)})); };
-module.exports = new Proxy(function () {}, {
-  apply: function (_, self, args) { return Reflect.apply(load(), self, args); },
-  construct: function (_, args) { return Reflect.construct(load(), args); },
-  get: function (_, key) { return Reflect.get(load(), key); },
-  has: function (_, key) { return Reflect.has(load(), key); },
-});
-`,
-      }));
-    },
-  };
-}
-
-/** Bundles stacks/program.ts into `.gen/synth/` and records what shaped it. */
-async function build(key: string): Promise<string> {
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  const read = new Map<string, string>();
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: [PROGRAM_SOURCE],
-    outfile: join(OUT, 'program.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${process.versions.node}`,
-    // Found at run time from node_modules: esbuild's native binary, and tsx for a run from the sources.
-    external: ['esbuild', 'tsx', 'tsx/*'],
-    banner: { js: 'var __repositoryRoot = require("node:path").resolve(__dirname, "..", "..");' },
-    // Without whitespace and comments: a third less for each run to read, hash and hand to V8 (and only ASCII, a one-byte string). Names and
-    // code stay as they were; an error's frames are still named by their TypeScript file and line, through the source map.
-    minifyWhitespace: true,
-    sourcemap: 'external',
-    sourcesContent: false,
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-    plugins: [sourcesPlugin(read), deferredPackage('archiver', 'cdktf')],
-  });
-  const sources: Record<string, string> = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    if (!input.split('/').includes('node_modules')) sources[input] = read.get(input) ?? hashOf(join(ROOT, input));
-  }
-  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!;
-  const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'))!;
-  const folders = foldersOf(Object.keys(sources));
-  // Named by everything its record holds: programs of one name, in the store too, are interchangeable.
-  const bundle = `program-${sha256([key, JSON.stringify(sources), folders].join('\n')).slice(0, 16)}.js`;
-  mkdirSync(OUT, { recursive: true });
-  const record: BuildRecord = { key, sources, folders, bundle };
-  atomicWrite(join(OUT, `${bundle}.map`), map.contents);
-  atomicWrite(join(OUT, bundle), code.contents);
-  atomicWrite(RECORD, `${JSON.stringify(record, null, 2)}\n`);
-  store(record, code.contents, map.contents);
-  return replaced(bundle);
-}
-
-/**
- * `bundle`, just made this checkout's program: removes its earlier programs, and files of
- * builds that were killed, once no synth can still be starting from them (a synth on another
- * Node version or another branch of this checkout may use one), and the compiled code V8 kept
- * of them.
- */
-function replaced(bundle: string): string {
-  for (const old of readdirSync(OUT)) {
-    if (old.startsWith(bundle) || old === 'build.json' || !(old.startsWith('program-') || old.endsWith('.tmp'))) continue;
-    try {
-      if (Date.now() - statSync(join(OUT, old)).mtimeMs > 10 * 60_000) rmSync(join(OUT, old), { force: true });
-    } catch {
-      // removed by another synth meanwhile
+    } catch (err) {
+      // The store only saves time: a read-only node_modules leaves it as it is.
+      if (file === launcherHere) throw err;
     }
   }
-  rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
-  return join(OUT, bundle);
 }
-
-/** Marks a file as just used (what was used last is pruned last), if it is still there. */
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    // pruned by another synth meanwhile: nothing to mark
-  }
-}
-
-/** `stack` with every frame in `bundle` named by the TypeScript file and line it was compiled from. */
-function mappedStack(stack: string, bundle: string): string {
-  let map: InstanceType<typeof SourceMap>;
-  try {
-    map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as ConstructorParameters<typeof SourceMap>[0]);
-  } catch {
-    return stack;
-  }
-  const frame = new RegExp(`${literally(bundle)}:(\\d+):(\\d+)`, 'g');
-  return stack.replace(frame, (whole, line: string, column: string) => {
-    const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
-    if (entry.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return whole;
-    return `${resolve(OUT, entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-  });
-}
-
-/** The compiled program, loaded with the code V8 compiled for it in an earlier synth; `keep` stores this run's for the next one, where there was none that fit. */
-interface LoadedProgram {
-  readonly program: Program;
-  keep(): void;
-}
-
-/** Suffix of a program's code cache, beside it here and in the store. */
-const CODE_CACHE = '.v8-cache';
-/** A code cache file begins with the SHA-256 of the program it was made from. */
-const CACHE_HEADER = 32;
-
-/**
- * Loads `bundle` as Node loads a CommonJS module (the same wrapper, `this` and `require`
- * resolving from the bundle's folder), with V8's code cache for it (`<bundle>.v8-cache`,
- * beside it or, made by another checkout, in the store).
- *
- * Why not Node's own compile cache: Node stores a module's code as V8 compiled it before the
- * module ran, which holds little more than the outermost function; every function the synth
- * calls (each module's body, every construct, cdktf's token resolution) is compiled again, to
- * bytecode, on its first call in every run. This cache is made after a synth that succeeded,
- * so it holds every function that synth ran; it saves about a fifth of a small organisation's
- * synth.
- *
- * Which program a cache belongs to: V8 itself checks only the source's length (and its own
- * version and flags), so a program of the same length with other content would run the old
- * code. The file therefore begins with the SHA-256 of the program's bytes, and a cache whose
- * hash differs is not given to V8 (a program's name is the hash of what it was built from, not
- * of its bytes: checkouts in other places write other paths into its comments). A cache that
- * does not fit, or that V8 refuses (`cachedDataRejected`), is replaced after the synth.
- */
-function loadProgram(bundle: string): LoadedProgram {
-  const bytes = readFileSync(bundle);
-  const hash = createHash('sha256').update(bytes).digest();
-  const here = `${bundle}${CODE_CACHE}`;
-  const stored = join(STORE, `${basename(bundle)}${CODE_CACHE}`);
-  let cachedData: Buffer | undefined;
-  for (const file of [here, stored]) {
-    try {
-      const data = readFileSync(file);
-      if (data.length > CACHE_HEADER && data.subarray(0, CACHE_HEADER).equals(hash)) {
-        cachedData = data.subarray(CACHE_HEADER);
-        break;
-      }
-    } catch {
-      // none there
-    }
-  }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${bytes.toString('utf8')}\n})`, {
-    filename: bundle,
-    // An `import()` in the program (none today) loads as it would in a module Node loaded.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    ...(cachedData ? { cachedData } : {}),
-  });
-  const module = { exports: {} as Program, filename: bundle, id: bundle, loaded: false };
-  (script.runInThisContext() as (this: unknown, ...args: unknown[]) => void).call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  module.loaded = true;
-  // A cache fits if it was made from this program and V8 took the one this run was given.
-  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
-  const fits = (file: string): boolean => {
-    try {
-      const header = Buffer.alloc(CACHE_HEADER);
-      const fd = openSync(file, 'r');
-      try {
-        return statSync(file).size > CACHE_HEADER && readSync(fd, header, 0, CACHE_HEADER, 0) === CACHE_HEADER && header.equals(hash) && accepted;
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      return false;
-    }
-  };
-  // The store's copy of the program is what other checkouts take: its cache is written only from the same bytes.
-  const sameInStore = (): boolean => {
-    try {
-      return (
-        existsSync(join(STORE, `${basename(bundle)}.json`)) &&
-        createHash('sha256')
-          .update(readFileSync(join(STORE, basename(bundle))))
-          .digest()
-          .equals(hash)
-      );
-    } catch {
-      return false;
-    }
-  };
-  return {
-    program: module.exports,
-    keep() {
-      const missing = [here, stored].filter((file) => !fits(file) && (file === here || sameInStore()));
-      if (missing.length === 0) return;
-      try {
-        const code = script.createCachedData();
-        if (code.length === 0) return; // V8 could not serialize it: nothing to keep
-        const data = Buffer.concat([hash, code]);
-        for (const file of missing) atomicWrite(file, data);
-      } catch {
-        // Only saves time: a read-only checkout synthesizes without it.
-      }
-    },
-  };
-}
-
-async function runCompiled(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const key = fixedKey();
-  const bundle = currentBundle(key) ?? fromStore(key) ?? (await build(key));
-  // A worker (the compiled program run by Node itself) keeps its compiled code in Node's compile cache.
-  process.env.NODE_COMPILE_CACHE = join(ROOT, '.gen', 'node-compile-cache');
-  const { program, keep } = loadProgram(bundle);
-  try {
-    // A worker is the compiled program run by Node itself (stacks/program.ts).
-    process.exitCode = await program.runSynth(argv, { worker: { command: process.execPath, args: [bundle] }, readableStack: (stack) => mappedStack(stack, bundle) });
-    // Made after a synth that succeeded, the cache holds the code of everything a synth runs (one that stopped at a bad manifest ran little of it).
-    if (process.exitCode === 0) keep();
-  } catch (err) {
-    if (err instanceof Error && err.stack) err.stack = mappedStack(err.stack, bundle);
-    program.reportCrash(err);
-    process.exitCode = 1;
-  }
-}
-
-function runFromSources(): void {
-  (require('tsx/cjs/api') as { register(): void }).register();
-  const program = require(PROGRAM_SOURCE) as Program;
-  program.runSynth(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (err: unknown) => {
-      program.reportCrash(err);
-      process.exitCode = 1;
-    },
-  );
-}
-
-if (require.main === module) {
-  const verbose = process.argv.slice(2).includes('--verbose') || process.env.PAYMENTS_SYNTH_VERBOSE === '1';
-  if (verbose) runFromSources();
-  else
-    runCompiled().catch((err: unknown) => {
-      // The program did not compile (esbuild names the file and line): nothing may deploy from the previous synth's output either.
-      for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', file), { force: true });
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    });
-}
-
-/** For the tests (test/stacks/deferred-package.test.ts), when another module requires this file. */
-module.exports = { deferredPackage };
+require(launcherHere).launch();

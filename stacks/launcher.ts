@@ -84,7 +84,9 @@ const hashOf = (file: string): string => (existsSync(file) ? sha256(readFileSync
 /** The key of what shapes the bundle besides its own source files. */
 function fixedKey(): string {
   const installed = existsSync(join(ROOT, 'node_modules', '.package-lock.json')) ? join(ROOT, 'node_modules', '.package-lock.json') : join(ROOT, 'package-lock.json');
-  return sha256(['compiled synth program 1', process.version, hashOf(ENTRY), hashOf(LAUNCHER_SOURCE), hashOf(join(ROOT, 'package.json')), hashOf(join(ROOT, 'tsconfig.json')), hashOf(installed)].join('\n'));
+  return sha256(
+    ['compiled synth program 1', process.version, hashOf(ENTRY), hashOf(LAUNCHER_SOURCE), hashOf(join(ROOT, 'package.json')), hashOf(join(ROOT, 'tsconfig.json')), hashOf(installed)].join('\n'),
+  );
 }
 
 /** The bundle recorded by the last build, if everything that shaped it is unchanged. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { buildApp } from '../../stacks/app';
 import { planStacks } from '../../stacks/topology';
+import { synthCommand } from '../../tools/review/synth';
 import { copyRepository, withoutSharedStore } from '../support/checkouts';
 import { exampleManifest } from '../support/synth';
 
@@ -33,7 +34,7 @@ function filesUnder(dir: string): string[] {
 }
 
 function synth(root: string, outdir: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [join(root, 'main.ts')], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, synthCommand(root), { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir, ...env }, encoding: 'utf8' });
 }
 
 describe('the compiled synth program', () => {
@@ -127,6 +128,24 @@ describe('the compiled synth program', () => {
         relink();
         rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
       }
+    });
+
+    test('given the launcher edited, when synthesized, then main.ts compiles it again and the edited launcher runs; edited back, the earlier one runs again', () => {
+      const source = join(copy, 'stacks', 'launcher.ts');
+      const original = readFileSync(source, 'utf8');
+      expect(original.split('export function launch(): void {').length).toBe(2);
+      try {
+        writeFileSync(source, original.replace('export function launch(): void {', "export function launch(): void {\n  process.stderr.write('edited launcher\\n');"));
+        const edited = synth(copy, join(copy, 'out-launcher-edited'));
+        expect(edited.status).toBe(0);
+        expect(edited.stderr).toMatch(/^edited launcher\nGuardrails \(payments pack/);
+      } finally {
+        writeFileSync(source, original);
+      }
+      const back = synth(copy, join(copy, 'out-launcher-back'));
+      expect(back.status).toBe(0);
+      expect(back.stderr).toMatch(/^Guardrails \(payments pack/);
+      rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
     });
 
     test('given no compiled program yet, when synthesized twice, then the first run builds it (naming every source file it read) and the second reuses it', () => {

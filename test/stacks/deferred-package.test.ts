@@ -1,5 +1,5 @@
 /**
- * main.ts bundles the synth program with `archiver` (which cdktf imports when it loads, only to
+ * The synth launcher (stacks/launcher.ts) bundles the synth program with `archiver` (which cdktf imports when it loads, only to
  * zip ARCHIVE and DIRECTORY assets) left out and loaded on first use. The same build step, on a
  * small tree of packages: a package nested under the importer, as archiver is under cdktf, and
  * another copy of it at the top, which only other importers get.
@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
+import { deferredPackage as deferred } from '../../stacks/launcher';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- main.ts is a script that exports only for the tests
-const { deferredPackage } = require('../../main') as { deferredPackage(name: string, importer: string): Plugin };
+const deferredPackage = (name: string, importer: string): Plugin => deferred(name, importer) as Plugin;
 
 const FILES: Record<string, string> = {
   'node_modules/importer/index.js': `const dep = require('dep');

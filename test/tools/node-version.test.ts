@@ -1,7 +1,8 @@
 /**
- * `main.ts` runs under Node's own TypeScript support (type stripping, on by default and silent
- * from Node 22.18): the release CI and the workflows install (`.node-version`) and the one
- * package.json asks for must have it, in the 22 line Lambda runs (`nodejs22.x`).
+ * A plain `node main.ts` and the tools' fallbacks (a manifest the synth does not compile) run
+ * TypeScript through Node's own type stripping, on by default and silent from Node 22.18: the
+ * release CI and the workflows install (`.node-version`) and the one package.json asks for must
+ * have it, in the 22 line Lambda runs (`nodejs22.x`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -63,9 +63,10 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
 const TSX_CLI = require.resolve('tsx/cli');
 
 /**
- * How `tree` synthesizes, as its own `npm run synth` does: `node main.ts` where its package.json
- * says so (main.ts runs under Node's type stripping and compiles the program itself), else
- * main.ts under tsx (trees from before that).
+ * How `tree` synthesizes, as its own `npm run synth` does: the Node arguments of its package.json's
+ * synth script where that is `node [--flag…] main.ts` (main.ts compiles the program itself; it
+ * is now `node --no-experimental-strip-types main.ts`, and was `node main.ts`), else main.ts
+ * under tsx (trees from before that).
  */
 export function synthCommand(tree: string): string[] {
   let script: unknown;
@@ -74,7 +75,10 @@ export function synthCommand(tree: string): string[] {
   } catch {
     script = undefined;
   }
-  return typeof script === 'string' && script.trim() === 'node main.ts' ? ['main.ts'] : [TSX_CLI, 'main.ts'];
+  const words = typeof script === 'string' ? script.trim().split(/\s+/) : [];
+  const flags = words.slice(1, -1);
+  if (words[0] === 'node' && words.at(-1) === 'main.ts' && flags.every((f) => /^--[a-z0-9-]+(=\S+)?$/.test(f))) return [...flags, 'main.ts'];
+  return [TSX_CLI, 'main.ts'];
 }
 
 export interface SynthOptions {

@@ -12,6 +12,7 @@ import type { TerraformResource } from 'cdktf';
 import { SUPPRESSION_WITHOUT_REASON, type GuardrailsReport } from '../../../modules/guardrails';
 import type { AccountStack } from '../../../stacks/account-stack';
 import { buildApp, type BuiltApp } from '../../../stacks/app';
+import { synthCommand } from '../../../tools/review/synth';
 import { exampleManifest } from '../../support/synth';
 import { BREAKS, breakAddress } from './breaks';
 import { addFixture, type Fixture } from './fixture';
@@ -92,7 +93,7 @@ describe('guardrails on the example manifest', () => {
 
 describe('npm run synth', () => {
   const root = resolve(__dirname, '../../..');
-  const runMain = (args: string[], outdir: string) => spawnSync(process.execPath, [join(root, 'main.ts'), ...args], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
+  const runMain = (args: string[], outdir: string) => spawnSync(process.execPath, [...synthCommand(root), ...args], { cwd: root, env: { ...process.env, CDKTF_OUTDIR: outdir }, encoding: 'utf8' });
 
   test('given the example manifest, when main.ts runs, then it exits 0, prints one summary line on stderr and writes the whole report to guardrails-report.json', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'synth-cli-'));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { checkout, resolveCommit } from '../../../tools/review/synth';
+import { checkout, resolveCommit, synthCommand } from '../../../tools/review/synth';
 import { withoutSharedStore } from '../../support/checkouts';
 import { SOURCE_REPO } from './git-repo';
 
@@ -29,7 +29,7 @@ function filesOf(dir: string): Map<string, string> {
 function synthAt(tree: string): Map<string, string> {
   const outdir = mkdtempSync(join(tmpdir(), 'determinism-out-'));
   try {
-    execFileSync(process.execPath, ['main.ts'], { cwd: tree, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, synthCommand(tree), { cwd: tree, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: ['ignore', 'ignore', 'pipe'] });
     return filesOf(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });

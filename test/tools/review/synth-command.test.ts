@@ -1,6 +1,6 @@
 /**
  * A review builds each side with that side's own synth command: what its package.json gives
- * `npm run synth` (`node main.ts` now, `tsx main.ts` in trees from before main.ts compiled the
+ * `npm run synth` (`node --no-experimental-strip-types main.ts` now, `node main.ts` before, `tsx main.ts` in trees from before main.ts compiled the
  * program itself), and lists its stacks with the list that synth writes (`stacks.json`), or,
  * in a tree from before the synth wrote one, with the tree's own `tools/stacks.ts`.
  */
@@ -14,17 +14,29 @@ describe('the synth command of a side', () => {
   afterAll(() => rmSync(tree, { recursive: true, force: true }));
   const withSynthScript = (script: string | undefined) => writeFileSync(join(tree, 'package.json'), JSON.stringify({ name: 'side', scripts: script === undefined ? {} : { synth: script } }));
 
-  test("given this repository, then main.ts is run by Node itself, as its package.json's synth script says", () => {
-    expect(synthCommand(join(__dirname, '..', '..', '..'))).toEqual(['main.ts']);
+  test("given this repository, then main.ts is run by Node itself with type stripping off, as its package.json's synth script says", () => {
+    expect(synthCommand(join(__dirname, '..', '..', '..'))).toEqual(['--no-experimental-strip-types', 'main.ts']);
   });
 
-  test.each([['tsx main.ts'], ['node other.ts'], [undefined]])('given a tree whose synth script is %p, then main.ts is run under tsx', (script) => {
+  test.each([
+    ['node main.ts', ['main.ts']],
+    ['node --no-experimental-strip-types main.ts', ['--no-experimental-strip-types', 'main.ts']],
+    ['  node   --max-old-space-size=512 main.ts ', ['--max-old-space-size=512', 'main.ts']],
+  ])('given a tree whose synth script is %p, then main.ts is run by Node with the same arguments', (script, args) => {
     withSynthScript(script);
-    const command = synthCommand(tree);
-    expect(command).toHaveLength(2);
-    expect(command[0]).toBe(require.resolve('tsx/cli'));
-    expect(command[1]).toBe('main.ts');
+    expect(synthCommand(tree)).toEqual(args);
   });
+
+  test.each([['tsx main.ts'], ['node other.ts'], ['node main.ts && rm -rf x'], ['node $(evil) main.ts'], [undefined]])(
+    'given a tree whose synth script is %p, then main.ts is run under tsx',
+    (script) => {
+      withSynthScript(script);
+      const command = synthCommand(tree);
+      expect(command).toHaveLength(2);
+      expect(command[0]).toBe(require.resolve('tsx/cli'));
+      expect(command[1]).toBe('main.ts');
+    },
+  );
 
   test('given a tree without a package.json it can read, then main.ts is run under tsx', () => {
     writeFileSync(join(tree, 'package.json'), '{ not json');
