@@ -234,22 +234,45 @@ function fromCache(name: HandlerName, recordPath: string, zipPath: string, scrip
  */
 function inputsKey(inputs: readonly string[]): string | undefined {
   const hash = createHash('sha256');
-  hash.update(`esbuild ${esbuildVersion}\n${JSON.stringify(OPTIONS)}\n`);
+  hash.update(`inputs key 2\nesbuild ${esbuildVersion}\n${JSON.stringify(OPTIONS)}\n`);
   // The zip writer's source: a change to how zips are written changes every zip.
-  hash.update(readFileSync(join(__dirname, 'deterministic-zip.ts')));
+  hash.update(contentDigest(join(__dirname, 'deterministic-zip.ts')) ?? 'absent');
   const installed = join(ROOT, 'node_modules', '.package-lock.json');
   for (const file of [existsSync(installed) ? installed : join(ROOT, 'package-lock.json'), join(ROOT, 'package.json'), join(ROOT, 'tsconfig.json')]) {
     hash.update(`\n${relative(ROOT, file)}\n`);
-    hash.update(existsSync(file) ? readFileSync(file) : Buffer.from('absent'));
+    hash.update(contentDigest(file) ?? 'absent');
   }
   for (const input of inputs) {
-    const file = join(ROOT, input);
-    if (!existsSync(file)) return undefined;
+    const digest = contentDigest(join(ROOT, input));
+    if (digest === undefined) return undefined;
     hash.update(`\n${input}\n`);
-    hash.update(readFileSync(file));
+    hash.update(digest);
   }
   hash.update(`\n${moduleNamesAround(inputs)}`);
   return hash.digest('hex');
+}
+
+/** Digests of files this process has read, with the file's identity when it was read (see `contentDigest`). */
+const digests = new Map<string, { readonly stamp: string; readonly digest: Buffer }>();
+
+/**
+ * SHA-256 of the file's content; undefined when there is no such file. Every handler's key holds
+ * the lock file and the shared sources, so a process that checks seven bundles would read and
+ * hash them seven times: a digest is remembered while the file's inode, size, and change and
+ * modification times stay the same (a write, and even a `utimes`, changes its change time).
+ * A file changed in the last two seconds is read again every time: the kernel's clock for those
+ * times moves in steps of a few milliseconds, and two writes within one step leave the same times.
+ */
+function contentDigest(file: string): Buffer | undefined {
+  const stat = statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (stat === undefined || !stat.isFile()) return undefined;
+  const stamp = `${stat.ino}:${stat.size}:${stat.ctimeNs}:${stat.mtimeNs}`;
+  const known = digests.get(file);
+  if (known?.stamp === stamp) return known.digest;
+  const digest = createHash('sha256').update(readFileSync(file)).digest();
+  if (BigInt(Date.now()) * 1_000_000n - stat.ctimeNs > 2_000_000_000n) digests.set(file, { stamp, digest });
+  else digests.delete(file);
+  return digest;
 }
 
 /** The module files and module folders (holding an index file or package.json) in every folder of `inputs` and every folder above them. */
