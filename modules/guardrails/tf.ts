@@ -146,11 +146,14 @@ export const POLICY_SITES: readonly PolicySite[] = [
 
 export const POLICY_TYPES: readonly string[] = [...new Set(POLICY_SITES.map((s) => s.type))];
 
+/** The policy sites of each resource type (several rules ask for every resource of every stack). */
+const SITES_BY_TYPE = new Map<string, PolicySite[]>();
+for (const site of POLICY_SITES) SITES_BY_TYPE.set(site.type, [...(SITES_BY_TYPE.get(site.type) ?? []), site]);
+
 /** Every policy document a block holds, with where it sits (`policy`, `inline_policy[0].policy`). */
 export function policiesOf(b: TfBlock): { where: string; kind: PolicySite['kind']; value: unknown }[] {
   const out: { where: string; kind: PolicySite['kind']; value: unknown }[] = [];
-  for (const site of POLICY_SITES) {
-    if (site.type !== b.type) continue;
+  for (const site of SITES_BY_TYPE.get(b.type) ?? []) {
     if (site.nested) {
       blocks(b.config[site.nested]).forEach((nested, i) => {
         if (nested[site.arg] !== undefined) out.push({ where: `${site.nested}[${i}].${site.arg}`, kind: site.kind, value: nested[site.arg] });
