@@ -14,8 +14,10 @@
  *     organisation, and the same through `cdktf synth` (what `cdktf diff`/`deploy` run);
  *   - generated organisations of 10, 25 and 37 workloads × 3 regions (42, 102 and 150 stacks).
  *
- * Then the speed-up of each organisation over the template, and a linear fit of the
- * organisation cases (fixed cost + cost per stack). Every synth runs with the compiled synth
+ * The cases run in rounds, each case once per round, so that the machine's speed drifting
+ * during the bench slows all the cases of a round alike. Then the speed-up of each
+ * organisation over the template (from the medians, with the lowest and highest of the
+ * rounds), and a linear fit of the organisation cases (fixed cost + cost per stack). Every synth runs with the compiled synth
  * program and the Lambda bundles already built (as any synth after the first). Peak memory is
  * the largest sum of the resident memory of the process and all its descendants (sampled every
  * 20 ms), so a synth shared out between processes counts all of them. Prints numbers on
@@ -23,7 +25,8 @@
  *
  *   npm run bench:synth [-- --runs <n>] [-- --quick]
  *
- *   --runs <n>  measured runs per case, after one unmeasured warm-up (default 3; the median is printed)
+ *   --runs <n>  measured rounds, after one unmeasured warm-up round (default 5); each round runs
+ *               every case once, in turn, and the median of each case is printed
  *   --quick     one measured run and no warm-up; the template and the 150-stack generated organisation only
  */
 import { spawn } from 'node:child_process';
@@ -189,7 +192,7 @@ interface Row {
 }
 
 const USAGE = `usage: npm run bench:synth [-- --runs <n>] [-- --quick]
-  --runs <n>  measured runs per case after one warm-up (default 3)
+  --runs <n>  measured rounds (every case once, in turn) after one warm-up round (default 5)
   --quick     one run, no warm-up, the template and the 150-stack organisation only
 `;
 
@@ -201,7 +204,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const quick = values.quick === true;
-  const runs = quick ? 1 : Number(values.runs ?? 3);
+  const runs = quick ? 1 : Number(values.runs ?? 5);
   const dir = mkdtempSync(join(tmpdir(), 'bench-synth-'));
   try {
     const synthEnv = (manifestFile: string | undefined, outdir: string) => ({ ...process.env, CDKTF_OUTDIR: outdir, ...(manifestFile ? { PAYMENTS_MANIFEST: manifestFile } : {}) });
@@ -235,14 +238,23 @@ async function main(argv: readonly string[]): Promise<number> {
     }
 
     process.stdout.write(
-      `full synth in fresh processes; median of ${runs} run${runs === 1 ? '' : 's'}${quick ? '' : ' after one unmeasured warm-up'}; CPU = user + system of the process tree; peak = largest sum of the tree's resident memory\n`,
+      `full synth in fresh processes; median of ${runs} round${runs === 1 ? '' : 's'} (every case once per round)${quick ? '' : ' after one unmeasured warm-up round'}; CPU = user + system of the process tree; peak = largest sum of the tree's resident memory\n`,
     );
     process.stdout.write(`${'case'.padEnd(40)}${'stacks'.padStart(6)}${'wall s'.padStart(9)}${'CPU s'.padStart(8)}${'ms/stack'.padStart(10)}${'peak MB'.padStart(9)}\n`);
     const rows: Row[] = [];
+    // In rounds, every case once per round: the machine's speed drifts (by a fifth within minutes, more between hours), and
+    // a drift then slows every case of a round alike instead of the cases measured in its course.
+    const measured = new Map<Case, Run[]>(cases.map((c) => [c, []]));
+    if (!quick) {
+      process.stderr.write('warm-up round\n');
+      for (const c of cases) await c.run(-1);
+    }
+    for (let i = 0; i < runs; i++) {
+      process.stderr.write(`round ${i + 1} of ${runs}\n`);
+      for (const c of cases) measured.get(c)!.push(await c.run(i));
+    }
     for (const c of cases) {
-      if (!quick) await c.run(-1);
-      const results: Run[] = [];
-      for (let i = 0; i < runs; i++) results.push(await c.run(i));
+      const results = measured.get(c)!;
       const cpus = results.map((r) => r.cpuSeconds).filter((x): x is number => x !== undefined);
       const peaks = results.map((r) => r.peakMb).filter((x): x is number => x !== undefined);
       const row: Row = {
@@ -260,8 +272,11 @@ async function main(argv: readonly string[]): Promise<number> {
       );
     }
     const baseline = rows.find((r) => r.baseline)!;
+    const baselineRuns = measured.get(cases.find((c) => c.baseline)!)!;
     for (const r of rows.filter((x) => x.organisation)) {
-      process.stdout.write(`${r.label} (${r.stacks} stacks): ${(baseline.wall / r.wall).toFixed(1)}× as fast as the template's cdktf synth\n`);
+      const perRound = measured.get(cases.find((c) => c.label === r.label)!)!.map((run, i) => baselineRuns[i]!.seconds / run.seconds);
+      const range = runs > 1 ? ` (rounds: ${Math.min(...perRound).toFixed(1)}–${Math.max(...perRound).toFixed(1)}×)` : '';
+      process.stdout.write(`${r.label} (${r.stacks} stacks): ${(baseline.wall / r.wall).toFixed(1)}× as fast as the template's cdktf synth${range}\n`);
     }
     const points = rows.filter((r) => r.organisation).map((r) => [r.stacks, r.wall] as const);
     if (points.length >= 2) {
