@@ -41,7 +41,7 @@ if (!existsSync(launcherHere)) {
       const temp = `${file}.${process.pid}.tmp`;
       writeFileSync(temp, code);
       renameSync(temp, file);
-      // The other launchers there, once unused for ten minutes (a synth of another branch or Node version may still run one).
+      // The other launchers there, made more than ten minutes ago (one made since may belong to a synth of another branch or Node version still starting).
       for (const name of readdirSync(join(file, '..'))) {
         if (!name.startsWith('launcher-') || name === launcherName) continue;
         try {

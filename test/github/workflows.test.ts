@@ -207,7 +207,7 @@ describe('Terraform and Node run the same way in every job', () => {
           expect(s.with?.terraform_wrapper).toBe(false);
         }
         if (s.uses?.startsWith('actions/setup-node@')) {
-          // the exact release of .node-version (22.18 or later: main.ts runs under Node's type stripping), read from the checkout
+          // the exact release of .node-version (22.18 or later: Node's own type stripping), read from the checkout
           expect([name, s.with?.['node-version-file'], s.with?.['node-version']]).toEqual([name, '.node-version', undefined]);
           const steps = job.steps ?? [];
           expect([name, steps.slice(0, steps.indexOf(s)).some((c) => c.uses?.startsWith('actions/checkout@'))]).toEqual([name, true]);

@@ -1,5 +1,5 @@
 /**
- * `npm run synth` (`node main.ts`) runs the synth program compiled into one file in
+ * `npm run synth` (main.ts) runs the synth program compiled into one file in
  * `.gen/synth/`: what it writes is byte for byte what cdktf writes from the sources; the file
  * is reused while its sources are unchanged and rebuilt when one changes; and a construct that
  * throws is reported with the TypeScript file and line that threw, from a worker process too.
@@ -60,7 +60,7 @@ describe('the compiled synth program', () => {
   test.each([
     ['shared out between two processes', { PAYMENTS_SYNTH_WORKERS: '2' }],
     ['in one process', { PAYMENTS_SYNTH_WORKERS: '1' }],
-  ])('given the example manifest, when `node main.ts` synthesizes it %s, then every stack and manifest.json are byte for byte what one cdktf App of every stack writes from the sources', (_, env) => {
+  ])('given the example manifest, when `npm run synth` synthesizes it %s, then every stack and manifest.json are byte for byte what one cdktf App of every stack writes from the sources', (_, env) => {
     const compiled = tempDir('compiled-');
     const run = synth(ROOT, compiled, env);
     expect(run.stderr).toMatch(/^Guardrails \(payments pack, \d+ rules\): 9 stacks, 0 findings/);
@@ -73,7 +73,7 @@ describe('the compiled synth program', () => {
     for (const file of expected) expect([file, readFileSync(join(compiled, file)).equals(readFileSync(join(sources, file)))]).toEqual([file, true]);
   });
 
-  test('given a TypeScript manifest that imports a module without its extension (which Node alone cannot load), when `node main.ts` synthesizes it, then it is loaded through tsx and synthesized', () => {
+  test('given a TypeScript manifest that imports a module without its extension (which Node alone cannot load), when `npm run synth` synthesizes it, then it is loaded through tsx and synthesized', () => {
     const dir = tempDir('ts-manifest-');
     const file = join(dir, 'manifest.ts');
     writeFileSync(file, `import { manifest as example } from ${JSON.stringify(join(ROOT, 'accounts', 'manifest'))};\nexport const manifest = example;\n`);
