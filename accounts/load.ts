@@ -56,15 +56,16 @@ export function readRawManifest(file: string): unknown {
 /**
  * Loads a manifest module. A TypeScript manifest that imports nothing at run time (as
  * accounts/manifest.ts, which imports only types) is compiled to CommonJS by esbuild, once per
- * path and content (`compiledManifest`), and run as a module of its own: a synth then loads no
- * TypeScript stripper (see main.ts). Any other manifest, and one esbuild cannot compile, is
- * loaded with `require` (Node's type stripping in the compiled synth program, tsx in the tools);
- * one that Node cannot load that way (one that imports a module without its extension, say) is
- * loaded again through tsx, as the rest of the tools run.
+ * content (`compiledManifest`), and run as a strict-mode module of its own: a synth then loads
+ * no TypeScript stripper (see main.ts). Any other manifest, and one esbuild cannot compile
+ * exactly (an error, or a warning such as `import.meta`, which CommonJS does not have), is
+ * loaded with `require`; where Node cannot load it that way (in the synth, which runs with
+ * Node's type stripping off, no TypeScript file; in the tools, a manifest that imports a module
+ * without its extension, say), it is loaded again through tsx, as the rest of the tools run.
  */
 function requireManifest(file: string): Record<string, unknown> {
   const compiled = extname(file) === '.ts' ? compiledManifest(file) : undefined;
-  if (compiled !== undefined && !/\brequire\s*\(|\bimport\s*\(|\bimport\.meta\b/.test(compiled)) return runModule(compiled, file);
+  if (compiled !== undefined && !/\brequire\s*\(|\bimport\s*\(/.test(compiled)) return runModule(compiled, file);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the manifest's path is known only at run time
     return require(file) as Record<string, unknown>;
@@ -96,25 +97,33 @@ const COMPILED_KEEP = 100;
 
 /**
  * The TypeScript manifest at `file` compiled to CommonJS by esbuild; undefined when esbuild cannot
- * compile it (then `require` reports what is wrong, as before). Kept as
+ * compile it, or warns (then `require` loads it, or reports what is wrong, as before). Kept as
  * `<COMPILED_MANIFESTS>/<hash of its content>.js`, so the same manifest is compiled once, for every
  * checkout; the `COMPILED_KEEP` most recently used are kept.
  */
 function compiledManifest(file: string): string | undefined {
   const source = readFileSync(file, 'utf8');
   const cached = join(COMPILED_MANIFESTS, `${createHash('sha256').update(`compiled manifest 1\n${source}`).digest('hex').slice(0, 32)}.js`);
+  let code: string | undefined;
   try {
-    const code = readFileSync(cached, 'utf8');
-    const now = new Date();
-    utimesSync(cached, now, now);
-    return code;
+    code = readFileSync(cached, 'utf8');
   } catch {
     // not compiled yet
   }
-  let code: string;
+  if (code !== undefined) {
+    try {
+      const now = new Date();
+      utimesSync(cached, now, now);
+    } catch {
+      // a read-only node_modules: it is used all the same
+    }
+    return code;
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild only to compile a manifest not compiled before
-    code = (require('esbuild') as typeof import('esbuild')).transformSync(source, { loader: 'ts', format: 'cjs', target: 'node22', sourcefile: file }).code;
+    const result = (require('esbuild') as typeof import('esbuild')).transformSync(source, { loader: 'ts', format: 'cjs', target: 'node22', sourcefile: file, logLevel: 'silent' });
+    if (result.warnings.length > 0) return undefined;
+    code = `"use strict";\n${result.code}`;
   } catch {
     return undefined;
   }

@@ -225,6 +225,10 @@ describe('manifest validation (F-23)', () => {
     const throws = join(dir, 'throwing-manifest.ts');
     writeFileSync(throws, `const n: number = 1;\nif (n === 1) throw new Error('no manifest today');\nexport const manifest = {};\n`);
     expect(() => loadManifest(throws)).toThrow(/\(file\): could not be loaded: no manifest today/);
+    // run as a strict-mode module, as Node runs a manifest written with import and export
+    const sloppy = join(dir, 'sloppy-manifest.ts');
+    writeFileSync(sloppy, `undeclaredRegion = 'eu-west-1';\nexport const manifest = {};\n`);
+    expect(() => loadManifest(sloppy)).toThrow(/\(file\): could not be loaded: undeclaredRegion is not defined/);
     const broken = join(dir, 'broken-manifest.ts');
     writeFileSync(broken, `export const manifest = { organization: ;\n`);
     expect(() => loadManifest(broken)).toThrow(/\(file\): could not be loaded: /);

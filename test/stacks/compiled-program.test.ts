@@ -147,6 +147,35 @@ describe('the compiled synth program', () => {
       rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
     });
 
+    test('given the compiled launcher damaged, when synthesized, then it is compiled again and the synth succeeds; given a launcher source that does not compile, then the synth fails saying so and leaves no manifest.json behind', () => {
+      expect(synth(copy, join(copy, 'out-launcher-0')).status).toBe(0);
+      const launchers = () => readdirSync(join(copy, '.gen', 'synth')).filter((f) => /^launcher-[0-9a-f]+\.js$/.test(f));
+      expect(launchers()).toHaveLength(1);
+      const compiled = join(copy, '.gen', 'synth', launchers()[0]!);
+      writeFileSync(compiled, 'this is not JavaScript');
+      const repaired = synth(copy, join(copy, 'out-launcher-1'));
+      expect(repaired.stderr).toMatch(/^Guardrails \(payments pack/);
+      expect(repaired.status).toBe(0);
+      expect(readFileSync(compiled, 'utf8')).not.toBe('this is not JavaScript');
+
+      const source = join(copy, 'stacks', 'launcher.ts');
+      const original = readFileSync(source, 'utf8');
+      const outdir = join(copy, 'out-launcher-2');
+      expect(synth(copy, outdir).status).toBe(0);
+      expect(existsSync(join(outdir, 'manifest.json'))).toBe(true);
+      try {
+        writeFileSync(source, `${original}\nexport function broken( {\n`);
+        const failed = synth(copy, outdir);
+        expect(failed.status).toBe(1);
+        expect(failed.stderr).toContain('could not be compiled or loaded: nothing was synthesized');
+        expect(failed.stderr).toContain('launcher.ts');
+        expect(existsSync(join(outdir, 'manifest.json'))).toBe(false);
+      } finally {
+        writeFileSync(source, original);
+      }
+      rmSync(join(copy, '.gen', 'synth'), { recursive: true, force: true });
+    });
+
     test('given no compiled program yet, when synthesized twice, then the first run builds it (naming every source file it read) and the second reuses it', () => {
       // given a source the store has no program for (a new file beside the others)
       writeFileSync(join(copy, 'stacks', 'store-miss.ts'), 'export {};\n');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { synthCommand } from '../../tools/review/synth';
+import { otherOrganisation } from '../support/manifests';
 
 const ROOT = resolve(__dirname, '../..');
 const COMMAND = 'node --no-experimental-strip-types main.ts';
@@ -49,5 +50,18 @@ describe('the synth entry point', () => {
     const typescript = join(dir, 'typed.ts');
     writeFileSync(typescript, 'const n: number = 1;\n');
     expect(spawnSync(process.execPath, ['--require', hook, typescript], { encoding: 'utf8' }).stderr).toContain('TypeScript stripper loaded\n');
+  });
+
+  test('given a TypeScript manifest that reads `import.meta`, which a compiled CommonJS module does not have, when synthesized, then it is loaded as a module as before, and synthesized', () => {
+    writeFileSync(join(dir, 'organisation.json'), JSON.stringify(otherOrganisation()));
+    const manifest = join(dir, 'meta-manifest.ts');
+    // (no import: a module that imports is never compiled)
+    writeFileSync(
+      manifest,
+      `const fs = process.getBuiltinModule('node:fs');\nconst text: string = fs.readFileSync(import.meta.dirname + '/organisation.json', 'utf8');\nexport const manifest = JSON.parse(text);\n`,
+    );
+    const run = spawnSync(process.execPath, synthCommand(ROOT), { cwd: ROOT, env: { ...process.env, CDKTF_OUTDIR: join(dir, 'meta-out'), PAYMENTS_MANIFEST: manifest }, encoding: 'utf8' });
+    expect(run.stderr).toMatch(/^Guardrails \(payments pack, \d+ rules\): 17 stacks, 0 findings/);
+    expect(run.status).toBe(0);
   });
 });
