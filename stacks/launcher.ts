@@ -268,7 +268,11 @@ function sourcesPlugin(read: Map<string, string>) {
  * process running its own module.
  */
 export function deferredPackage(name: string, importer: string) {
-  const imports = new RegExp(`[\\\\/]node_modules[\\\\/]${literally(importer)}[\\\\/]`);
+  /** The importing file, named from its package (`cdktf/lib/private/fs.js`), when it is a file of the package `importer`. */
+  const inImporter = (path: string): string | undefined => {
+    const fromPackage = /^.*[\\/]node_modules[\\/](.*)$/.exec(path)?.[1]?.split('\\').join('/');
+    return fromPackage?.startsWith(`${importer}/`) ? fromPackage : undefined;
+  };
   return {
     name: `deferred-${name}`,
     setup(build: {
@@ -277,10 +281,9 @@ export function deferredPackage(name: string, importer: string) {
     }): void {
       const namespace = `deferred-${name}`;
       build.onResolve({ filter: new RegExp(`^${literally(name)}$`) }, (args) => {
-        if (args.namespace !== 'file' || !imports.test(args.importer)) return undefined;
+        const fromPackage = args.namespace === 'file' ? inImporter(args.importer) : undefined;
         // Resolved at run time as the importer would resolve it: from the importer's own file, named by its package (no absolute path in the bundle).
-        const [, fromPackage] = /.*[\\/]node_modules[\\/](.*)$/.exec(args.importer)!;
-        return { path: fromPackage!.split('\\').join('/'), namespace };
+        return fromPackage === undefined ? undefined : { path: fromPackage, namespace };
       });
       build.onLoad({ filter: /.*/, namespace }, (args) => ({
         loader: 'js',
@@ -357,6 +360,8 @@ function replaced(bundle: string): string {
       // removed by another synth meanwhile
     }
   }
+  // What synth workers compiled for themselves before they shared the program's code cache.
+  rmSync(join(ROOT, '.gen', 'node-compile-cache'), { recursive: true, force: true });
   return join(OUT, bundle);
 }
 
@@ -495,7 +500,8 @@ async function runCompiled(): Promise<void> {
   const { program, keep } = loadProgram(bundle);
   try {
     // A worker is main.ts again, told which program to run: it loads it as this process did, with the code cache (see `launch`).
-    const worker = { command: process.execPath, args: ['--no-experimental-strip-types', ENTRY], env: { [PROGRAM_VARIABLE]: bundle } };
+    // With type stripping off when this process has it off (`npm run synth`), on when it is on (`node main.ts`: see the README on `--import`).
+    const worker = { command: process.execPath, args: [...process.execArgv.filter((a) => a === '--no-experimental-strip-types'), ENTRY], env: { [PROGRAM_VARIABLE]: bundle } };
     process.exitCode = await program.runSynth(argv, { worker, readableStack: (stack) => mappedStack(stack, bundle) });
     // Made after a synth that succeeded, the cache holds the code of everything a synth runs (one that stopped at a bad manifest ran little of it).
     if (process.exitCode === 0) keep();
@@ -526,7 +532,7 @@ function runFromSources(): void {
  */
 export function launch(): void {
   const workerProgram = process.env.PAYMENTS_SYNTH_WORKER === '1' ? process.env[PROGRAM_VARIABLE] : undefined;
-  if (workerProgram !== undefined) {
+  if (workerProgram !== undefined && workerProgram !== '') {
     // Loaded as the first process loaded it, with the code V8 compiled for it: a worker starts in a fraction of the time it takes without.
     loadProgram(workerProgram).program.runWorker();
     return;

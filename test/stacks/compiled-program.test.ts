@@ -73,7 +73,7 @@ describe('the compiled synth program', () => {
     for (const file of expected) expect([file, readFileSync(join(compiled, file)).equals(readFileSync(join(sources, file)))]).toEqual([file, true]);
   });
 
-  test('given a TypeScript manifest that imports a module without its extension (which Node alone cannot load), when `npm run synth` synthesizes it, then it is loaded through tsx and synthesized', () => {
+  test('given a TypeScript manifest that imports a module without its extension (which only tsx loads), when `npm run synth` synthesizes it, then it is loaded through tsx and synthesized', () => {
     const dir = tempDir('ts-manifest-');
     const file = join(dir, 'manifest.ts');
     writeFileSync(file, `import { manifest as example } from ${JSON.stringify(join(ROOT, 'accounts', 'manifest'))};\nexport const manifest = example;\n`);

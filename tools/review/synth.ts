@@ -77,7 +77,7 @@ export function synthCommand(tree: string): string[] {
   }
   const words = typeof script === 'string' ? script.trim().split(/\s+/) : [];
   const flags = words.slice(1, -1);
-  if (words[0] === 'node' && words.at(-1) === 'main.ts' && flags.every((f) => /^--[a-z0-9-]+(=\S+)?$/.test(f))) return [...flags, 'main.ts'];
+  if (words[0] === 'node' && words.at(-1) === 'main.ts' && flags.every((f) => /^--[A-Za-z0-9_-]+(=\S+)?$/.test(f))) return [...flags, 'main.ts'];
   return [TSX_CLI, 'main.ts'];
 }
 
