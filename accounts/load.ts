@@ -103,7 +103,8 @@ const COMPILED_KEEP = 100;
  */
 function compiledManifest(file: string): string | undefined {
   const source = readFileSync(file, 'utf8');
-  const cached = join(COMPILED_MANIFESTS, `${createHash('sha256').update(`compiled manifest 1\n${source}`).digest('hex').slice(0, 32)}.js`);
+  // Version 2: compiled in strict mode (what version 1 compiled was not).
+  const cached = join(COMPILED_MANIFESTS, `${createHash('sha256').update(`compiled manifest 2\n${source}`).digest('hex').slice(0, 32)}.js`);
   let code: string | undefined;
   try {
     code = readFileSync(cached, 'utf8');
