@@ -265,7 +265,8 @@ function sourcesPlugin(read: Map<string, string>) {
  * Used for `archiver`, which cdktf imports when it is first loaded (with its streams, glob and
  * lodash: a fifth of the program) only to zip assets of type ARCHIVE or DIRECTORY. It never runs
  * in a synth of ours: every function's zip is a FILE asset, and cdktf zips the others in a child
- * process running its own module.
+ * process that runs the file its zip code was loaded from, which in the bundle is the program
+ * itself, and that exits 2 (stacks/program.ts): such an asset fails the synth.
  */
 export function deferredPackage(name: string, importer: string) {
   /** The importing file, named from its package (`cdktf/lib/private/fs.js`), when it is a file of the package `importer`. */
