@@ -22,6 +22,8 @@ const { join } = require('node:path');
 
 const launcherSource = join(__dirname, 'stacks', 'launcher.ts');
 let launcher;
+/** Why the first attempt to load the launcher failed, if it did. */
+let firstFailure;
 try {
   const launcherText = readFileSync(launcherSource, 'utf8');
   // This file's own text too: it says how the launcher is compiled.
@@ -70,15 +72,22 @@ try {
       if (typeof loaded.launch !== 'function') throw new Error(`${launcherHere} is not a synth launcher`);
       launcher = loaded;
     } catch (err) {
-      // Damaged (or removed meanwhile by a synth pruning old launchers): compiled again once.
+      // Damaged (or removed meanwhile by a synth pruning old launchers): compiled again once. Node keeps a module
+      // that loaded without its `launch` (an empty file), so it is forgotten too.
       if (attempt > 1) throw err;
+      firstFailure = err;
+      delete require.cache[launcherHere];
       rmSync(launcherHere, { force: true });
     }
   }
 } catch (err) {
   // No launcher, so no synth: nothing may deploy from the previous synth's output either.
-  for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR || 'cdktf.out', file), { force: true });
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\nThe synth launcher (${launcherSource}) could not be compiled or loaded: nothing was synthesized.\n`);
+  for (const file of ['manifest.json', 'stacks.json', 'guardrails-report.json']) rmSync(join(process.env.CDKTF_OUTDIR ?? 'cdktf.out', file), { force: true });
+  // esbuild's own message names the file and line that does not compile; anything else is told with its stack.
+  for (const failure of firstFailure === undefined ? [err] : [firstFailure, err]) {
+    process.stderr.write(`${failure instanceof Error ? ('errors' in failure && Array.isArray(failure.errors) ? failure.message : (failure.stack ?? failure.message)) : String(failure)}\n`);
+  }
+  process.stderr.write(`The synth launcher (${launcherSource}) could not be compiled or loaded: nothing was synthesized.\n`);
   process.exitCode = 1;
 }
 if (launcher !== undefined) launcher.launch();

@@ -124,7 +124,8 @@ function compiledManifest(file: string): string | undefined {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- esbuild only to compile a manifest not compiled before
     const result = (require('esbuild') as typeof import('esbuild')).transformSync(source, { loader: 'ts', format: 'cjs', target: 'node22', sourcefile: file, logLevel: 'silent' });
     if (result.warnings.length > 0) return undefined;
-    code = `"use strict";\n${result.code}`;
+    // On the first line, so that every line keeps its number; a hashbang, which esbuild keeps and a function body may not hold, blanked.
+    code = `"use strict";${result.code.replace(/^#!.*/, '')}`;
   } catch {
     return undefined;
   }

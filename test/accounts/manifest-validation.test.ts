@@ -216,7 +216,7 @@ describe('manifest validation (F-23)', () => {
     const file = join(dir, 'edited-manifest.ts');
     writeFileSync(file, `export const manifest = ${JSON.stringify(variant((x) => (x.audit.accountId = '12')))};\n`);
     expect(() => loadManifest(file)).toThrow(/audit\.accountId: must be a 12-digit/);
-    const typed = `import type { ManifestInput } from ${JSON.stringify(join(ROOT, 'accounts', 'schema'))};\nconst manifest: ManifestInput = ${JSON.stringify(otherOrganisation())};\nexport default manifest;\n`;
+    const typed = `#!/usr/bin/env node\nimport type { ManifestInput } from ${JSON.stringify(join(ROOT, 'accounts', 'schema'))};\nconst manifest: ManifestInput = ${JSON.stringify(otherOrganisation())};\nexport default manifest;\n`;
     writeFileSync(file, typed);
     expect(loadManifest(file).manifest.workloads.map((w) => w.name)).toEqual(otherOrganisation().workloads.map((w) => w.name));
   });

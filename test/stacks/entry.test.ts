@@ -1,7 +1,8 @@
 /**
  * main.ts, the synth's entry point, is plain JavaScript run with Node's type stripping off, and
  * everything a synth loads after it is compiled (the launcher, the program, a TypeScript
- * manifest): a synth loads no TypeScript stripper.
+ * manifest that imports nothing at run time): a synth of such a manifest loads no TypeScript
+ * stripper. Any other manifest is loaded through tsx.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +56,7 @@ describe('the synth entry point', () => {
   test('given a TypeScript manifest that reads `import.meta`, which a compiled CommonJS module does not have, when synthesized, then it is loaded as a module as before, and synthesized', () => {
     writeFileSync(join(dir, 'organisation.json'), JSON.stringify(otherOrganisation()));
     const manifest = join(dir, 'meta-manifest.ts');
-    // (no import: a module that imports is never compiled)
+    // (no import: a manifest that imports a module is loaded through tsx whatever else it holds)
     writeFileSync(
       manifest,
       `const fs = process.getBuiltinModule('node:fs');\nconst text: string = fs.readFileSync(import.meta.dirname + '/organisation.json', 'utf8');\nexport const manifest = JSON.parse(text);\n`,
