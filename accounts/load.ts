@@ -4,10 +4,11 @@
  * Always validated; never falls back silently.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { atomicWrite } from '../modules/core/atomic-write';
 import { ManifestError, validateManifest, type Manifest } from './schema';
 
 export const DEFAULT_MANIFEST = resolve(__dirname, 'manifest.ts');
@@ -131,9 +132,7 @@ function compiledManifest(file: string): string | undefined {
   }
   try {
     mkdirSync(COMPILED_MANIFESTS, { recursive: true });
-    const temp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(temp, code);
-    renameSync(temp, cached);
+    atomicWrite(cached, code);
     const kept = readdirSync(COMPILED_MANIFESTS)
       .map((name) => ({ name, used: statSync(join(COMPILED_MANIFESTS, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
       .sort((a, b) => b.used - a.used);

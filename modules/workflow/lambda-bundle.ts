@@ -27,8 +27,9 @@
 import type { BuildOptions } from 'esbuild';
 import { version as esbuildVersion } from 'esbuild/package.json';
 import { createHash } from 'node:crypto';
-import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { atomicWrite } from '../core/atomic-write';
 import { createZip } from './deterministic-zip';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -295,11 +296,4 @@ function moduleNamesAround(inputs: readonly string[]): string {
       return `${d}: ${names.sort().join(' ')}`;
     })
     .join('\n');
-}
-
-/** Several processes (jest workers, synth workers) may bundle at once: write aside, then rename. */
-function atomicWrite(path: string, data: Buffer): void {
-  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
