@@ -23,7 +23,14 @@ function expectedStacks(m: Manifest): Map<string, string> {
   return out;
 }
 
-type Provider = { allowed_account_ids?: string[]; assume_role?: { role_arn: string; session_name: string }[]; region?: string; alias?: string; default_tags?: { tags: Record<string, string> }[] };
+type Provider = {
+  allowed_account_ids?: string[];
+  assume_role?: { role_arn: string; session_name: string }[];
+  region?: string;
+  sts_region?: string;
+  alias?: string;
+  default_tags?: { tags: Record<string, string> }[];
+};
 const awsProviders = (tf: TfJson): Provider[] => (tf.provider?.aws ?? []) as Provider[];
 const backendOf = (tf: TfJson) => (tf.terraform as { backend: { s3: Record<string, unknown> } }).backend.s3;
 
@@ -43,6 +50,8 @@ function checkStacks(s: Synthesized): void {
       const roleArns = p.assume_role![0]!.role_arn.match(/arn:aws:iam::\d{12}:role\/[\w+=,.@-]+/g) ?? [];
       expect(roleArns.length).toBeGreaterThan(0);
       for (const arn of roleArns) expect(arn.split(':')[4]).toBe(account);
+      // the role is assumed where the caller's own account surely has IAM: the deployment region, not an opt-in region of the workload
+      expect(p.sts_region).toBe(s.manifest.deployment.region);
     }
     // per-stack state in the deployment account's bucket, encrypted, S3-native locking
     const backend = backendOf(tf);

@@ -28,6 +28,7 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
   new PinnedAwsProvider(stack, 'aws', {
     accountId: workload.accountId,
     region,
+    stsRegion: manifest.deployment.region,
     roleArn: naming.naming.accessRoleArn('deploy', workload.accountId),
     sessionName: 'test',
     tags: { environment: workload.environment },
@@ -286,7 +287,14 @@ describe('with the guardrails', () => {
   test('given the same function without WorkloadAlarms, then alarm-coverage fires (the check is not vacuous)', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'bare');
-    new PinnedAwsProvider(stack, 'aws', { accountId: '200000000003', region: 'eu-west-1', roleArn: 'arn:aws:iam::200000000003:role/deploy', sessionName: 't', tags: { environment: 'prod' } });
+    new PinnedAwsProvider(stack, 'aws', {
+      accountId: '200000000003',
+      region: 'eu-west-1',
+      stsRegion: 'eu-west-1',
+      roleArn: 'arn:aws:iam::200000000003:role/deploy',
+      sessionName: 't',
+      tags: { environment: 'prod' },
+    });
     new LambdaFunction(stack, 'charge', {
       functionName: prod.naming.function('charge'),
       role: 'arn:aws:iam::200000000003:role/x',
