@@ -92,6 +92,16 @@ describe('the workflows run what `npm run ci` decides', () => {
     const script = String(comment.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
     expect(script).toContain("'<!-- payments-infra-review -->'");
     expect(script).toMatch(/updateComment[\s\S]*createComment/);
+    // What is posted is `ci comment`'s text, which keeps within GitHub's limit on a comment (the review's list of CI plans
+    // appended by the shell could pass it, and GitHub refuses such a comment), in both jobs that post.
+    expect(runsOf(wf, 'review')).toContain('npm run -s ci -- comment --markdown review.md --steps pr-steps.jsonl > comment.md');
+    expect(runsOf(wf, 'review-plans')).toContain('npm run -s ci -- comment --markdown review.md --steps first/pr-steps.jsonl > comment.md');
+    for (const job of ['comment', 'comment-plans']) {
+      const posted = String(wf.jobs[job]!.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
+      expect(posted).toContain("fs.readFileSync('comment.md', 'utf8')");
+    }
+    expect(JSON.stringify(wf.jobs.review)).not.toContain('>> review.md');
+    expect(JSON.stringify(wf.jobs['review-plans'])).not.toContain('>> review.md');
     // The review again with Terraform's plans, posted by a job shaped like `comment`.
     expect(runsOf(wf, 'review-plans')).toContain('npm run -s review -- --base "$BASE_SHA" --plans plans');
     expect(wf.jobs['review-plans']!.permissions).toEqual({ contents: 'read' });

@@ -24,6 +24,7 @@
  *                                          apply, failed plan, manual destroy, waiting stacks)
  *   synth-base --base <ref> --out <dir>    synthesizes the base commit with its own code (destroys run from it)
  *   pr-steps --review <review.json> [--base <ref>]
+  comment --markdown <review.md> --steps <pr-steps.jsonl>
  *                                          JSON lines for the pull request's plan jobs
  *   drift-steps --state-keys <keys.json>   JSON lines for the drift check
  *   drift-report --results <dir> --state-keys <keys.json>
@@ -35,12 +36,13 @@
  *
  * Data on stdout, one summary line on stderr; usage errors exit 2.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Manifest } from '../../accounts/schema';
 import { DEPLOY_STAGES, Naming, type DeployStage } from '../../modules/core/naming';
+import { GITHUB_COMMENT_LIMIT } from '../review/markdown';
 import { buildReport } from '../review/report';
 import { repoRoot } from '../review/synth';
 import type { Side, TfJson } from '../review/types';
@@ -81,6 +83,7 @@ const USAGE = `usage: npm run ci -- <command> [options]
   result --context <ctx.json> --results <dir>
   synth-base --base <ref> --out <dir>
   pr-steps --review <review.json> [--base <ref>]
+  comment --markdown <review.md> --steps <pr-steps.jsonl>
   drift-steps --state-keys <keys.json>
   drift-report --results <dir> --state-keys <keys.json>
   dry-run --event push|pull_request|schedule [--base <ref>] [--state-keys <keys.json>] [--ledger <file|dir>]`;
@@ -103,6 +106,8 @@ const OPTIONS = {
   failed: { type: 'boolean' },
   summary: { type: 'string' },
   review: { type: 'string' },
+  markdown: { type: 'string' },
+  steps: { type: 'string' },
   event: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -164,6 +169,27 @@ export function dryRun(input: DryRunInput): Step[] {
   };
   const world = worldOf(input.manifest, ctx, new Map(), input.ledger ?? new Set());
   return pushSteps(world, (stack) => predictPlan(stack, state, baseStacks, input.stacks));
+}
+
+/**
+ * The pull request's comment: the review's Markdown, then which stacks CI plans and why, within
+ * GitHub's limit on a comment (GitHub refuses a longer one, and the job that posts it fails).
+ * The review already keeps within that limit, so the list may not fit beside it: then a count
+ * stands in for it, or nothing when not even that fits. The whole list is in the run's summary
+ * and its `review` artifact.
+ */
+export function commentWithPlans(review: string, steps: readonly Step[], limit = GITHUB_COMMENT_LIMIT): string {
+  const body = review.endsWith('\n') || review === '' ? review : `${review}\n`;
+  const listed = steps.map((s) => `- \`${s.stack}\`: ${s.action === 'plan' ? 'planned read-only' : 'not planned'} (${s.reason})`);
+  const full = `\n### CI plans\n${listed.map((l) => `${l}\n`).join('')}`;
+  if (body.length + full.length <= limit) return body + full;
+  const planned = steps.filter((s) => s.action === 'plan').length;
+  const counted = `\n### CI plans\n${planned} stack(s) planned read-only, ${steps.length - planned} not planned: the list is in the run's summary and its \`review\` artifact (\`pr-steps.jsonl\`).\n`;
+  if (body.length + counted.length <= limit) return body + counted;
+  if (body.length <= limit) return body;
+  // Not from `npm run review`, which keeps within the limit: cut at the last whole line that fits, and say so.
+  const note = "\n(cut to fit one comment: the whole review is in the run's `review` artifact)\n";
+  return `${body.slice(0, body.lastIndexOf('\n', limit - note.length) + 1)}${note}`;
 }
 
 /** What will happen, for the approver: per stage, per wave, each stack's decision and why. */
@@ -278,6 +304,16 @@ export async function main(argv: string[], out: Pick<NodeJS.WriteStream, 'write'
       const report = readJson<{ stacks: { name: string; status: StackStatus }[] }>(need(values, 'review'));
       const base = values.base ? readBase(repoRoot(process.cwd()), values.base) : undefined;
       out.write(lines(pullRequestSteps(manifest, base?.manifest, new Map(report.stacks.map((s) => [s.name, s.status])))));
+      return 0;
+    }
+    case 'comment': {
+      const steps = readFileSync(need(values, 'steps'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Step);
+      const text = commentWithPlans(readFileSync(need(values, 'markdown'), 'utf8'), steps);
+      out.write(text);
+      err.write(`ci comment: ${text.length} characters (limit ${GITHUB_COMMENT_LIMIT}), ${steps.length} stacks\n`);
       return 0;
     }
     case 'drift-steps': {
