@@ -100,13 +100,15 @@ export function ciTrustConditions(trust: CiTrust): Record<string, string> {
 
 export interface GithubOidcProps {
   readonly manifest: Manifest;
-  /** @default 3600 — seconds a read-only CI session (plan, preview, drift) may last */
+  /** @default 3600 — seconds a pull request's plan session may last (one stack per job) */
   readonly sessionSeconds?: number;
   /**
-   * @default 14400 — seconds an apply role's session may last. A stage job plans and applies
-   * wave after wave (a global-table replica alone takes many minutes), and the S3 backend writes
-   * the last state with the job's own credentials, so they must outlast the job; the deploy
-   * workflow asks for this duration (`role-duration-seconds`).
+   * @default 14400 — seconds the session of a job that goes through every stack may last: the
+   * apply roles' and the preview's and drift's. A stage job plans and applies wave after wave
+   * (a global-table replica alone takes many minutes), and preview and drift plan every stack
+   * with state one after another; Terraform assumes each account's role, and the S3 backend
+   * reads and writes state, with the job's own credentials, so they must outlast the job. The
+   * workflows ask for this duration (`role-duration-seconds`).
    */
   readonly applySessionSeconds?: number;
 }
@@ -189,8 +191,8 @@ export class GithubOidc extends Construct {
     const trusts = ciTrusts(props.manifest);
     const role = (purpose: CiRolePurpose, seconds = sessionSeconds) => new CiRole(this, purpose, { naming, purpose, provider: this.provider, trust: trusts[purpose], sessionSeconds: seconds });
     this.plan = role('ci-plan');
-    this.preview = role('ci-preview');
-    this.drift = role('ci-drift');
+    this.preview = role('ci-preview', applySessionSeconds);
+    this.drift = role('ci-drift', applySessionSeconds);
     this.apply = Object.fromEntries(DEPLOY_STAGES.map((s) => [s, role(ciApplyPurpose(s), applySessionSeconds)])) as Record<DeployStage, CiRole>;
   }
 

@@ -174,17 +174,24 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(STACK_SH).toMatch(/aws s3 cp --only-show-errors "\$file" "s3:\/\/\$bucket\/\$key"/);
   });
 
-  test('given the stage jobs, then their sessions last 4 hours, which their roles allow, so state written at the end of a long stage is still accepted', () => {
-    const { wf } = load('deploy.yml');
-    for (const stage of ['shared', 'nonprod', 'prod']) {
-      const creds = wf.jobs[`deploy-${stage}`]!.steps!.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
-      expect(creds.with?.['role-duration-seconds']).toBe(14400);
-    }
+  test('given the jobs that go through every stack (stages, preview, drift), then their sessions last 4 hours, which their roles allow, so the last stack is still planned and its state still written', () => {
     const deployment = synthManifest(exampleManifest()).stacks.get(`deployment-${exampleManifest().deployment.region}`)!;
-    const roles = Object.values(deployment.resource!.aws_iam_role!) as { name: string; max_session_duration: number }[];
-    for (const stage of ['shared', 'nonprod', 'prod']) {
-      expect(roles.find((r) => r.name.endsWith(`-ci-apply-${stage}`))!.max_session_duration).toBeGreaterThanOrEqual(14400);
+    const roles = Object.values(deployment.resource!.aws_iam_role!) as { name: string; max_session_duration?: number }[];
+    const jobs: [string, string, string][] = [
+      ['deploy.yml', 'deploy-shared', '-ci-apply-shared'],
+      ['deploy.yml', 'deploy-nonprod', '-ci-apply-nonprod'],
+      ['deploy.yml', 'deploy-prod', '-ci-apply-prod'],
+      ['deploy.yml', 'preview', '-ci-preview'],
+      ['drift.yml', 'drift', '-ci-drift'],
+    ];
+    for (const [file, job, role] of jobs) {
+      const creds = load(file).wf.jobs[job]!.steps!.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
+      expect([job, creds.with?.['role-duration-seconds']]).toEqual([job, 14400]);
+      // a session longer than the role allows is refused by STS
+      expect([role, roles.find((r) => r.name.endsWith(role))!.max_session_duration]).toEqual([role, 14400]);
     }
+    // a pull request plans one stack per job: an hour is enough
+    expect(roles.find((r) => r.name.endsWith('-ci-plan'))!.max_session_duration ?? 3600).toBe(3600);
   });
 
   test('given the drift workflow, then it plans every applied stack read-only, reports "would change" apart from "failed to plan" and keeps one issue', () => {
