@@ -21,8 +21,11 @@ ci=${3:?ci directory}
 out=${4:-cdktf.out}
 dir="$out/stacks/$stack"
 lock_timeout=10m
-# The job summary holds at most 1 MiB per step; each plan gets a share, the full text stays in <ci-dir>/show.
+# The job summary holds at most 1 MiB per step, and GitHub drops the whole of a step's summary that
+# passes it: each plan gets a share, and once a step's summary is nearly full a plan gets one line
+# instead. The full text stays in <ci-dir>/show and the run log.
 summary_cap=60000
+summary_limit=1000000
 
 mkdir -p "$ci/show" "$ci/results" "$ci/plans"
 
@@ -37,7 +40,13 @@ show() {
     echo '</details>'
   } > "$file"
   if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-    if [ "$(wc -c < "$file")" -gt "$summary_cap" ]; then
+    local used=0 size
+    [ -f "$GITHUB_STEP_SUMMARY" ] && used=$(wc -c < "$GITHUB_STEP_SUMMARY")
+    size=$(wc -c < "$file")
+    [ "$size" -gt "$summary_cap" ] && size=$((summary_cap + 100))
+    if [ $((used + size)) -gt "$summary_limit" ]; then
+      printf -- '- %s: not shown (this step'"'"'s summary is full); the whole plan is in the run log\n' "$title" >> "$GITHUB_STEP_SUMMARY"
+    elif [ "$(wc -c < "$file")" -gt "$summary_cap" ]; then
       { head -c "$summary_cap" "$file"; printf '\n```\n(cut: the whole plan is in the run log)\n</details>\n'; } >> "$GITHUB_STEP_SUMMARY"
     else
       cat "$file" >> "$GITHUB_STEP_SUMMARY"

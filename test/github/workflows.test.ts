@@ -194,6 +194,13 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(roles.find((r) => r.name.endsWith('-ci-plan'))!.max_session_duration ?? 3600).toBe(3600);
   });
 
+  test('given the deploy workflow, then what a stage job reads outlives the longest wait for the production approval (30 days)', () => {
+    const { wf } = load('deploy.yml');
+    const uploads = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/upload-artifact@')));
+    expect(uploads.length).toBeGreaterThan(0);
+    for (const u of uploads) expect([u.with?.name, u.with?.['retention-days']]).toEqual([u.with?.name, 30]);
+  });
+
   test('given the drift workflow, then it plans every applied stack read-only, reports "would change" apart from "failed to plan" and keeps one issue', () => {
     const { wf } = load('drift.yml');
     const run = runsOf(wf, 'drift');
@@ -204,6 +211,8 @@ describe('the workflows run what `npm run ci` decides', () => {
     const script = String(wf.jobs.drift!.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
     expect(script).toContain("'<!-- payments-drift -->'");
     expect(script).toMatch(/issues\.update[\s\S]*issues\.create/);
+    // drift-report exits 2 on drift and on a crash alike: only a report that begins with the marker replaces the issue's text
+    expect(script).toMatch(/if \(!report\.startsWith\(marker\)\) \{\s*core\.setFailed\([\s\S]*?\);\s*return;\s*\}[\s\S]*issues\.update/);
   });
 });
 
@@ -269,11 +278,12 @@ describe('Terraform and Node run the same way in every job', () => {
     for (const [name, job] of Object.entries(wf.jobs)) for (const s of job.steps ?? []) expect([name, s.run ?? '']).toEqual([name, expect.not.stringContaining('${{')]);
   });
 
-  test.each(files)('%s keeps artifacts briefly and never uploads plan files (they hold state in cleartext)', (f) => {
+  test.each(files)('%s keeps artifacts no longer than needed and never uploads plan files (they hold state in cleartext)', (f) => {
     const { wf } = load(f);
     for (const job of Object.values(wf.jobs)) {
       for (const s of (job.steps ?? []).filter((x) => x.uses?.startsWith('actions/upload-artifact@'))) {
-        expect(Number(s.with?.['retention-days'])).toBeLessThanOrEqual(7);
+        // a week, or for what the deploy's stage jobs read, the 30 days the production approval may wait
+        expect(Number(s.with?.['retention-days'])).toBeLessThanOrEqual(f === 'deploy.yml' ? 30 : 7);
         expect(String(s.with?.path)).not.toMatch(/tfplan|cdktf\.out\s*$|cdktf\.out\/\s*$/m);
       }
     }

@@ -1,0 +1,67 @@
+/**
+ * .github/scripts/stack.sh run with a stand-in `terraform` on PATH: what it writes to the job
+ * summary. GitHub takes at most 1 MiB of summary per step and drops the whole of a step's
+ * summary that passes it, so a stage job that applies many stacks must stop adding plans before
+ * that, or the production approver sees none of them.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const STACK_SH = join(__dirname, '../../.github/scripts/stack.sh');
+/** GitHub's limit on one step's summary. */
+const STEP_SUMMARY_LIMIT = 1024 * 1024;
+
+describe('stack.sh and the job summary', () => {
+  let dir: string;
+  let bin: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stack-sh-'));
+    bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // A Terraform whose every plan has changes and whose `show` prints a plan of PLAN_BYTES characters.
+    writeFileSync(
+      join(bin, 'terraform'),
+      ['#!/usr/bin/env bash', 'case " $* " in', '  *" plan "*) exit 2 ;;', '  *" show "*) head -c "$PLAN_BYTES" /dev/zero | tr "\\0" "x"; echo ;;', '  *) exit 0 ;;', 'esac', ''].join('\n'),
+    );
+    chmodSync(join(bin, 'terraform'), 0o755);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Applies `stack` with stack.sh, `planBytes` of plan text, the step's summary in `summary`. */
+  const apply = (stack: string, planBytes: number, summary: string) => {
+    mkdirSync(join(dir, 'out', 'stacks', stack), { recursive: true });
+    const r = spawnSync('bash', [STACK_SH, 'apply', stack, join(dir, 'ci'), join(dir, 'out')], {
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PLAN_BYTES: String(planBytes), GITHUB_STEP_SUMMARY: summary },
+      encoding: 'utf8',
+    });
+    expect([stack, r.status, r.stderr]).toEqual([stack, 0, '']);
+  };
+
+  test('given a small plan, then the summary shows it whole', () => {
+    const summary = join(dir, 'small.md');
+    apply('payments-a-eu-west-1', 2_000, summary);
+    const text = readFileSync(summary, 'utf8');
+    expect(text).toContain('<details><summary>payments-a-eu-west-1 (applied)</summary>');
+    expect(text).toContain('x'.repeat(2_000));
+    expect(text).not.toContain('(cut');
+  });
+
+  test('given a stage that applies forty stacks with large plans, then the summary stays under 1 MiB, shows the first plans and names every later one', () => {
+    // given one step's summary, when forty stacks with 70 kB plans are applied in it
+    const summary = join(dir, 'stage.md');
+    const stacks = Array.from({ length: 40 }, (_, i) => `payments-w${String(i).padStart(3, '0')}-eu-west-1`);
+    for (const stack of stacks) apply(stack, 70_000, summary);
+    // then GitHub keeps it (at most 1 MiB), each plan is either shown (cut to its share) or named with where to find it
+    expect(statSync(summary).size).toBeLessThanOrEqual(STEP_SUMMARY_LIMIT);
+    const text = readFileSync(summary, 'utf8');
+    const shown = stacks.filter((s) => text.includes(`<details><summary>${s} (applied)</summary>`));
+    const named = stacks.filter((s) => text.includes(`- ${s} (applied): not shown (this step's summary is full); the whole plan is in the run log`));
+    expect(shown.length).toBeGreaterThan(10);
+    expect(named.length).toBeGreaterThan(0);
+    expect([...shown, ...named]).toEqual(stacks);
+    // and the full text of every plan is kept beside the run
+    for (const s of stacks) expect(readFileSync(join(dir, 'ci', 'show', `${s}.md`), 'utf8')).toContain('x'.repeat(70_000));
+  });
+});
