@@ -220,7 +220,7 @@ describe('Terraform and Node run the same way in every job', () => {
   const synth = synthManifest(exampleManifest());
 
   test.each(files)('%s pins Terraform to the release the synthesized stacks require, and Node to the release of .node-version', (f) => {
-    const { wf } = load(f);
+    const { wf, text } = load(f);
     const required = new Set([...synth.stacks.values()].map((tf) => String((tf.terraform as Record<string, unknown>).required_version)));
     expect(required.size).toBe(1);
     const m = /^~> (\d+)\.(\d+)\.(\d+)$/.exec([...required][0]!)!;
@@ -237,6 +237,11 @@ describe('Terraform and Node run the same way in every job', () => {
           expect([name, s.with?.['node-version-file'], s.with?.['node-version']]).toEqual([name, '.node-version', undefined]);
           const steps = job.steps ?? [];
           expect([name, steps.slice(0, steps.indexOf(s)).some((c) => c.uses?.startsWith('actions/checkout@'))]).toEqual([name, true]);
+          // `cache: npm` needs 4.2.0 or later: earlier releases talk to the cache service GitHub shut down in April 2025
+          if (s.with?.cache !== undefined) {
+            const [major, minor] = new RegExp(`${s.uses}\\s*# v(\\d+)\\.(\\d+)`).exec(text)!.slice(1).map(Number) as [number, number];
+            expect([name, major > 4 || (major === 4 && minor >= 2)]).toEqual([name, true]);
+          }
         }
       }
       const runsTerraform = (job.steps ?? []).some((s) => (s.run ?? '').includes('stack.sh'));
