@@ -5,7 +5,9 @@
  * through OIDC role assumption, never keys, and no account id or role ARN typed into a
  * workflow (they come from the manifest: F-19).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { exampleManifest, synthManifest } from '../support/synth';
@@ -213,6 +215,45 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(script).toMatch(/issues\.update[\s\S]*issues\.create/);
     // drift-report exits 2 on drift and on a crash alike: only a report that begins with the marker replaces the issue's text
     expect(script).toMatch(/if \(!report\.startsWith\(marker\)\) \{\s*core\.setFailed\([\s\S]*?\);\s*return;\s*\}[\s\S]*issues\.update/);
+  });
+});
+
+describe('approvals that GitHub may silently skip', () => {
+  // Required reviewers exist for private repositories only on GitHub Enterprise (on Free, Pro and Team, only for public ones), and
+  // an environment without them runs its job at once: the jobs that stand for a person's approval check that one was required.
+  const approvalJobs: [string, string, string][] = [
+    ['deploy.yml', 'deploy-prod', 'production'],
+    ['pull-request.yml', 'security-approval', 'security-review'],
+  ];
+  let bin: string;
+  beforeAll(() => {
+    bin = mkdtempSync(join(tmpdir(), 'fake-gh-'));
+    // gh api … --jq …: prints what FAKE_TYPES holds, or fails as gh does for an environment that does not exist
+    writeFileSync(join(bin, 'gh'), '#!/usr/bin/env bash\n[ "${FAKE_MISSING:-}" = 1 ] && { echo "gh: Not Found (HTTP 404)" >&2; exit 1; }\necho "$FAKE_TYPES"\n');
+    chmodSync(join(bin, 'gh'), 0o755);
+  });
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+  test.each(approvalJobs)('%s %s first checks that its environment %s requires a reviewer, and stops without one', (file, job, environment) => {
+    const j = load(file).wf.jobs[job]!;
+    expect(j.environment).toBe(environment);
+    expect((j.permissions as Record<string, string>).actions).toBe('read');
+    const check = j.steps![0]!;
+    expect(check.env?.ENVIRONMENT).toBe(environment);
+    expect(check.env?.GH_TOKEN).toBe('${{ github.token }}');
+    // GitHub runs a run block as `bash -e {0}` (with the workflow's default shell, also pipefail)
+    const run = (env: Record<string, string>) =>
+      spawnSync('bash', ['-e', '-o', 'pipefail', '-c', check.run!], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_REPOSITORY: 'example/payments', ENVIRONMENT: environment, ...env },
+        encoding: 'utf8',
+      });
+    expect(run({ FAKE_TYPES: 'branch_policy required_reviewers' }).status).toBe(0);
+    for (const types of ['', 'wait_timer', 'branch_policy', 'required_reviewers_extra']) {
+      const r = run({ FAKE_TYPES: types });
+      expect([types, r.status]).toEqual([types, 1]);
+      expect(r.stdout).toContain(`::error::environment ${environment} requires no reviewer`);
+    }
+    expect(run({ FAKE_MISSING: '1' }).status).not.toBe(0);
   });
 });
 
