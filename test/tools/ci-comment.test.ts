@@ -58,7 +58,7 @@ describe('the pull request comment', () => {
         else if (rest.includes('### CI plans')) {
           const planned = list.filter((s) => s.action === 'plan').length;
           expect(rest).toContain(`${planned} stack(s) planned read-only, ${n - planned} not planned`);
-          expect(rest).toContain('`review` artifact');
+          expect(rest).toContain("the list is in the run's `review` artifact (`pr-steps.jsonl`)");
           seen.add('counted');
         } else {
           expect(rest).toBe('');
@@ -71,14 +71,23 @@ describe('the pull request comment', () => {
     expect([...seen].sort()).toEqual(['counted', 'listed', 'review only']);
   });
 
-  test('given a review over the limit (not one `npm run review` wrote), then it is cut at a whole line and says where the rest is', () => {
-    const review = reviewOf(GITHUB_COMMENT_LIMIT + 5_000);
-    const text = commentWithPlans(review, steps(3));
-    expect(text.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
-    expect(text).toMatch(/\n\(cut to fit one comment: the whole review is in the run's `review` artifact\)\n$/);
-    const kept = text.slice(0, text.lastIndexOf('\n(cut'));
-    expect(review.startsWith(kept)).toBe(true);
-    expect(kept.endsWith('\n')).toBe(true);
+  test('given reviews over the limit (not ones `npm run review` wrote), then each is cut at a whole line, or in its one long line, and says where the rest is', () => {
+    const note = "\n(cut to fit one comment: the whole review is in the run's artifacts)\n";
+    const limit = 1_000;
+    // a line break at every position around the cut, and a review without any
+    const reviews = [...Array.from({ length: 60 }, (_, i) => `${'y'.repeat(limit - note.length - 30 + i)}\n${'z'.repeat(500)}\n`), 'w'.repeat(5_000)];
+    for (const review of reviews) {
+      const text = commentWithPlans(review, steps(3), limit);
+      expect(text.length).toBeLessThanOrEqual(limit);
+      expect(text.endsWith(note)).toBe(true);
+      const kept = text.slice(0, text.length - note.length);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(review.startsWith(kept)).toBe(true);
+      // cut after a line break wherever one fits
+      expect(kept.endsWith('\n')).toBe(review.indexOf('\n') >= 0 && review.indexOf('\n') < limit - note.length);
+    }
+    // and at GitHub's limit
+    expect(commentWithPlans(reviewOf(GITHUB_COMMENT_LIMIT + 5_000), steps(3)).length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
   });
 
   describe('npm run ci -- comment', () => {

@@ -24,8 +24,10 @@
  *                                          apply, failed plan, manual destroy, waiting stacks)
  *   synth-base --base <ref> --out <dir>    synthesizes the base commit with its own code (destroys run from it)
  *   pr-steps --review <review.json> [--base <ref>]
-  comment --markdown <review.md> --steps <pr-steps.jsonl>
  *                                          JSON lines for the pull request's plan jobs
+ *   comment --markdown <review.md> --steps <pr-steps.jsonl>
+ *                                          the pull request's comment: the review and which stacks CI plans,
+ *                                          within GitHub's limit on a comment
  *   drift-steps --state-keys <keys.json>   JSON lines for the drift check
  *   drift-report --results <dir> --state-keys <keys.json>
  *                                          Markdown: "would change" apart from "failed to plan"; exit 0 clean,
@@ -175,8 +177,8 @@ export function dryRun(input: DryRunInput): Step[] {
  * The pull request's comment: the review's Markdown, then which stacks CI plans and why, within
  * GitHub's limit on a comment (GitHub refuses a longer one, and the job that posts it fails).
  * The review already keeps within that limit, so the list may not fit beside it: then a count
- * stands in for it, or nothing when not even that fits. The whole list is in the run's summary
- * and its `review` artifact.
+ * stands in for it, or nothing when not even that fits. The whole list is in the run's `review`
+ * artifact (`pr-steps.jsonl`).
  */
 export function commentWithPlans(review: string, steps: readonly Step[], limit = GITHUB_COMMENT_LIMIT): string {
   const body = review.endsWith('\n') || review === '' ? review : `${review}\n`;
@@ -184,12 +186,15 @@ export function commentWithPlans(review: string, steps: readonly Step[], limit =
   const full = `\n### CI plans\n${listed.map((l) => `${l}\n`).join('')}`;
   if (body.length + full.length <= limit) return body + full;
   const planned = steps.filter((s) => s.action === 'plan').length;
-  const counted = `\n### CI plans\n${planned} stack(s) planned read-only, ${steps.length - planned} not planned: the list is in the run's summary and its \`review\` artifact (\`pr-steps.jsonl\`).\n`;
+  const counted = `\n### CI plans\n${planned} stack(s) planned read-only, ${steps.length - planned} not planned: the list is in the run's \`review\` artifact (\`pr-steps.jsonl\`).\n`;
   if (body.length + counted.length <= limit) return body + counted;
   if (body.length <= limit) return body;
-  // Not from `npm run review`, which keeps within the limit: cut at the last whole line that fits, and say so.
-  const note = "\n(cut to fit one comment: the whole review is in the run's `review` artifact)\n";
-  return `${body.slice(0, body.lastIndexOf('\n', limit - note.length) + 1)}${note}`;
+  // Not from `npm run review`, which keeps within the limit: cut at the last whole line that fits (or anywhere, in a review of
+  // one long line), and say so.
+  const note = "\n(cut to fit one comment: the whole review is in the run's artifacts)\n";
+  const room = limit - note.length;
+  const end = body.lastIndexOf('\n', room - 1);
+  return `${body.slice(0, end >= 0 ? end + 1 : room)}${note}`;
 }
 
 /** What will happen, for the approver: per stage, per wave, each stack's decision and why. */
