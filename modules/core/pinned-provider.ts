@@ -3,23 +3,25 @@
  * that account and pins `allowed_account_ids`, so credentials for any other account
  * make Terraform stop before it reads or writes anything.
  *
- * It assumes that role through STS in `stsRegion` (the deployment account's region), not in
- * its own region: the caller is a role of the deployment account (CI) or of the management
- * account (an administrator), and IAM principals exist only in the regions their own account
- * has enabled. Left to its own region, a provider for an opt-in region (af-south-1,
- * ap-east-1…) that the caller's account has not enabled fails at start with
- * InvalidClientTokenId, though the workload account has the region enabled. Credentials from
- * a regional STS endpoint are valid in every region.
+ * A provider for an opt-in region (af-south-1, ap-east-1…) assumes that role through STS in
+ * `stsRegion` (the deployment account's region), not in its own: the caller is a role of the
+ * deployment account (CI) or of the management account (an administrator), and STS in a
+ * region that must be enabled takes a request only when both the caller's account and the
+ * role's have it enabled. Left to its own region, the provider fails at start with
+ * InvalidClientTokenId although the workload account has the region enabled. Credentials
+ * from a regional STS endpoint are valid in every region the role's account has enabled.
+ * Every other provider keeps STS in its own region, as before.
  */
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { AwsRegion } from '../../accounts/schema';
+import { isOptInRegion } from '../../accounts/regions';
 
 export interface PinnedAwsProviderProps {
   readonly accountId: string;
   readonly region: AwsRegion;
-  /** Where the role is assumed: the deployment account's region (see above). */
-  readonly stsRegion: AwsRegion;
+  /** Where the role is assumed when `region` is an opt-in region: the deployment account's region (see above). @default region */
+  readonly stsRegion?: AwsRegion;
   /** ARN of the role to assume in `accountId` (may be a Terraform expression). */
   readonly roleArn: string;
   /** Shows in CloudTrail as the session name; letters, digits and =,.@-, at most 64. */
@@ -34,7 +36,7 @@ export class PinnedAwsProvider extends AwsProvider {
     if (!/^\d{12}$/.test(props.accountId)) throw new Error(`PinnedAwsProvider ${id}: accountId must be 12 digits`);
     super(scope, id, {
       region: props.region,
-      stsRegion: props.stsRegion,
+      stsRegion: props.stsRegion !== undefined && props.stsRegion !== props.region && isOptInRegion(props.region) ? props.stsRegion : undefined,
       alias: props.alias,
       allowedAccountIds: [props.accountId],
       assumeRole: [{ roleArn: props.roleArn, sessionName: props.sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64) }],

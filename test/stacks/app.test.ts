@@ -5,7 +5,8 @@
  * organisation written here, and on generated manifests.
  */
 import fc from 'fast-check';
-import type { Manifest } from '../../accounts/schema';
+import type { AwsRegion, Manifest } from '../../accounts/schema';
+import { isOptInRegion } from '../../accounts/regions';
 import { exampleManifest, parseManifest, synthManifest, type Synthesized, type TfJson } from '../support/synth';
 import { otherOrganisation } from '../support/manifests';
 import { manifestArb } from '../support/arbitraries';
@@ -50,8 +51,10 @@ function checkStacks(s: Synthesized): void {
       const roleArns = p.assume_role![0]!.role_arn.match(/arn:aws:iam::\d{12}:role\/[\w+=,.@-]+/g) ?? [];
       expect(roleArns.length).toBeGreaterThan(0);
       for (const arn of roleArns) expect(arn.split(':')[4]).toBe(account);
-      // the role is assumed where the caller's own account surely has IAM: the deployment region, not an opt-in region of the workload
-      expect(p.sts_region).toBe(s.manifest.deployment.region);
+      // a provider for an opt-in region assumes its role through STS in the deployment region, which the caller's account has
+      // enabled (the opt-in region it may not have); every other one in its own region
+      const region = p.region as AwsRegion;
+      expect([region, p.sts_region]).toEqual([region, isOptInRegion(region) && region !== s.manifest.deployment.region ? s.manifest.deployment.region : undefined]);
     }
     // per-stack state in the deployment account's bucket, encrypted, S3-native locking
     const backend = backendOf(tf);

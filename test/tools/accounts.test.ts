@@ -157,6 +157,31 @@ describe('accounts preflight (F-23)', () => {
     expect(failed[0]!.detail).toMatch(/^workloads\[2\]\.replicaRegions\[0\]: eu-central-1 is DISABLED in account 200000000003; enable it/);
   });
 
+  test('given an opt-in deployment region and a workload with an opt-in region, then the deployment region is checked in its account too', async () => {
+    // given a deployment region and a workload replica that both must be enabled: Terraform assumes the workload's roles for the
+    // replica through STS in the deployment region, which takes the call only where the workload account has it enabled
+    const optIn = { ...m, deployment: { ...m.deployment, region: 'me-central-1' as const }, workloads: m.workloads.map((w) => (w === prod ? { ...w, replicaRegions: ['af-south-1' as const] } : w)) };
+    assumed();
+    account.on(GetRegionOptStatusCommand, { RegionName: prod.primaryRegion }).resolves({ RegionOptStatus: 'ENABLED_BY_DEFAULT' });
+    account.on(GetRegionOptStatusCommand, { RegionName: 'af-south-1' }).resolves({ RegionOptStatus: 'ENABLED' });
+    account.on(GetRegionOptStatusCommand, { RegionName: 'me-central-1' }).resolves({ RegionOptStatus: 'DISABLED' });
+    s3.on(HeadBucketCommand).resolves({});
+    const checks = await preflight(optIn, 'prod', clients(), retry);
+    // then the deployment region is one more check, and it fails saying why and how to enable it
+    expect(checks.map((c) => [c.check, c.ok])).toEqual([
+      ['deploy role', true],
+      [`region ${prod.primaryRegion}`, true],
+      ['region af-south-1', true],
+      ['region me-central-1', false],
+      ['state bucket', true],
+    ]);
+    expect(checks[3]!.detail).toMatch(/^deployment\.region \(where Terraform assumes this account's roles for its opt-in regions\): me-central-1 is DISABLED in account 200000000003; enable it/);
+    // and a workload in default regions only is not asked to enable it
+    account.on(GetRegionOptStatusCommand).resolves({ RegionOptStatus: 'ENABLED_BY_DEFAULT' });
+    const defaultsOnly = { ...optIn, workloads: m.workloads };
+    expect((await preflight(defaultsOnly, 'prod', clients(), retry)).map((c) => c.check)).not.toContain('region me-central-1');
+  });
+
   test('given the deploy role cannot be assumed and the bucket is missing, then both fail and regions are reported unchecked', async () => {
     sts.on(AssumeRoleCommand).rejects(awsError('AccessDenied', 'not authorized to perform sts:AssumeRole'));
     s3.on(HeadBucketCommand).rejects(awsError('NotFound'));

@@ -7,6 +7,7 @@
 import { AccountClient, GetRegionOptStatusCommand } from '@aws-sdk/client-account';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import { isOptInRegion } from '../../accounts/regions';
 import type { Manifest } from '../../accounts/schema';
 import { ciApplyPurpose, deployStageOf, Naming } from '../../modules/core/naming';
 import { AccountsToolError, awsCall, type RetryOptions } from './aws';
@@ -60,6 +61,12 @@ export async function preflight(manifest: Manifest, workloadName: string, client
   }
 
   const regions = [{ path: `workloads[${index}].primaryRegion`, region: w.primaryRegion }, ...w.replicaRegions.map((region, j) => ({ path: `workloads[${index}].replicaRegions[${j}]`, region }))];
+  // Terraform assumes this account's roles for its opt-in regions through STS in the deployment region (modules/core/pinned-provider.ts),
+  // which takes the call only if this account has that region enabled too, when it is an opt-in region itself.
+  const deploymentRegion = manifest.deployment.region;
+  if (isOptInRegion(deploymentRegion) && regions.some((r) => isOptInRegion(r.region)) && !regions.some((r) => r.region === deploymentRegion)) {
+    regions.push({ path: "deployment.region (where Terraform assumes this account's roles for its opt-in regions)", region: deploymentRegion });
+  }
   if (credentials === undefined) {
     for (const r of regions) checks.push({ check: `region ${r.region}`, ok: false, detail: `${r.path}: not checked (the deploy role could not be assumed)` });
   } else {
