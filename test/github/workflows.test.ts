@@ -220,7 +220,9 @@ describe('the workflows run what `npm run ci` decides', () => {
 
 describe('approvals that GitHub may silently skip', () => {
   // Required reviewers exist for private repositories only on GitHub Enterprise (on Free, Pro and Team, only for public ones), and
-  // an environment without them runs its job at once: the jobs that stand for a person's approval check that one was required.
+  // an environment without them runs its job at once; with them, the person who started the run may approve it unless self-review
+  // is prevented, and an administrator may bypass them unless that is turned off. The jobs that stand for another person's
+  // approval check that it was required.
   const approvalJobs: [string, string, string][] = [
     ['deploy.yml', 'deploy-prod', 'production'],
     ['pull-request.yml', 'security-approval', 'security-review'],
@@ -228,13 +230,29 @@ describe('approvals that GitHub may silently skip', () => {
   let bin: string;
   beforeAll(() => {
     bin = mkdtempSync(join(tmpdir(), 'fake-gh-'));
-    // gh api … --jq …: prints what FAKE_TYPES holds, or fails as gh does for an environment that does not exist
-    writeFileSync(join(bin, 'gh'), '#!/usr/bin/env bash\n[ "${FAKE_MISSING:-}" = 1 ] && { echo "gh: Not Found (HTTP 404)" >&2; exit 1; }\necho "$FAKE_TYPES"\n');
+    // gh api <path> --jq <filter>: the environment GitHub would answer with (FAKE_ENV, JSON) through jq, as gh applies --jq;
+    // any other path fails as gh does for an environment that does not exist
+    writeFileSync(
+      join(bin, 'gh'),
+      [
+        '#!/usr/bin/env bash',
+        '[ "$1 $2 $3" = "api repos/$GITHUB_REPOSITORY/environments/$ENVIRONMENT --jq" ] && [ -n "${FAKE_ENV:-}" ] || { echo "gh: Not Found (HTTP 404)" >&2; exit 1; }',
+        'jq -r "$4" <<< "$FAKE_ENV"',
+        '',
+      ].join('\n'),
+    );
     chmodSync(join(bin, 'gh'), 0o755);
   });
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
-  test.each(approvalJobs)('%s %s first checks that its environment %s requires a reviewer, and stops without one', (file, job, environment) => {
+  /** An environment as GitHub's REST API describes it. */
+  const environmentJson = (o: { bypass?: boolean; rules?: object[] }) =>
+    JSON.stringify({ id: 1, name: 'env', can_admins_bypass: o.bypass ?? false, ...(o.rules ? { protection_rules: o.rules } : {}), deployment_branch_policy: null });
+  const reviewers = (preventSelfReview: boolean) => ({ id: 2, node_id: 'x', type: 'required_reviewers', prevent_self_review: preventSelfReview, reviewers: [{ type: 'Team' }] });
+  const branchPolicy = { id: 3, node_id: 'y', type: 'branch_policy' };
+  const waitTimer = { id: 4, node_id: 'z', type: 'wait_timer', wait_timer: 30 };
+
+  test.each(approvalJobs)("%s %s first checks that its environment %s requires another person's approval, and stops without it", (file, job, environment) => {
     const j = load(file).wf.jobs[job]!;
     expect(j.environment).toBe(environment);
     expect((j.permissions as Record<string, string>).actions).toBe('read');
@@ -247,13 +265,21 @@ describe('approvals that GitHub may silently skip', () => {
         env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_REPOSITORY: 'example/payments', ENVIRONMENT: environment, ...env },
         encoding: 'utf8',
       });
-    expect(run({ FAKE_TYPES: 'branch_policy required_reviewers' }).status).toBe(0);
-    for (const types of ['', 'wait_timer', 'branch_policy', 'required_reviewers_extra']) {
-      const r = run({ FAKE_TYPES: types });
-      expect([types, r.status]).toEqual([types, 1]);
-      expect(r.stdout).toContain(`::error::environment ${environment} requires no reviewer`);
+    expect(run({ FAKE_ENV: environmentJson({ rules: [branchPolicy, reviewers(true)] }) }).status).toBe(0);
+    const refused: [string, string][] = [
+      ['no rules', environmentJson({})],
+      ['a branch policy only', environmentJson({ rules: [branchPolicy] })],
+      ['a wait timer only', environmentJson({ rules: [waitTimer] })],
+      ['reviewers who may approve their own run', environmentJson({ rules: [reviewers(false)] })],
+      ['reviewers an administrator may bypass', environmentJson({ bypass: true, rules: [reviewers(true)] })],
+    ];
+    for (const [what, json] of refused) {
+      const r = run({ FAKE_ENV: json });
+      expect([what, r.status]).toEqual([what, 1]);
+      expect(r.stdout).toContain(`::error::environment ${environment} does not require another person's approval`);
     }
-    expect(run({ FAKE_MISSING: '1' }).status).not.toBe(0);
+    // an environment GitHub does not know (or a token that may not read it)
+    expect(run({ FAKE_ENV: '' }).status).not.toBe(0);
   });
 });
 
