@@ -110,7 +110,7 @@ export interface GithubOidcProps {
    * reads and writes state, with the job's own credentials, so they must outlast the job. The
    * workflows ask for this duration (`role-duration-seconds`).
    */
-  readonly applySessionSeconds?: number;
+  readonly longSessionSeconds?: number;
 }
 
 export interface CiRoleProps {
@@ -179,10 +179,10 @@ export class GithubOidc extends Construct {
     super(scope, id);
     const naming = new Naming(props.manifest);
     const sessionSeconds = props.sessionSeconds ?? 3600;
-    const applySessionSeconds = props.applySessionSeconds ?? 14_400;
+    const longSessionSeconds = props.longSessionSeconds ?? 14_400;
     for (const [name, value] of [
       ['sessionSeconds', sessionSeconds],
-      ['applySessionSeconds', applySessionSeconds],
+      ['longSessionSeconds', longSessionSeconds],
     ] as const) {
       if (value < 3600 || value > 43200) throw new Error(`GithubOidc ${id}: ${name} must be 3600..43200`);
     }
@@ -191,9 +191,9 @@ export class GithubOidc extends Construct {
     const trusts = ciTrusts(props.manifest);
     const role = (purpose: CiRolePurpose, seconds = sessionSeconds) => new CiRole(this, purpose, { naming, purpose, provider: this.provider, trust: trusts[purpose], sessionSeconds: seconds });
     this.plan = role('ci-plan');
-    this.preview = role('ci-preview', applySessionSeconds);
-    this.drift = role('ci-drift', applySessionSeconds);
-    this.apply = Object.fromEntries(DEPLOY_STAGES.map((s) => [s, role(ciApplyPurpose(s), applySessionSeconds)])) as Record<DeployStage, CiRole>;
+    this.preview = role('ci-preview', longSessionSeconds);
+    this.drift = role('ci-drift', longSessionSeconds);
+    this.apply = Object.fromEntries(DEPLOY_STAGES.map((s) => [s, role(ciApplyPurpose(s), longSessionSeconds)])) as Record<DeployStage, CiRole>;
   }
 
   /** The read-only roles, which plan with each account's plan role. */

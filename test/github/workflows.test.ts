@@ -196,11 +196,25 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(roles.find((r) => r.name.endsWith('-ci-plan'))!.max_session_duration ?? 3600).toBe(3600);
   });
 
-  test('given the deploy workflow, then what a stage job reads outlives the longest wait for the production approval (30 days)', () => {
+  test('given the deploy workflow, then what a stage job reads outlives the longest run (35 days: the production approval may wait 30), and a shorter repository limit is warned of', () => {
     const { wf } = load('deploy.yml');
     const uploads = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/upload-artifact@')));
     expect(uploads.length).toBeGreaterThan(0);
-    for (const u of uploads) expect([u.with?.name, u.with?.['retention-days']]).toEqual([u.with?.name, 30]);
+    for (const u of uploads) expect([u.with?.name, u.with?.['retention-days']]).toEqual([u.with?.name, 35]);
+    // the check, as the preview's run block holds it
+    const lines = runsOf(wf, 'preview').split('\n');
+    const from = lines.findIndex((l) => l.includes('"${GITHUB_RETENTION_DAYS:-90}"'));
+    const check = lines.slice(from, lines.findIndex((l, k) => k > from && l.trim() === 'fi') + 1).join('\n');
+    expect(check).toMatch(/^\s*if [\s\S]*::warning::[\s\S]*fi$/);
+    const warn = (days: string | undefined) => {
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      if (days === undefined) delete env.GITHUB_RETENTION_DAYS;
+      else env.GITHUB_RETENTION_DAYS = days;
+      return spawnSync('bash', ['-e', '-c', check], { env, encoding: 'utf8' }).stdout;
+    };
+    expect(warn('30')).toContain('::warning::this repository keeps artifacts 30 days');
+    expect(warn('35')).toBe('');
+    expect(warn(undefined)).toBe('');
   });
 
   test('given the drift workflow, then it plans every applied stack read-only, reports "would change" apart from "failed to plan" and keeps one issue', () => {
@@ -354,8 +368,8 @@ describe('Terraform and Node run the same way in every job', () => {
     const { wf } = load(f);
     for (const job of Object.values(wf.jobs)) {
       for (const s of (job.steps ?? []).filter((x) => x.uses?.startsWith('actions/upload-artifact@'))) {
-        // a week, or for what the deploy's stage jobs read, the 30 days the production approval may wait
-        expect(Number(s.with?.['retention-days'])).toBeLessThanOrEqual(f === 'deploy.yml' ? 30 : 7);
+        // a week, or for what the deploy's stage jobs read, the 35 days a run may last (the production approval may wait 30)
+        expect(Number(s.with?.['retention-days'])).toBeLessThanOrEqual(f === 'deploy.yml' ? 35 : 7);
         expect(String(s.with?.path)).not.toMatch(/tfplan|cdktf\.out\s*$|cdktf\.out\/\s*$/m);
       }
     }
