@@ -22,10 +22,12 @@ out=${4:-cdktf.out}
 dir="$out/stacks/$stack"
 lock_timeout=10m
 # The job summary holds at most 1 MiB per step, and GitHub drops the whole of a step's summary that
-# passes it: each plan gets a share, and once a step's summary is nearly full a plan gets one line
-# instead. The full text stays in <ci-dir>/show and the run log.
+# passes it: each plan gets a share; past summary_limit a plan gets one line instead, and past
+# lines_limit nothing (the rest of the 1 MiB is left to the lines the workflow itself writes).
+# The full text stays in <ci-dir>/show and the run log.
 summary_cap=60000
-summary_limit=1000000
+summary_limit=900000
+lines_limit=960000
 
 mkdir -p "$ci/show" "$ci/results" "$ci/plans"
 
@@ -45,7 +47,9 @@ show() {
     size=$(wc -c < "$file")
     [ "$size" -gt "$summary_cap" ] && size=$((summary_cap + 100))
     if [ $((used + size)) -gt "$summary_limit" ]; then
-      printf -- '- %s: not shown (this step'"'"'s summary is full); the whole plan is in the run log\n' "$title" >> "$GITHUB_STEP_SUMMARY"
+      if [ "$used" -lt "$lines_limit" ]; then
+        printf -- '- %s: not shown (this step'"'"'s summary is full); the whole plan is in the run log\n' "$title" >> "$GITHUB_STEP_SUMMARY"
+      fi
     elif [ "$(wc -c < "$file")" -gt "$summary_cap" ]; then
       { head -c "$summary_cap" "$file"; printf '\n```\n(cut: the whole plan is in the run log)\n</details>\n'; } >> "$GITHUB_STEP_SUMMARY"
     else

@@ -39,6 +39,13 @@ describe('stack.sh and the job summary', () => {
     expect([stack, r.status, r.stderr]).toEqual([stack, 0, '']);
   };
 
+  test('given a step summary already past what plans may take, then a plan adds nothing to it', () => {
+    const summary = join(dir, 'full.md');
+    writeFileSync(summary, 'y'.repeat(970_000));
+    apply('payments-z-eu-west-1', 5_000, summary);
+    expect(statSync(summary).size).toBe(970_000);
+  });
+
   test('given a small plan, then the summary shows it whole', () => {
     const summary = join(dir, 'small.md');
     apply('payments-a-eu-west-1', 2_000, summary);
@@ -61,6 +68,8 @@ describe('stack.sh and the job summary', () => {
     expect(shown.length).toBeGreaterThan(10);
     expect(named.length).toBeGreaterThan(0);
     expect([...shown, ...named]).toEqual(stacks);
+    // and the last 64 kB or more of the 1 MiB are left to the lines the workflow writes between the plans
+    expect(statSync(summary).size).toBeLessThanOrEqual(STEP_SUMMARY_LIMIT - 64 * 1024);
     // and the full text of every plan is kept beside the run
     for (const s of stacks) expect(readFileSync(join(dir, 'ci', 'show', `${s}.md`), 'utf8')).toContain('x'.repeat(70_000));
   });

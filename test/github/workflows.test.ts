@@ -229,6 +229,20 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(script).toMatch(/issues\.update[\s\S]*issues\.create/);
     // drift-report exits 2 on drift and on a crash alike: only a report that begins with the marker replaces the issue's text
     expect(script).toMatch(/if \(!report\.startsWith\(marker\)\) \{\s*core\.setFailed\([\s\S]*?\);\s*return;\s*\}[\s\S]*issues\.update/);
+    // and the issue's body stays within what GitHub takes, however many stacks drifted: run the script's own lines that make it
+    const lines = script.split('\n');
+    const make = lines
+      .slice(
+        lines.findIndex((l) => l.includes('const run =')),
+        lines.findIndex((l) => l.includes('const body =')) + 1,
+      )
+      .join('\n');
+    const bodyOf = new Function('report', 'context', `${make}\nreturn body;`) as (report: string, context: unknown) => string;
+    const context = { serverUrl: 'https://github.com', repo: { owner: 'example', repo: 'payments' }, runId: 1 };
+    const huge = `<!-- payments-drift -->\n${Array.from({ length: 3_000 }, (_, i) => `- \`payments-w${i}-eu-west-1\`: 3 resource(s)`).join('\n')}\n`;
+    expect(bodyOf(huge, context).length).toBeLessThanOrEqual(65_536);
+    expect(bodyOf(huge, context)).toMatch(/^<!-- payments-drift -->[\s\S]*\(cut to fit one issue[\s\S]*Run: https:\/\/github\.com\/example\/payments\/actions\/runs\/1\n$/);
+    expect(bodyOf('<!-- payments-drift -->\nsmall\n', context)).toBe('<!-- payments-drift -->\nsmall\n\nRun: https://github.com/example/payments/actions/runs/1\n');
   });
 });
 
