@@ -16,7 +16,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { AccountsToolError, realSleep } from './accounts/aws';
 import { importAccount } from './accounts/import';
-import { preflight } from './accounts/preflight';
+import { preflight, stsRegionFor } from './accounts/preflight';
 import { verifyManifest } from './accounts/verify';
 import { parseArgs } from 'node:util';
 import { loadManifestOrExit } from './cli';
@@ -58,11 +58,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'preflight' && arg) {
     const { manifest } = loadManifestOrExit();
     const region = manifest.deployment.region;
+    const workload = manifest.workloads.find((w) => w.name === arg);
     const checks = await preflight(
       manifest,
       arg,
       {
-        sts: new STSClient({ ...sdk, region }),
+        // where Terraform asks STS for the deploy role of the workload's primary region
+        sts: new STSClient({ ...sdk, region: workload ? stsRegionFor(manifest, workload.primaryRegion) : region }),
         s3: new S3Client({ ...sdk, region }),
         accountClient: (credentials) => new AccountClient({ ...sdk, region: 'us-east-1', credentials }),
       },

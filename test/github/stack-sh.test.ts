@@ -39,6 +39,14 @@ describe('stack.sh and the job summary', () => {
     expect([stack, r.status, r.stderr]).toEqual([stack, 0, '']);
   };
 
+  test('given a step summary just short of 900 kB, then a plan that would pass it is named, not shown', () => {
+    const summary = join(dir, 'nearly.md');
+    writeFileSync(summary, 'y'.repeat(899_000));
+    apply('payments-y-eu-west-1', 5_000, summary);
+    const added = readFileSync(summary, 'utf8').slice(899_000);
+    expect(added).toBe("- payments-y-eu-west-1 (applied): not shown (this step's summary is full); the whole plan is in the run log\n");
+  });
+
   test('given a step summary already past what plans may take, then a plan adds nothing to it', () => {
     const summary = join(dir, 'full.md');
     writeFileSync(summary, 'y'.repeat(970_000));

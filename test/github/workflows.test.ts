@@ -274,8 +274,14 @@ describe('approvals that GitHub may silently skip', () => {
   afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
   /** An environment as GitHub's REST API describes it. */
-  const environmentJson = (o: { bypass?: boolean; rules?: object[] }) =>
-    JSON.stringify({ id: 1, name: 'env', can_admins_bypass: o.bypass ?? false, ...(o.rules ? { protection_rules: o.rules } : {}), deployment_branch_policy: null });
+  const environmentJson = (o: { bypass?: boolean | 'absent'; rules?: object[] }) =>
+    JSON.stringify({
+      id: 1,
+      name: 'env',
+      ...(o.bypass === 'absent' ? {} : { can_admins_bypass: o.bypass ?? false }),
+      ...(o.rules ? { protection_rules: o.rules } : {}),
+      deployment_branch_policy: null,
+    });
   const reviewers = (preventSelfReview: boolean) => ({ id: 2, node_id: 'x', type: 'required_reviewers', prevent_self_review: preventSelfReview, reviewers: [{ type: 'Team' }] });
   const branchPolicy = { id: 3, node_id: 'y', type: 'branch_policy' };
   const waitTimer = { id: 4, node_id: 'z', type: 'wait_timer', wait_timer: 30 };
@@ -294,6 +300,8 @@ describe('approvals that GitHub may silently skip', () => {
         encoding: 'utf8',
       });
     expect(run({ FAKE_ENV: environmentJson({ rules: [branchPolicy, reviewers(true)] }) }).status).toBe(0);
+    // GitHub documents can_admins_bypass only for setting it: where a response leaves it out, the reviewers still count
+    expect(run({ FAKE_ENV: environmentJson({ bypass: 'absent', rules: [reviewers(true)] }) }).status).toBe(0);
     const refused: [string, string][] = [
       ['no rules', environmentJson({})],
       ['a branch policy only', environmentJson({ rules: [branchPolicy] })],

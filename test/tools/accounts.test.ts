@@ -12,7 +12,7 @@ import ts from 'typescript';
 import { workloadSchema } from '../../accounts/schema';
 import { AccessDeniedError, MissingCredentialsError, ThrottledError } from '../../tools/accounts/aws';
 import { importAccount, workloadNameFrom } from '../../tools/accounts/import';
-import { preflight } from '../../tools/accounts/preflight';
+import { preflight, stsRegionFor } from '../../tools/accounts/preflight';
 import { verifyManifest } from '../../tools/accounts/verify';
 import { exampleManifest } from '../support/synth';
 
@@ -180,6 +180,28 @@ describe('accounts preflight (F-23)', () => {
     account.on(GetRegionOptStatusCommand).resolves({ RegionOptStatus: 'ENABLED_BY_DEFAULT' });
     const defaultsOnly = { ...optIn, workloads: m.workloads };
     expect((await preflight(defaultsOnly, 'prod', clients(), retry)).map((c) => c.check)).not.toContain('region me-central-1');
+  });
+
+  test('given STS refusing the deploy role because the region it is asked in is not enabled in the workload account, then the check says which region to enable there', async () => {
+    // given a workload whose primary region is an opt-in one (Terraform then asks STS in the deployment region), and that region not enabled in its account
+    const optIn = { ...m, deployment: { ...m.deployment, region: 'me-central-1' as const }, workloads: m.workloads.map((w) => (w === prod ? { ...w, primaryRegion: 'af-south-1' as const } : w)) };
+    sts.on(AssumeRoleCommand).rejects(Object.assign(awsError('RegionDisabledException', 'STS is not activated in this region for account:200000000003'), { $metadata: { httpStatusCode: 403 } }));
+    s3.on(HeadBucketCommand).resolves({});
+    const role = (await preflight(optIn, 'prod', clients(), retry)).find((c) => c.check === 'deploy role')!;
+    expect(role.ok).toBe(false);
+    expect(role.detail).toContain(
+      'STS in me-central-1 takes the call only if account 200000000003 has me-central-1 enabled: enable it (management account: aws account enable-region --account-id 200000000003 --region-name me-central-1)',
+    );
+    expect(role.detail).not.toContain('Apply bootstrap-prod first');
+  });
+
+  test('STS is asked where Terraform asks it: in a default region there, for an opt-in region in the deployment region', () => {
+    const optInDeployment = { ...m, deployment: { ...m.deployment, region: 'me-central-1' as const } };
+    expect(stsRegionFor(m, 'eu-west-1')).toBe('eu-west-1');
+    expect(stsRegionFor(m, 'af-south-1')).toBe(m.deployment.region);
+    expect(stsRegionFor(optInDeployment, 'af-south-1')).toBe('me-central-1');
+    expect(stsRegionFor(optInDeployment, 'me-central-1')).toBe('me-central-1');
+    expect(stsRegionFor(optInDeployment, 'us-east-1')).toBe('us-east-1');
   });
 
   test('given the deploy role cannot be assumed and the bucket is missing, then both fail and regions are reported unchecked', async () => {

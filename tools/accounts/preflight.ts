@@ -27,6 +27,7 @@ export interface PreflightCheck {
 }
 
 export interface PreflightClients {
+  /** STS where Terraform assumes the workload's deploy role for its primary region (`stsRegionFor`), with the caller's credentials. */
   readonly sts: STSClient;
   /** S3 in the deployment account's region, with the caller's credentials. */
   readonly s3: S3Client;
@@ -35,6 +36,14 @@ export interface PreflightClients {
 }
 
 const ENABLED = new Set(['ENABLED', 'ENABLED_BY_DEFAULT']);
+
+/**
+ * Where STS is asked for a role of a provider in `region`, as modules/core/pinned-provider.ts does it: the region itself,
+ * or, for an opt-in region, the deployment region.
+ */
+export function stsRegionFor(manifest: Manifest, region: Manifest['deployment']['region']): Manifest['deployment']['region'] {
+  return isOptInRegion(region) ? manifest.deployment.region : region;
+}
 
 export async function preflight(manifest: Manifest, workloadName: string, clients: PreflightClients, retry: RetryOptions): Promise<PreflightCheck[]> {
   const index = manifest.workloads.findIndex((w) => w.name === workloadName);
@@ -53,10 +62,13 @@ export async function preflight(manifest: Manifest, workloadName: string, client
     checks.push({ check: 'deploy role', ok: true, detail: `assumed ${roleArn}` });
   } catch (err) {
     if (!(err instanceof AccountsToolError)) throw err;
+    const stsRegion = stsRegionFor(manifest, w.primaryRegion);
     checks.push({
       check: 'deploy role',
       ok: false,
-      detail: `${err.message} Apply bootstrap-${w.name} first and run this with the credentials of its stage's apply role (${naming.ciRoleArn(ciApplyPurpose(deployStageOf(manifest, w.accountId)))}).`,
+      detail: err.message.includes('RegionDisabledException')
+        ? `${err.message} STS in ${stsRegion} takes the call only if account ${w.accountId} has ${stsRegion} enabled: enable it (management account: aws account enable-region --account-id ${w.accountId} --region-name ${stsRegion}) and wait until ENABLED.`
+        : `${err.message} Apply bootstrap-${w.name} first and run this with the credentials of its stage's apply role (${naming.ciRoleArn(ciApplyPurpose(deployStageOf(manifest, w.accountId)))}).`,
     });
   }
 
