@@ -113,7 +113,7 @@ export abstract class AccountStack extends TerraformStack {
     const provider = new PinnedAwsProvider(this, isDefault ? 'aws' : `aws-${region}`, {
       accountId: this.spec.accountId,
       region,
-      stsRegion: this.manifest.deployment.region,
+      deploymentRegion: this.manifest.deployment.region,
       alias: isDefault ? undefined : region,
       roleArn: Fn.lookup(roles, this.accessRole.stringValue),
       sessionName: `cdktf-${this.spec.name}`,

@@ -4,7 +4,7 @@
  * make Terraform stop before it reads or writes anything.
  *
  * A provider for an opt-in region (af-south-1, ap-east-1…) assumes that role through STS in
- * `stsRegion` (the deployment account's region), not in its own: the caller is a role of the
+ * the deployment account's region, not in its own: the caller is a role of the
  * deployment account (CI) or of the management account (an administrator), and STS in a
  * region that must be enabled takes a request only when both the caller's account and the
  * role's have it enabled. Left to its own region, the provider fails at start with
@@ -17,11 +17,19 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { AwsRegion } from '../../accounts/schema';
 import { isOptInRegion } from '../../accounts/regions';
 
+/**
+ * Where STS is asked for the role of a provider in `region` (see above): the deployment region for an opt-in region,
+ * undefined (the provider's own region) for any other. `npm run accounts -- preflight` asks STS in the same place.
+ */
+export function stsRegionOf(region: AwsRegion, deploymentRegion: AwsRegion): AwsRegion | undefined {
+  return isOptInRegion(region) && region !== deploymentRegion ? deploymentRegion : undefined;
+}
+
 export interface PinnedAwsProviderProps {
   readonly accountId: string;
   readonly region: AwsRegion;
-  /** Where the role is assumed when `region` is an opt-in region: the deployment account's region (see above). @default region */
-  readonly stsRegion?: AwsRegion;
+  /** The deployment account's region, where the role is assumed when `region` is an opt-in region (`stsRegionOf`). @default region */
+  readonly deploymentRegion?: AwsRegion;
   /** ARN of the role to assume in `accountId` (may be a Terraform expression). */
   readonly roleArn: string;
   /** Shows in CloudTrail as the session name; letters, digits and =,.@-, at most 64. */
@@ -36,7 +44,7 @@ export class PinnedAwsProvider extends AwsProvider {
     if (!/^\d{12}$/.test(props.accountId)) throw new Error(`PinnedAwsProvider ${id}: accountId must be 12 digits`);
     super(scope, id, {
       region: props.region,
-      stsRegion: props.stsRegion !== undefined && props.stsRegion !== props.region && isOptInRegion(props.region) ? props.stsRegion : undefined,
+      stsRegion: props.deploymentRegion === undefined ? undefined : stsRegionOf(props.region, props.deploymentRegion),
       alias: props.alias,
       allowedAccountIds: [props.accountId],
       assumeRole: [{ roleArn: props.roleArn, sessionName: props.sessionName.replace(/[^\w+=,.@-]/g, '-').slice(0, 64) }],

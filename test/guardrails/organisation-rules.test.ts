@@ -28,7 +28,7 @@ function orgStack(): { app: App; stack: TerraformStack; fixture: Fixture } {
   const provider = new PinnedAwsProvider(stack, 'aws', {
     accountId: prod.accountId,
     region: prod.primaryRegion,
-    stsRegion: manifest.deployment.region,
+    deploymentRegion: manifest.deployment.region,
     roleArn: `arn:aws:iam::${prod.accountId}:role/deploy`,
     sessionName: 'test',
     tags: { environment: 'prod' },

@@ -10,6 +10,7 @@ import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { isOptInRegion } from '../../accounts/regions';
 import type { Manifest } from '../../accounts/schema';
 import { ciApplyPurpose, deployStageOf, Naming } from '../../modules/core/naming';
+import { stsRegionOf } from '../../modules/core/pinned-provider';
 import { AccountsToolError, awsCall, type RetryOptions } from './aws';
 
 /** Temporary credentials of an assumed role (the shape every SDK v3 client accepts). */
@@ -37,12 +38,9 @@ export interface PreflightClients {
 
 const ENABLED = new Set(['ENABLED', 'ENABLED_BY_DEFAULT']);
 
-/**
- * Where STS is asked for a role of a provider in `region`, as modules/core/pinned-provider.ts does it: the region itself,
- * or, for an opt-in region, the deployment region.
- */
+/** Where STS is asked for the role of a provider in `region`: where Terraform asks it (`stsRegionOf`). */
 export function stsRegionFor(manifest: Manifest, region: Manifest['deployment']['region']): Manifest['deployment']['region'] {
-  return isOptInRegion(region) ? manifest.deployment.region : region;
+  return stsRegionOf(region, manifest.deployment.region) ?? region;
 }
 
 export async function preflight(manifest: Manifest, workloadName: string, clients: PreflightClients, retry: RetryOptions): Promise<PreflightCheck[]> {

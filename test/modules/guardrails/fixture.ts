@@ -109,7 +109,7 @@ export function addFixture(scope: Construct, opts: { environment?: string; provi
     new PinnedAwsProvider(scope, 'aws', {
       accountId: FIXTURE_ACCOUNT,
       region: 'eu-west-1',
-      stsRegion: 'eu-west-1',
+      deploymentRegion: 'eu-west-1',
       roleArn: `arn:aws:iam::${FIXTURE_ACCOUNT}:role/deploy`,
       sessionName: 'test',
       tags: { environment: opts.environment ?? 'prod' },

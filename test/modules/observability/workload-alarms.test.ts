@@ -28,7 +28,7 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
   new PinnedAwsProvider(stack, 'aws', {
     accountId: workload.accountId,
     region,
-    stsRegion: manifest.deployment.region,
+    deploymentRegion: manifest.deployment.region,
     roleArn: naming.naming.accessRoleArn('deploy', workload.accountId),
     sessionName: 'test',
     tags: { environment: workload.environment },
@@ -290,7 +290,7 @@ describe('with the guardrails', () => {
     new PinnedAwsProvider(stack, 'aws', {
       accountId: '200000000003',
       region: 'eu-west-1',
-      stsRegion: 'eu-west-1',
+      deploymentRegion: 'eu-west-1',
       roleArn: 'arn:aws:iam::200000000003:role/deploy',
       sessionName: 't',
       tags: { environment: 'prod' },
