@@ -14,14 +14,21 @@
  * Every write is conditional on the status it read, so two regions reconciling one global
  * table, or a late execution, never overwrite a decision.
  *
+ * Once a payment is decided here, no later run looks at it again: a notification or archive that
+ * still fails (after the SDK's retries) is written to the region's re-drive table, as the
+ * workflow's Queue…Redrive states write theirs (the same item: `<paymentId>#notify|archive`, the
+ * request as sent), for `npm run redrive`. One that cannot be queued either fails the
+ * invocation, once every payment has had its turn, so that the function's error alarm tells
+ * someone; the log names the payment and the delivery.
+ *
  * Finding the undecided payments is a Scan with a filter (every item is read): fine for the
  * table sizes of a workload today; a sparse index on undecided payments is the step up.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { PutCommand, ScanCommand, UpdateCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../runtime/clients';
 import { requireEnv, requireIntEnv } from '../runtime/config';
 import { gatewayFromEnv } from '../runtime/gateway-config';
@@ -35,6 +42,7 @@ const topicArn = requireEnv('EVENTS_TOPIC_ARN');
 const archiveBucket = requireEnv('ARCHIVE_BUCKET');
 const archivePrefix = requireEnv('ARCHIVE_PREFIX');
 const archiveKeyArn = requireEnv('ARCHIVE_KEY_ARN');
+const redriveTable = requireEnv('REDRIVE_TABLE');
 const afterMs = requireIntEnv('RECONCILE_AFTER_SECONDS') * 1000;
 const gateway = gatewayFromEnv();
 const doc = documentClient();
@@ -60,13 +68,22 @@ export interface ReconcileSummary {
   failed: number;
   started: number;
   pending: number;
+  /** Notifications and archives of payments decided in this run that failed and wait in the re-drive table. */
+  queued: number;
+}
+
+/** A decided payment's notification or archive that failed and could not be queued for re-drive either. */
+interface LostDelivery {
+  readonly paymentId: string;
+  readonly delivery: 'notify' | 'archive';
 }
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 const olderThan = (iso: string | undefined, now: number) => iso !== undefined && now - Date.parse(iso) > afterMs;
 
 export const handler = async (): Promise<ReconcileSummary> => {
-  const summary: ReconcileSummary = { checked: 0, settled: 0, declined: 0, failed: 0, started: 0, pending: 0 };
+  const summary: ReconcileSummary = { checked: 0, settled: 0, declined: 0, failed: 0, started: 0, pending: 0, queued: 0 };
+  const lost: LostDelivery[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page: ScanCommandOutput = await doc.send(
@@ -83,7 +100,7 @@ export const handler = async (): Promise<ReconcileSummary> => {
     for (const item of (page.Items ?? []) as Undecided[]) {
       summary.checked++;
       try {
-        const outcome = await reconcile(item, Date.now());
+        const outcome = await reconcile(item, Date.now(), summary, lost);
         if (outcome === 'SETTLED') summary.settled++;
         else if (outcome === 'DECLINED') summary.declined++;
         else if (outcome === 'FAILED') summary.failed++;
@@ -98,10 +115,14 @@ export const handler = async (): Promise<ReconcileSummary> => {
     start = page.LastEvaluatedKey;
   } while (start);
   logger.info('reconciled', { ...summary });
+  if (lost.length > 0) {
+    // Decided, so no later run comes back to them: only a failed invocation tells someone.
+    throw new Error(`reconciliation decided payments whose deliveries were neither sent nor queued for re-drive: ${lost.map((l) => `${l.paymentId}#${l.delivery}`).join(', ')}`);
+  }
   return summary;
 };
 
-async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DECLINED' | 'FAILED' | 'STARTED' | 'PENDING' | 'SKIPPED'> {
+async function reconcile(item: Undecided, now: number, summary: ReconcileSummary, lost: LostDelivery[]): Promise<'SETTLED' | 'DECLINED' | 'FAILED' | 'STARTED' | 'PENDING' | 'SKIPPED'> {
   if (item.status === 'RECEIVED') {
     if (!olderThan(item.createdAt, now) || item.requestBody === undefined || item.client === undefined || item.idempotencyKey === undefined) return 'SKIPPED';
     const input: ExecutionInput = { paymentId: item.paymentId, client: item.client, idempotencyKey: item.idempotencyKey, receivedAt: item.createdAt!, body: JSON.parse(item.requestBody) };
@@ -151,19 +172,51 @@ async function reconcile(item: Undecided, now: number): Promise<'SETTLED' | 'DEC
     decidedAt: found.outcome === 'captured' ? found.capturedAt : new Date(now).toISOString(),
   };
   if (!(await decide(item, outcome))) return 'SKIPPED';
-  // As the workflow does after recording: notify, then archive the settlement record.
-  await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(outcome), MessageAttributes: { status: { DataType: 'String', StringValue: outcome.status } } }));
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: archiveBucket,
-      Key: `${archivePrefix}${item.paymentId}.json`,
-      Body: JSON.stringify(outcome),
-      ContentType: 'application/json',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: archiveKeyArn,
-    }),
-  );
+  // As the workflow does after recording: notify, then archive the settlement record; a failed notification does not keep the archive from running.
+  const notification: PublishCommandInput = { TopicArn: topicArn, Message: JSON.stringify(outcome), MessageAttributes: { status: { DataType: 'String', StringValue: outcome.status } } };
+  const archive: PutObjectCommandInput = {
+    Bucket: archiveBucket,
+    Key: `${archivePrefix}${item.paymentId}.json`,
+    Body: JSON.stringify(outcome),
+    ContentType: 'application/json',
+    ServerSideEncryption: 'aws:kms',
+    SSEKMSKeyId: archiveKeyArn,
+  };
+  const deliveries = [
+    { delivery: 'notify', request: notification, send: () => sns.send(new PublishCommand(notification)) },
+    { delivery: 'archive', request: archive, send: () => s3.send(new PutObjectCommand(archive)) },
+  ] as const;
+  for (const { delivery, request, send } of deliveries) {
+    try {
+      await send();
+    } catch (err) {
+      if (await queueRedrive(item.paymentId, delivery, request, err as Error, now)) summary.queued++;
+      else lost.push({ paymentId: item.paymentId, delivery });
+    }
+  }
   return outcome.status;
+}
+
+/**
+ * Writes a delivery that failed to the region's re-drive table, as the workflow's Queue…Redrive
+ * states do: the request as it was sent (what `npm run redrive` sends again), under
+ * `<paymentId>#<delivery>`. `executionStartedAt`, which a re-drive checks before it removes the
+ * item, holds when this run decided the payment. False when even that write failed.
+ */
+async function queueRedrive(paymentId: string, delivery: 'notify' | 'archive', request: PublishCommandInput | PutObjectCommandInput, err: Error, now: number): Promise<boolean> {
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: redriveTable,
+        Item: { deliveryId: `${paymentId}#${delivery}`, paymentId, delivery, request, error: err.name, executionStartedAt: new Date(now).toISOString() },
+      }),
+    );
+    logger.error('delivery failed; queued for re-drive', { paymentId, delivery, error: err.name });
+    return true;
+  } catch (queueErr) {
+    logger.error('delivery failed and could not be queued for re-drive', { paymentId, delivery, error: err.name, queueError: (queueErr as Error).name });
+    return false;
+  }
 }
 
 /** Records the decision if the payment is still as it was read; false when something else decided first. */

@@ -175,6 +175,8 @@ export class PaymentWorkflow extends Construct {
       ARCHIVE_BUCKET: dp.archiveBucket.name,
       ARCHIVE_PREFIX: archivePrefix,
       ARCHIVE_KEY_ARN: keyArn,
+      // Where a decided payment's notification or archive that failed waits for `npm run redrive`, as the workflow's own do.
+      REDRIVE_TABLE: this.redriveTable.name,
       // Past the execution timeout, no execution of the payment can still be running.
       RECONCILE_AFTER_SECONDS: String(executionTimeoutSeconds + 60),
     });
@@ -222,11 +224,13 @@ export class PaymentWorkflow extends Construct {
     sandbox?.grant(reconcile, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.grantPublish(reconcile);
     dp.archiveBucket.grantPut(reconcile, archivePrefix);
+    const redrive = new TableRef(n.table('redrive'), this.redriveTable.arn, key, 'RedriveTable');
+    redrive.grant(reconcile, 'dynamodb:PutItem');
     for (const task of [validate, fraud, charge]) task.grantInvoke(sm);
     table.grant(sm, 'dynamodb:UpdateItem');
     events.grantPublish(sm);
     dp.archiveBucket.grantPut(sm, archivePrefix);
-    new TableRef(n.table('redrive'), this.redriveTable.arn, key, 'RedriveTable').grant(sm, 'dynamodb:PutItem');
+    redrive.grant(sm, 'dynamodb:PutItem');
 
     // F-06: failed, timed-out and aborted executions → encrypted DLQ + the failure recorder.
     this.deadLetterQueue = new SqsQueue(this, 'dlq', {

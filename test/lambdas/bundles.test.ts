@@ -32,6 +32,7 @@ const env = {
   ARCHIVE_PREFIX: 'settlements/dev/',
   ARCHIVE_KEY_ARN: 'arn:aws:kms:eu-west-1:200000000001:key/mrk-00000000000000000000000000000000',
   RECONCILE_AFTER_SECONDS: '960',
+  REDRIVE_TABLE: 'payments-dev-redrive',
   API_CLIENTS: JSON.stringify([{ name: 'default', principals: ['200000000001'] }]),
 };
 

@@ -118,6 +118,7 @@ export const HANDLER_CALLS: Record<HandlerName, readonly HandlerCall[]> = {
     START_EXECUTION,
     { sdk: '@aws-sdk/client-sns', command: 'PublishCommand', action: 'sns:Publish', env: 'EVENTS_TOPIC_ARN', kind: 'sns-topic' },
     { sdk: '@aws-sdk/client-s3', command: 'PutObjectCommand', action: 's3:PutObject', env: 'ARCHIVE_BUCKET', kind: 's3-archive' },
+    ddb('PutCommand', 'REDRIVE_TABLE'),
   ],
   status: [ddb('GetCommand', 'PAYMENTS_TABLE')],
   failure: [ddb('UpdateCommand', 'PAYMENTS_TABLE')],
