@@ -182,8 +182,13 @@ export interface Decision {
 /** Decisions that stop the run (the final result job fails on them, with the reason). */
 export const STOPPING: ReadonlySet<DecisionKind> = new Set(['admin', 'failed', 'waits', 'manual-destroy']);
 
-function adminCommand(s: CiStack): string {
-  return `TF_VAR_access_role=bootstrap npx cdktf deploy ${s.name}`;
+/**
+ * The command an administrator runs for `s`. `cdktf deploy` refuses a selection that leaves out a
+ * stack one of them depends on (the deployment stack, applied by then), unless told to with
+ * `--ignore-missing-stack-dependencies`; one stack per command, so nothing needs ordering.
+ */
+export function adminCommand(s: CiStack): string {
+  return `TF_VAR_access_role=bootstrap npx cdktf deploy ${s.dependsOn.length > 0 ? '--ignore-missing-stack-dependencies ' : ''}${s.name}`;
 }
 
 /**
