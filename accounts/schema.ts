@@ -65,8 +65,10 @@ const nonNegativeInt = (what: string) =>
 /**
  * Alarm thresholds of one workload (= one environment). Every field is optional with the
  * default below; an alarm fires when its metric is ABOVE the threshold for
- * `evaluationPeriods` consecutive periods of `periodSeconds`. The dead-letter queue alarm
- * always fires on a depth > 0 (a failed payment is never noise, F-06).
+ * `evaluationPeriods` consecutive periods of `periodSeconds`. The alarms where each event is
+ * an incident (a dead-letter message, a delivery queued for re-drive, an event EventBridge
+ * could not deliver) fire on the first period that has one, whatever `evaluationPeriods` says
+ * (a failed payment is never noise, F-06).
  */
 export const alarmsSchema = z.strictObject({
   /** @default 300 — seconds per evaluation period of every alarm (60 or a multiple of 60) */

@@ -65,6 +65,7 @@ export class PaymentsStack extends AccountStack {
         .flatMap((r) => r.destinations.map((d) => ({ name: d.id, sourceBucket: r.sourceBucket, destinationBucket: d.bucketName, ruleId: d.id }))),
       redriveTables: ['redrive'],
       deadLetterQueues: ['dlq'],
+      eventRules: this.workflow.eventRules,
     });
   }
 }

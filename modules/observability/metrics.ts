@@ -11,6 +11,7 @@
  *                  ReplicationLatency                                          TableName, ReceivingRegion
  *   AWS/S3         OperationsFailedReplication                                 SourceBucket, DestinationBucket, RuleId
  *   AWS/SQS        ApproximateNumberOfMessagesVisible                          QueueName
+ *   AWS/Events     FailedInvocations, InvocationsFailedToBeSentToDlq           RuleName (default bus)
  */
 import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
 
@@ -28,6 +29,12 @@ export interface AlarmSpec {
   readonly description: string;
   /** Fires when the value is greater than this. */
   readonly threshold: number;
+  /**
+   * Every period above the threshold is an incident of its own (a count of events each of which
+   * someone must act on): the alarm fires on the first such period, whatever the manifest's
+   * `evaluationPeriods` says. @default false
+   */
+  readonly anyOccurrence?: true;
   /** One metric, or metric math over `metrics` (keys are the math ids). */
   readonly metric: MetricRef | { readonly expression: string; readonly label: string; readonly metrics: Readonly<Record<string, MetricRef>> };
 }
@@ -141,6 +148,7 @@ export function redriveAlarms(purpose: string, tableName: string): AlarmSpec[] {
       id: `${purpose}-queued`,
       description: `DynamoDB ${tableName}: a notification or archive was queued for re-drive (run npm run redrive; OK only means no new one, not that the table is empty; F-27)`,
       threshold: 0,
+      anyOccurrence: true,
       metric: { namespace: 'AWS/DynamoDB', metricName: 'SuccessfulRequestLatency', dimensions: { TableName: tableName, Operation: 'PutItem' }, stat: 'SampleCount' },
     },
   ];
@@ -152,7 +160,38 @@ export function queueAlarms(purpose: string, queueName: string): AlarmSpec[] {
       id: `${purpose}-depth`,
       description: `SQS ${queueName}: messages waiting (a failed payment; F-06)`,
       threshold: 0,
+      anyOccurrence: true,
       metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueName }, stat: 'Maximum' },
     },
+  ];
+}
+
+/**
+ * An EventBridge rule (default bus) whose deliveries must not fail unseen: an event it could not
+ * deliver to a target after its retries (a permission or key policy that refuses it, a target
+ * gone), and, for a rule whose targets have a dead-letter queue, an event that could not even be
+ * put there. EventBridge publishes both only when they are not zero.
+ */
+export function ruleAlarms(purpose: string, ruleName: string, options: { readonly deadLetterQueue: boolean }): AlarmSpec[] {
+  const metric = (metricName: string): MetricRef => ({ namespace: 'AWS/Events', metricName, dimensions: { RuleName: ruleName }, stat: 'Sum' });
+  return [
+    {
+      id: `${purpose}-failed-invocations`,
+      description: `EventBridge rule ${ruleName}: events it could not deliver to a target after its retries (F-06)`,
+      threshold: 0,
+      anyOccurrence: true,
+      metric: metric('FailedInvocations'),
+    },
+    ...(options.deadLetterQueue
+      ? [
+          {
+            id: `${purpose}-dead-letters-lost`,
+            description: `EventBridge rule ${ruleName}: events that could be neither delivered nor put in the dead-letter queue (F-06)`,
+            threshold: 0,
+            anyOccurrence: true as const,
+            metric: metric('InvocationsFailedToBeSentToDlq'),
+          },
+        ]
+      : []),
   ];
 }

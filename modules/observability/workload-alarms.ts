@@ -13,6 +13,7 @@
  *     tables: ['payments'],
  *     replications: [{ name: 'archive', sourceBucket, destinationBucket, ruleId }],
  *     deadLetterQueues: ['dlq'],
+ *     eventRules: [{ purpose: 'failed-executions', name: ruleName, deadLetterQueue: true }],
  *   });
  */
 import { Construct } from 'constructs';
@@ -22,7 +23,20 @@ import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@c
 import type { AlarmThresholds, AwsRegion } from '../../accounts/schema';
 import type { FunctionPurpose, QueuePurpose, TablePurpose, WorkloadNaming } from '../core/naming';
 import type { AlarmTopic } from './alarm-topic';
-import { apiAlarms, functionAlarms, isMath, queueAlarms, redriveAlarms, replicationAlarms, stateMachineAlarms, tableAlarms, type AlarmSpec, type MetricRef, type S3ReplicationRef } from './metrics';
+import {
+  apiAlarms,
+  functionAlarms,
+  isMath,
+  queueAlarms,
+  redriveAlarms,
+  replicationAlarms,
+  ruleAlarms,
+  stateMachineAlarms,
+  tableAlarms,
+  type AlarmSpec,
+  type MetricRef,
+  type S3ReplicationRef,
+} from './metrics';
 import { jsonText } from '../core/json-text';
 
 export interface WorkloadAlarmsProps {
@@ -48,6 +62,8 @@ export interface WorkloadAlarmsProps {
   readonly redriveTables?: readonly TablePurpose[];
   /** Queues whose depth > 0 is an incident (dead-letter queues), by purpose. @default [] */
   readonly deadLetterQueues?: readonly QueuePurpose[];
+  /** EventBridge rules (default bus) whose failed deliveries are incidents, by purpose and name; `deadLetterQueue` when their targets have one. @default [] */
+  readonly eventRules?: readonly { readonly purpose: string; readonly name: string; readonly deadLetterQueue: boolean }[];
   /** @default the stack's default provider */
   readonly provider?: TerraformProvider;
 }
@@ -78,13 +94,14 @@ export class WorkloadAlarms extends Construct {
       ...(props.replications ?? []).flatMap((r) => replicationAlarms(r, t)),
       ...(props.redriveTables ?? []).flatMap((p) => redriveAlarms(p, naming.table(p))),
       ...(props.deadLetterQueues ?? []).flatMap((p) => queueAlarms(p, naming.queue(p))),
+      ...(props.eventRules ?? []).flatMap((r) => ruleAlarms(r.purpose, r.name, { deadLetterQueue: r.deadLetterQueue })),
     ];
     const seen = new Set<string>();
     for (const s of specs) {
       if (seen.has(s.id)) throw new Error(`WorkloadAlarms ${id}: two alarms would be called ${s.id}; give each replication a distinct name and list each purpose once`);
       seen.add(s.id);
     }
-    if (specs.length === 0) throw new Error(`WorkloadAlarms ${id}: nothing to watch; pass functions, stateMachine, apiStage, tables, replications or deadLetterQueues`);
+    if (specs.length === 0) throw new Error(`WorkloadAlarms ${id}: nothing to watch; pass functions, stateMachine, apiStage, tables, replications, deadLetterQueues or eventRules`);
     this.specs = specs;
 
     const period = t.periodSeconds;
@@ -97,8 +114,8 @@ export class WorkloadAlarms extends Construct {
         alarmDescription: spec.description,
         comparisonOperator: 'GreaterThanThreshold',
         threshold: spec.threshold,
-        evaluationPeriods: t.evaluationPeriods,
-        datapointsToAlarm: t.evaluationPeriods,
+        evaluationPeriods: spec.anyOccurrence ? 1 : t.evaluationPeriods,
+        datapointsToAlarm: spec.anyOccurrence ? 1 : t.evaluationPeriods,
         treatMissingData: 'notBreaching',
         alarmActions: [props.topic.arn],
         okActions: [props.topic.arn],

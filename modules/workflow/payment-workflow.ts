@@ -92,6 +92,8 @@ export class PaymentWorkflow extends Construct {
   readonly countersTable: CountersTable;
   /** This region's notifications and archives that still failed, for `npm run redrive` (regional: not replicated). */
   readonly redriveTable: DynamodbTable;
+  /** Its EventBridge rules, whose failed deliveries the workload's alarms watch; `deadLetterQueue` where the targets have one. */
+  readonly eventRules: readonly { readonly purpose: string; readonly name: string; readonly deadLetterQueue: boolean }[];
 
   constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
     super(scope, id);
@@ -239,8 +241,9 @@ export class PaymentWorkflow extends Construct {
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: 1_209_600,
     });
+    const failedRuleName = `${n.stateMachine()}-failed`.slice(0, 64);
     const rule = new CloudwatchEventRule(this, 'failed-executions', {
-      name: `${n.stateMachine()}-failed`.slice(0, 64),
+      name: failedRuleName,
       description: 'Payment executions that failed, timed out or were aborted',
       eventPattern: jsonText({
         source: ['aws.states'],
@@ -306,6 +309,11 @@ export class PaymentWorkflow extends Construct {
       principal: 'events.amazonaws.com',
       sourceArn: reconcileRule.arn,
     });
+
+    this.eventRules = [
+      { purpose: 'failed-executions', name: failedRuleName, deadLetterQueue: true },
+      { purpose: 'reconcile-schedule', name: n.scheduleRule('reconcile'), deadLetterQueue: false },
+    ];
 
     this.api = new PaymentApi(this, 'api', { naming: n, region, workload, submit, status, logKeyArn: keyArn });
     new TerraformOutput(this, 'state-machine-arn', { value: sm.arn });

@@ -15,7 +15,7 @@ import { checkStack, PAYMENTS_RULE_PACK, type TfJson } from '../../../modules/gu
 import { arn, FUNCTION_PURPOSES, Naming } from '../../../modules/core/naming';
 import { PinnedAwsProvider } from '../../../modules/core/pinned-provider';
 import { simulate } from '../../support/iam-sim';
-import { exampleManifest, parseManifest, policyJson, resourcesOf } from '../../support/synth';
+import { exampleManifest, parseManifest, policyJson, resourcesOf, synthManifest } from '../../support/synth';
 
 type Config = Record<string, unknown>;
 
@@ -62,6 +62,10 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
     ],
     redriveTables: ['redrive'],
     deadLetterQueues: ['dlq'],
+    eventRules: [
+      { purpose: 'failed-executions', name: `${naming.stateMachine()}-failed`, deadLetterQueue: true },
+      { purpose: 'reconcile-schedule', name: naming.scheduleRule('reconcile'), deadLetterQueue: false },
+    ],
   });
   extra?.(stack);
   const tf = stack.toTerraform() as TfJson;
@@ -173,8 +177,34 @@ describe('alarm metrics and dimensions (F-24)', () => {
     });
   });
 
+  test('given EventBridge rules, then an event a rule could not deliver alarms (FailedInvocations by RuleName), and for a rule with a dead-letter queue one it could not even put there (InvocationsFailedToBeSentToDlq) (F-06)', () => {
+    const rule = (name: string, metric: string) => ({
+      namespace: 'AWS/Events',
+      metric_name: metric,
+      dimensions: { RuleName: name },
+      statistic: 'Sum',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+    const failedRule = `${prod.naming.stateMachine()}-failed`;
+    expect(prod.alarm('failed-executions-failed-invocations')).toMatchObject(rule(failedRule, 'FailedInvocations'));
+    expect(prod.alarm('failed-executions-dead-letters-lost')).toMatchObject(rule(failedRule, 'InvocationsFailedToBeSentToDlq'));
+    expect(prod.alarm('reconcile-schedule-failed-invocations')).toMatchObject(rule(prod.naming.scheduleRule('reconcile'), 'FailedInvocations'));
+    expect([...prod.byName.keys()].filter((n) => n.startsWith(prod.naming.alarm('reconcile-schedule')))).toEqual([prod.naming.alarm('reconcile-schedule-failed-invocations')]);
+  });
+
+  test('given a payments stack, then its rule alarms watch the rules it creates, by their names', () => {
+    const tf = synthManifest(manifest).stacks.get(`payments-prod-${prod.region}`)!;
+    const ruleNames = new Set(resourcesOf(tf, 'aws_cloudwatch_event_rule').map(([, c]) => c.name as string));
+    const watched = resourcesOf(tf, 'aws_cloudwatch_metric_alarm')
+      .filter(([, c]) => c.namespace === 'AWS/Events')
+      .map(([, c]) => (c.dimensions as Record<string, string>).RuleName!);
+    expect(new Set(watched)).toEqual(ruleNames);
+    expect(watched.length).toBe(3);
+  });
+
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
-    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1 + 1);
+    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1 + 1 + 3);
     for (const config of prod.byName.values()) {
       expect(config).toMatchObject({ alarm_actions: [topicRef(prod.tf)], ok_actions: [topicRef(prod.tf)], treat_missing_data: 'notBreaching', evaluation_periods: 1 });
       expect(config.actions_enabled).toBeUndefined();
@@ -196,6 +226,17 @@ describe('thresholds per environment from the manifest', () => {
     expect(p.alarm('charge-throttles').threshold).toBe(0);
     const d = build(custom, 'dev');
     expect(d.alarm('api-latency-p99')).toMatchObject({ threshold: 2000, period: 300, evaluation_periods: 1 });
+  });
+
+  test('given evaluationPeriods above 1, then the alarms on events each of which is an incident still fire on the first period that has one', () => {
+    const input = structuredClone(exampleInput);
+    const custom = parseManifest({ ...input, workloads: input.workloads.map((w) => (w.name === 'prod' ? { ...w, alarms: { evaluationPeriods: 3 } } : w)) });
+    const p = build(custom, 'prod');
+    const incidents = ['redrive-queued', 'dlq-depth', 'failed-executions-failed-invocations', 'failed-executions-dead-letters-lost', 'reconcile-schedule-failed-invocations'];
+    for (const what of incidents) expect([what, p.alarm(what)]).toEqual([what, expect.objectContaining({ evaluation_periods: 1, datapoints_to_alarm: 1 })]);
+    const others = [...p.byName.keys()].filter((n) => !incidents.some((w) => n === p.naming.alarm(w)));
+    expect(others.length).toBeGreaterThan(10);
+    for (const name of others) expect([name, p.byName.get(name)]).toEqual([name, expect.objectContaining({ evaluation_periods: 3, datapoints_to_alarm: 3 })]);
   });
 });
 
