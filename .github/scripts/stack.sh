@@ -28,6 +28,13 @@ lock_timeout=10m
 summary_cap=60000
 summary_limit=900000
 lines_limit=960000
+# A job's AWS session cannot be renewed, and Terraform writes the state back with it as an apply
+# ends: an apply that outlives it can save nothing, not even errored.tfstate to the bucket. So an
+# apply or destroy starts only while the session has session_margin seconds left (a new global
+# table replica alone takes many minutes); otherwise the job stops, and re-running it goes on from
+# its ledger with a new session. CI_SESSION_ENDS_AT (seconds since the epoch) is set by the job
+# before it assumes its role; without it nothing is checked.
+session_margin=3600
 
 mkdir -p "$ci/show" "$ci/results" "$ci/plans"
 
@@ -70,6 +77,14 @@ keep_errored_state() {
   aws s3 cp --only-show-errors "$file" "s3://$bucket/$key"
   echo "::error::$stack: Terraform could not save its state; it is in s3://$bucket/$key (terraform state push it)"
 }
+
+if [ "$cmd" != plan-readonly ] && [ -n "${CI_SESSION_ENDS_AT:-}" ]; then
+  left=$((CI_SESSION_ENDS_AT - $(date +%s)))
+  if [ "$left" -lt "$session_margin" ]; then
+    echo "::error::$stack: $cmd not started: this job's AWS session ends in $((left / 60)) min, less than the $((session_margin / 60)) min an apply may take (Terraform could not save its state after it). Re-run the failed jobs: the new attempt has a new session and skips the stacks this one applied."
+    exit 1
+  fi
+fi
 
 if ! terraform -chdir="$dir" init -input=false -no-color; then
   # A read-only plan records its failure, so a report (drift, pull request) lists it and goes on.

@@ -82,3 +82,57 @@ describe('stack.sh and the job summary', () => {
     for (const s of stacks) expect(readFileSync(join(dir, 'ci', 'show', `${s}.md`), 'utf8')).toContain('x'.repeat(70_000));
   });
 });
+
+describe("stack.sh and the end of the job's AWS session", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stack-sh-session-'));
+    mkdirSync(join(dir, 'bin'));
+    // A Terraform that logs every call and whose plans have changes.
+    writeFileSync(join(dir, 'bin', 'terraform'), ['#!/usr/bin/env bash', 'echo "$*" >> "$TF_CALLS"', 'case " $* " in', '  *" plan "*) exit 2 ;;', '  *) exit 0 ;;', 'esac', ''].join('\n'));
+    chmodSync(join(dir, 'bin', 'terraform'), 0o755);
+    mkdirSync(join(dir, 'out', 'stacks', 'payments-a-eu-west-1'), { recursive: true });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs stack.sh `cmd` for one stack with the session ending `secondsLeft` from now (none: no end known); the Terraform calls it made. */
+  const run = (cmd: 'apply' | 'destroy' | 'plan-readonly', secondsLeft: number | undefined) => {
+    const calls = join(dir, `calls-${cmd}-${secondsLeft ?? 'none'}`);
+    writeFileSync(calls, '');
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(dir, 'bin')}:${process.env.PATH}`, TF_CALLS: calls, GITHUB_STEP_SUMMARY: join(dir, 'summary.md') };
+    delete env.CI_SESSION_ENDS_AT;
+    if (secondsLeft !== undefined) env.CI_SESSION_ENDS_AT = String(Math.floor(Date.now() / 1000) + secondsLeft);
+    // `record` of a read-only plan is `npm run ci`: a stand-in npm takes it
+    writeFileSync(join(dir, 'bin', 'npm'), '#!/usr/bin/env bash\nexit 0\n');
+    chmodSync(join(dir, 'bin', 'npm'), 0o755);
+    const r = spawnSync('bash', [STACK_SH, cmd, 'payments-a-eu-west-1', join(dir, 'ci'), join(dir, 'out')], { env, encoding: 'utf8' });
+    return {
+      status: r.status,
+      stdout: r.stdout,
+      terraform: readFileSync(calls, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l !== ''),
+    };
+  };
+
+  test('given less than an hour of session left, then an apply or a destroy is not started: no Terraform call, an error that says to re-run', () => {
+    for (const cmd of ['apply', 'destroy'] as const) {
+      const r = run(cmd, 59 * 60);
+      expect([cmd, r.status, r.terraform]).toEqual([cmd, 1, []]);
+      expect(r.stdout).toMatch(
+        new RegExp(`^::error::payments-a-eu-west-1: ${cmd} not started: this job's AWS session ends in 5[89] min, less than the 60 min an apply may take .*Re-run the failed jobs`),
+      );
+    }
+  });
+
+  test('given more than an hour left, or no end known, then the apply runs; a read-only plan runs whatever is left', () => {
+    expect(run('apply', 61 * 60)).toMatchObject({
+      status: 0,
+      terraform: [expect.stringMatching(/^-chdir=\S+ init /), expect.stringMatching(/ plan /), expect.stringMatching(/ show /), expect.stringMatching(/ apply .*tfplan$/)],
+    });
+    expect(run('apply', undefined).status).toBe(0);
+    const plan = run('plan-readonly', 60);
+    expect(plan.terraform.some((c) => / plan .*-lock=false/.test(c))).toBe(true);
+  });
+});

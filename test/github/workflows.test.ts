@@ -196,6 +196,32 @@ describe('the workflows run what `npm run ci` decides', () => {
     expect(roles.find((r) => r.name.endsWith('-ci-plan'))!.max_session_duration ?? 3600).toBe(3600);
   });
 
+  test('given a stage job, then before its session begins it records when the session will end at the latest, for stack.sh, which starts no apply in its last hour', () => {
+    const { wf } = load('deploy.yml');
+    for (const job of ['deploy-shared', 'deploy-nonprod', 'deploy-prod']) {
+      const steps = wf.jobs[job]!.steps!;
+      const creds = steps.findIndex((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+      const record = steps.findIndex((s) => /CI_SESSION_ENDS_AT=/.test(s.run ?? ''));
+      expect([job, record >= 0 && record < creds]).toEqual([job, true]);
+      expect(steps.slice(creds).some((s) => /stack\.sh (apply|destroy)/.test(s.run ?? ''))).toBe(true);
+      // run as the job runs it: the end it records is the session's length from now
+      const dir = mkdtempSync(join(tmpdir(), 'session-end-'));
+      try {
+        const envFile = join(dir, 'env');
+        writeFileSync(envFile, '');
+        const before = Math.floor(Date.now() / 1000);
+        const r = spawnSync('bash', ['-e', '-c', steps[record]!.run!], { env: { ...process.env, GITHUB_ENV: envFile }, encoding: 'utf8' });
+        expect(r.status).toBe(0);
+        const ends = Number(/^CI_SESSION_ENDS_AT=(\d+)$/m.exec(readFileSync(envFile, 'utf8'))?.[1]);
+        const length = Number(steps[creds]!.with!['role-duration-seconds']);
+        expect([job, ends - before >= length, ends - before <= length + 5]).toEqual([job, true, true]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    expect(STACK_SH).toMatch(/session_margin=3600/);
+  });
+
   test('given the deploy workflow, then what a stage job reads outlives the longest run (35 days: the production approval may wait 30), and a shorter repository limit is warned of', () => {
     const { wf } = load('deploy.yml');
     const uploads = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/upload-artifact@')));
