@@ -29,7 +29,7 @@ summary_cap=60000
 summary_limit=900000
 lines_limit=960000
 # A job's AWS session cannot be renewed, and Terraform writes the state back with it as an apply
-# ends: an apply that outlives it can save nothing, not even errored.tfstate to the bucket. So an
+# ends: an apply that outlives it cannot write its final state, nor errored.tfstate to the bucket. So an
 # apply or destroy starts only while the session has session_margin seconds left (a new global
 # table replica alone takes many minutes); otherwise the job stops, and re-running it goes on from
 # its ledger with a new session. CI_SESSION_ENDS_AT (seconds since the epoch) is set by the job
@@ -81,7 +81,7 @@ keep_errored_state() {
 if [ "$cmd" != plan-readonly ] && [ -n "${CI_SESSION_ENDS_AT:-}" ]; then
   left=$((CI_SESSION_ENDS_AT - $(date +%s)))
   if [ "$left" -lt "$session_margin" ]; then
-    echo "::error::$stack: $cmd not started: this job's AWS session ends in $((left / 60)) min, less than the $((session_margin / 60)) min an apply may take (Terraform could not save its state after it). Re-run the failed jobs: the new attempt has a new session and skips the stacks this one applied."
+    echo "::error::$stack: $cmd not started: this job's AWS session ends in $((left / 60)) min, less than the $((session_margin / 60)) min an apply may take (Terraform could not write its final state after it). Re-run the failed jobs: the new attempt has a new session and skips the stacks this one applied."
     exit 1
   fi
 fi

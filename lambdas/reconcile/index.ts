@@ -22,7 +22,11 @@
  * someone; the log names the payment and the delivery.
  *
  * Finding the undecided payments is a Scan with a filter (every item is read): fine for the
- * table sizes of a workload today; a sparse index on undecided payments is the step up.
+ * table sizes of a workload today; a sparse index on undecided payments is the step up. A run
+ * takes no further payment once less than RESERVE_MS of its time is left, so that it is never
+ * cut off between deciding a payment and delivering (or queueing) its outcome; it then fails,
+ * after the payments it took, since reconciliation is falling behind (the next run starts the
+ * scan again).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
@@ -78,14 +82,19 @@ interface LostDelivery {
   readonly delivery: 'notify' | 'archive';
 }
 
+/** What one payment may take at most: a gateway lookup (its timeout, twice on a 401), the decision, two deliveries and their re-drive writes with the SDK's retries. */
+const RESERVE_MS = 60_000;
+
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
 const olderThan = (iso: string | undefined, now: number) => iso !== undefined && now - Date.parse(iso) > afterMs;
 
-export const handler = async (): Promise<ReconcileSummary> => {
+export const handler = async (_event?: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<ReconcileSummary> => {
   const summary: ReconcileSummary = { checked: 0, settled: 0, declined: 0, failed: 0, started: 0, pending: 0, queued: 0 };
   const lost: LostDelivery[] = [];
+  /** The first undecided payment this run had no time left for. */
+  let outOfTimeAt: string | undefined;
   let start: Record<string, unknown> | undefined;
-  do {
+  scan: do {
     const page: ScanCommandOutput = await doc.send(
       new ScanCommand({
         TableName: table,
@@ -98,6 +107,10 @@ export const handler = async (): Promise<ReconcileSummary> => {
       }),
     );
     for (const item of (page.Items ?? []) as Undecided[]) {
+      if (context !== undefined && context.getRemainingTimeInMillis() < RESERVE_MS) {
+        outOfTimeAt = item.paymentId;
+        break scan;
+      }
       summary.checked++;
       try {
         const outcome = await reconcile(item, Date.now(), summary, lost);
@@ -115,10 +128,17 @@ export const handler = async (): Promise<ReconcileSummary> => {
     start = page.LastEvaluatedKey;
   } while (start);
   logger.info('reconciled', { ...summary });
-  if (lost.length > 0) {
-    // Decided, so no later run comes back to them: only a failed invocation tells someone.
-    throw new Error(`reconciliation decided payments whose deliveries were neither sent nor queued for re-drive: ${lost.map((l) => `${l.paymentId}#${l.delivery}`).join(', ')}`);
-  }
+  // A failed run goes to the dead-letter queue, whose alarm tells someone.
+  const failures = [
+    // Decided, so no later run comes back to them.
+    ...(lost.length > 0 ? [`reconciliation decided payments whose deliveries were neither sent nor queued for re-drive: ${lost.map((l) => `${l.paymentId}#${l.delivery}`).join(', ')}`] : []),
+    ...(outOfTimeAt !== undefined
+      ? [
+          `reconciliation ran out of time with undecided payments not yet looked at, from ${outOfTimeAt} on; the next run starts the scan again, and falls behind as long as one run cannot look at them all`,
+        ]
+      : []),
+  ];
+  if (failures.length > 0) throw new Error(failures.join('; '));
   return summary;
 };
 

@@ -158,7 +158,7 @@ export function queueAlarms(purpose: string, queueName: string): AlarmSpec[] {
   return [
     {
       id: `${purpose}-depth`,
-      description: `SQS ${queueName}: messages waiting (a failed payment; F-06)`,
+      description: `SQS ${queueName}: messages waiting (a failed payment, or a failed reconciliation run; F-06)`,
       threshold: 0,
       anyOccurrence: true,
       metric: { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: queueName }, stat: 'Maximum' },

@@ -275,7 +275,8 @@ export class PaymentWorkflow extends Construct {
     // Once EventBridge has handed an event to the recorder (an asynchronous invoke), a recorder
     // that keeps failing is Lambda's to report, not EventBridge's: after Lambda's own retries the
     // event goes to the same dead-letter queue, sent with the recorder's role.
-    new QueueRef(this.deadLetterQueue.arn, key, 'DeadLetterQueue').grantSendMessages(failure);
+    const deadLetters = new QueueRef(this.deadLetterQueue.arn, key, 'DeadLetterQueue');
+    deadLetters.grantSendMessages(failure);
     new LambdaFunctionEventInvokeConfig(this, 'failure-on-failure', {
       functionName: failure.function.functionName,
       maximumRetryAttempts: 2,
@@ -301,6 +302,16 @@ export class PaymentWorkflow extends Construct {
       targetId: 'reconcile',
       arn: reconcile.arn,
       retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300 },
+    });
+    // A reconciliation run that fails (one that decided a payment whose delivery it could neither
+    // send nor queue, or whose scan failed) goes to the dead-letter queue, whose alarm fires on the
+    // first message, sent with the function's role; it is not run again: the next scheduled run
+    // comes within minutes, and a repeat could not redo what the failed run left undone.
+    deadLetters.grantSendMessages(reconcile);
+    new LambdaFunctionEventInvokeConfig(this, 'reconcile-on-failure', {
+      functionName: reconcile.function.functionName,
+      maximumRetryAttempts: 0,
+      destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
     });
     new LambdaPermission(this, 'reconcile-from-schedule', {
       statementId: 'AllowSchedule',

@@ -148,4 +148,30 @@ describe('F-27: faults for a window during a load', () => {
       await local.stop();
     }
   }, 120_000);
+
+  test('given a reconciliation run that has time for one payment only, then it decides and delivers that one, takes no other, and fails saying it fell behind; the next run decides the rest', async () => {
+    const local = await LocalWorkflow.start({ manifest: exampleManifest(), waitScale: 0.01 });
+    try {
+      const answers = await Promise.all([key('time-a'), key('time-b')].map((k) => local.submit(k, valid({ paymentMethod: { type: 'card', token: 'tok_capture_no_response' } }))));
+      await local.waitForAll();
+      const ids = answers.map((a) => a.body.paymentId!);
+      // Lambda's context: two minutes left when the run starts, then the last half minute
+      let asked = 0;
+      const failure = await local.reconcile({ getRemainingTimeInMillis: () => (asked++ === 0 ? 120_000 : 30_000) }).then(
+        () => new Error('the run succeeded'),
+        (err: unknown) => err as Error,
+      );
+      const statuses = await Promise.all(ids.map(async (id) => (await local.record(id))?.status));
+      expect([...statuses].sort()).toEqual(['PENDING', 'SETTLED']);
+      const decided = ids[statuses.indexOf('SETTLED')]!;
+      const waiting = ids.find((id) => id !== decided)!;
+      expect(failure.message).toMatch(new RegExp(`ran out of time with undecided payments not yet looked at, from ${waiting} on`));
+      expect(local.published.map((p) => (JSON.parse(p.Message) as { paymentId: string }).paymentId)).toEqual([decided]);
+      expect(await local.archivedPayments()).toEqual(new Set([decided]));
+      expect(await local.reconcile({ getRemainingTimeInMillis: () => 120_000 })).toMatchObject({ settled: 1 });
+      expect((await local.record(waiting))?.status).toBe('SETTLED');
+    } finally {
+      await local.stop();
+    }
+  }, 120_000);
 });

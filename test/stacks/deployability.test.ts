@@ -234,4 +234,18 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
       expect(send?.Resource).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
     }
   });
+
+  test('given reconciliation, then a run that fails goes to the dead-letter queue at once (not run again: the next scheduled run comes within minutes), and its role may send it there', () => {
+    for (const spec of paymentsStacks) {
+      const tf = s.stacks.get(spec.name)!;
+      const [fnId, fn] = resources(tf, 'aws_lambda_function').find(([, f]) => String(f.function_name).endsWith('-reconcile'))!;
+      const [queueId] = resources(tf, 'aws_sqs_queue')[0]!;
+      const [, config] = resources(tf, 'aws_lambda_function_event_invoke_config').find(([, c]) => c.function_name === `\${aws_lambda_function.${fnId}.function_name}`)!;
+      expect([config.maximum_retry_attempts, config.destination_config.on_failure.destination]).toEqual([0, `\${aws_sqs_queue.${queueId}.arn}`]);
+      const roleRef = String(fn.role).replace(/\.arn\}$/, '');
+      const [, policy] = resources(tf, 'aws_iam_role_policy').find(([, p]) => String(p.role).startsWith(roleRef))!;
+      const send = (policyJson(policy.policy).Statement as Cfg[]).find((x) => [x.Action].flat().includes('sqs:SendMessage'));
+      expect(send?.Resource).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
+    }
+  });
 });

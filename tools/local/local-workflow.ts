@@ -68,7 +68,11 @@ const TERMINAL = new Set(['SETTLED', 'DECLINED', 'REJECTED', 'FAILED']);
 /** The sandbox's captures table when a live-gateway (prod) stack runs locally. */
 const LOCAL_SANDBOX_TABLE = 'local-sandbox-captures';
 
-type Handler = (event: unknown) => Promise<unknown>;
+/** What a handler may read of Lambda's context object. */
+export interface LocalLambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+type Handler = (event: unknown, context?: LocalLambdaContext) => Promise<unknown>;
 
 export interface LocalWorkflowOptions {
   readonly manifest: Manifest;
@@ -236,9 +240,9 @@ export class LocalWorkflow {
   }
 
   /** A Lambda handler, invoked under the concurrency limit, on this machine's turn, on the model clock. */
-  private invoke(fnName: string, event: unknown): Promise<unknown> {
+  private invoke(fnName: string, event: unknown, context?: LocalLambdaContext): Promise<unknown> {
     const handler = this.handlers.get(fnName)!;
-    return this.concurrency.invoke(fnName, () => this.machineTurn(() => this.clock.work(() => handler(event))));
+    return this.concurrency.invoke(fnName, () => this.machineTurn(() => this.clock.work(() => handler(event, context))));
   }
 
   private running = 0;
@@ -788,8 +792,8 @@ export class LocalWorkflow {
   }
 
   /** Runs the reconcile function once, as its schedule does, and returns its summary. */
-  async reconcile(): Promise<unknown> {
-    const summary = await this.invoke(this.fn('-reconcile'), { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+  async reconcile(context?: LocalLambdaContext): Promise<unknown> {
+    const summary = await this.invoke(this.fn('-reconcile'), { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context);
     this.reconciliations.push(summary);
     return summary;
   }
