@@ -54,6 +54,7 @@ export class PaymentsStack extends AccountStack {
       region,
       topic,
       functions,
+      asyncFunctions: this.workflow.asyncFunctions,
       stateMachine: this.workflow.stateMachine,
       apiStage: this.workflow.api.stage.stageName,
       tables: ['payments'],

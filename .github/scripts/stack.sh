@@ -29,11 +29,11 @@ summary_cap=60000
 summary_limit=900000
 lines_limit=960000
 # A job's AWS session cannot be renewed, and Terraform writes the state back with it as an apply
-# ends: an apply that outlives it cannot write its final state, nor errored.tfstate to the bucket. So an
-# apply or destroy starts only while the session has session_margin seconds left (a new global
-# table replica alone takes many minutes); otherwise the job stops, and re-running it goes on from
-# its ledger with a new session. CI_SESSION_ENDS_AT (seconds since the epoch) is set by the job
-# before it assumes its role; without it nothing is checked.
+# ends: an apply that outlives it cannot write its final state, nor errored.tfstate to the
+# bucket. So an apply or destroy starts only while the session has session_margin seconds left
+# (a new global table replica alone takes many minutes); otherwise the job stops, and re-running
+# it goes on from its ledger with a new session. CI_SESSION_ENDS_AT (seconds since the epoch) is
+# set by the job before it assumes its role; without it nothing is checked.
 session_margin=3600
 
 mkdir -p "$ci/show" "$ci/results" "$ci/plans"

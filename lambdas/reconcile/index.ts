@@ -18,15 +18,18 @@
  * still fails (after the SDK's retries) is written to the region's re-drive table, as the
  * workflow's Queue…Redrive states write theirs (the same item: `<paymentId>#notify|archive`, the
  * request as sent), for `npm run redrive`. One that cannot be queued either fails the
- * invocation, once every payment has had its turn, so that the function's error alarm tells
- * someone; the log names the payment and the delivery.
+ * invocation, once every payment has had its turn; a failed invocation goes to the dead-letter
+ * queue (not run again), whose alarm fires on its first message. The error names the payment
+ * and the delivery.
  *
  * Finding the undecided payments is a Scan with a filter (every item is read): fine for the
  * table sizes of a workload today; a sparse index on undecided payments is the step up. A run
- * takes no further payment once less than RESERVE_MS of its time is left, so that it is never
- * cut off between deciding a payment and delivering (or queueing) its outcome; it then fails,
- * after the payments it took, since reconciliation is falling behind (the next run starts the
- * scan again).
+ * reads no further page and takes no further payment once less than RESERVE_MS of its time is
+ * left, so that running out of time does not cut it off between deciding a payment and
+ * delivering (or queueing) its outcome; it then fails, after the payments it took, since
+ * reconciliation is falling behind (the next run starts the scan again). A call that stalls far
+ * longer than usual, or a crash, can still end a run there: the run fails (dead-letter queue),
+ * and its log holds the payment it decided last.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
@@ -82,7 +85,7 @@ interface LostDelivery {
   readonly delivery: 'notify' | 'archive';
 }
 
-/** What one payment may take at most: a gateway lookup (its timeout, twice on a 401), the decision, two deliveries and their re-drive writes with the SDK's retries. */
+/** What one payment takes at most when the services answer: a gateway lookup (its timeout, twice on a 401), the decision, two deliveries and their re-drive writes with the SDK's retries. */
 const RESERVE_MS = 60_000;
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
@@ -94,7 +97,12 @@ export const handler = async (_event?: unknown, context?: { getRemainingTimeInMi
   /** The first undecided payment this run had no time left for. */
   let outOfTimeAt: string | undefined;
   let start: Record<string, unknown> | undefined;
+  const outOfTime = () => context !== undefined && context.getRemainingTimeInMillis() < RESERVE_MS;
   scan: do {
+    if (outOfTime()) {
+      outOfTimeAt = `the scan's next page`;
+      break;
+    }
     const page: ScanCommandOutput = await doc.send(
       new ScanCommand({
         TableName: table,
@@ -107,7 +115,7 @@ export const handler = async (_event?: unknown, context?: { getRemainingTimeInMi
       }),
     );
     for (const item of (page.Items ?? []) as Undecided[]) {
-      if (context !== undefined && context.getRemainingTimeInMillis() < RESERVE_MS) {
+      if (outOfTime()) {
         outOfTimeAt = item.paymentId;
         break scan;
       }

@@ -25,6 +25,7 @@ import type { FunctionPurpose, QueuePurpose, TablePurpose, WorkloadNaming } from
 import type { AlarmTopic } from './alarm-topic';
 import {
   apiAlarms,
+  asyncInvocationAlarms,
   functionAlarms,
   isMath,
   queueAlarms,
@@ -48,6 +49,8 @@ export interface WorkloadAlarmsProps {
   readonly thresholds?: AlarmThresholds;
   /** Functions to watch (Errors, Throttles), by purpose; names from the naming module. @default [] */
   readonly functions?: readonly FunctionPurpose[];
+  /** Functions invoked asynchronously with a failure destination: events not delivered there, or dropped. @default [] */
+  readonly asyncFunctions?: readonly FunctionPurpose[];
   /** The payment state machine (ExecutionsFailed/TimedOut/Aborted). @default none */
   readonly stateMachine?: { readonly arn: string };
   /** Stage of the workload's REST API (`naming.restApi()`): 5XX rate and p99 latency. @default none */
@@ -89,6 +92,7 @@ export class WorkloadAlarms extends Construct {
     const specs: AlarmSpec[] = [
       ...(props.stateMachine ? stateMachineAlarms(props.stateMachine.arn, t) : []),
       ...(props.functions ?? []).flatMap((p) => functionAlarms(p, naming.function(p), t)),
+      ...(props.asyncFunctions ?? []).flatMap((p) => asyncInvocationAlarms(p, naming.function(p))),
       ...(props.apiStage !== undefined ? apiAlarms(naming.restApi(), props.apiStage, t) : []),
       ...(props.tables ?? []).flatMap((p) => tableAlarms(p, naming.table(p), receiving, t)),
       ...(props.replications ?? []).flatMap((r) => replicationAlarms(r, t)),

@@ -21,7 +21,7 @@ import { CountersTable } from '../data/counters-table';
 import { TableRef } from '../data/global-table';
 import { QueueRef, SecretRef, TopicRef, type KeyRef } from '../core/grants';
 import { policyDocument } from '../core/iam-document';
-import type { WorkloadNaming } from '../core/naming';
+import type { FunctionPurpose, WorkloadNaming } from '../core/naming';
 import { NodeFunction } from './node-function';
 import { PaymentApi } from './payment-api';
 import { paymentDefinition } from './payment-definition';
@@ -94,6 +94,8 @@ export class PaymentWorkflow extends Construct {
   readonly redriveTable: DynamodbTable;
   /** Its EventBridge rules, whose failed deliveries the workload's alarms watch; `deadLetterQueue` where the targets have one. */
   readonly eventRules: readonly { readonly purpose: string; readonly name: string; readonly deadLetterQueue: boolean }[];
+  /** Its functions invoked asynchronously whose failed events go to the dead-letter queue. */
+  readonly asyncFunctions: readonly FunctionPurpose[] = ['failure', 'reconcile'];
 
   constructor(scope: Construct, id: string, props: PaymentWorkflowProps) {
     super(scope, id);
@@ -311,6 +313,8 @@ export class PaymentWorkflow extends Construct {
     new LambdaFunctionEventInvokeConfig(this, 'reconcile-on-failure', {
       functionName: reconcile.function.functionName,
       maximumRetryAttempts: 0,
+      // A run held back (throttled) past the next scheduled one is of no use.
+      maximumEventAgeInSeconds: 300,
       destinationConfig: { onFailure: { destination: this.deadLetterQueue.arn } },
     });
     new LambdaPermission(this, 'reconcile-from-schedule', {

@@ -241,7 +241,7 @@ describe.each(cases)('first apply of the payments stacks — %s', (_label, load)
       const [fnId, fn] = resources(tf, 'aws_lambda_function').find(([, f]) => String(f.function_name).endsWith('-reconcile'))!;
       const [queueId] = resources(tf, 'aws_sqs_queue')[0]!;
       const [, config] = resources(tf, 'aws_lambda_function_event_invoke_config').find(([, c]) => c.function_name === `\${aws_lambda_function.${fnId}.function_name}`)!;
-      expect([config.maximum_retry_attempts, config.destination_config.on_failure.destination]).toEqual([0, `\${aws_sqs_queue.${queueId}.arn}`]);
+      expect([config.maximum_retry_attempts, config.maximum_event_age_in_seconds, config.destination_config.on_failure.destination]).toEqual([0, 300, `\${aws_sqs_queue.${queueId}.arn}`]);
       const roleRef = String(fn.role).replace(/\.arn\}$/, '');
       const [, policy] = resources(tf, 'aws_iam_role_policy').find(([, p]) => String(p.role).startsWith(roleRef))!;
       const send = (policyJson(policy.policy).Statement as Cfg[]).find((x) => [x.Action].flat().includes('sqs:SendMessage'));

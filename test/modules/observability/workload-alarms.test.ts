@@ -49,6 +49,7 @@ function build(manifest: Manifest, workloadName: string, extra?: (stack: Terrafo
     region,
     topic,
     functions: FUNCTION_PURPOSES,
+    asyncFunctions: ['failure', 'reconcile'],
     stateMachine: { arn: naming.stateMachineArn(region) },
     apiStage: 'live',
     tables: ['payments'],
@@ -193,6 +194,32 @@ describe('alarm metrics and dimensions (F-24)', () => {
     expect([...prod.byName.keys()].filter((n) => n.startsWith(prod.naming.alarm('reconcile-schedule')))).toEqual([prod.naming.alarm('reconcile-schedule-failed-invocations')]);
   });
 
+  test('given functions invoked asynchronously with a failure destination, then an event Lambda could not send there (DestinationDeliveryFailures) or dropped (AsyncEventsDropped) alarms, by FunctionName (F-06)', () => {
+    for (const p of ['failure', 'reconcile'] as const) {
+      for (const [what, metric] of [
+        ['destination-failures', 'DestinationDeliveryFailures'],
+        ['events-dropped', 'AsyncEventsDropped'],
+      ] as const) {
+        expect(prod.alarm(`${p}-${what}`)).toMatchObject({ namespace: 'AWS/Lambda', metric_name: metric, dimensions: { FunctionName: prod.naming.function(p) }, statistic: 'Sum', threshold: 0 });
+      }
+    }
+  });
+
+  test('given a payments stack, then every function with a failure destination has those alarms', () => {
+    const tf = synthManifest(manifest).stacks.get(`payments-prod-${prod.region}`)!;
+    const names = new Map(resourcesOf(tf, 'aws_lambda_function').map(([id, c]) => [`\${aws_lambda_function.${id}.function_name}`, c.function_name as string]));
+    const withDestination = resourcesOf(tf, 'aws_lambda_function_event_invoke_config')
+      .filter(([, c]) => (c.destination_config as { on_failure?: unknown } | undefined)?.on_failure !== undefined)
+      .map(([, c]) => names.get(c.function_name as string)!);
+    const watched = (metric: string) =>
+      resourcesOf(tf, 'aws_cloudwatch_metric_alarm')
+        .filter(([, c]) => c.metric_name === metric)
+        .map(([, c]) => (c.dimensions as Record<string, string>).FunctionName!);
+    expect(withDestination.length).toBe(2);
+    expect(watched('DestinationDeliveryFailures').sort()).toEqual([...withDestination].sort());
+    expect(watched('AsyncEventsDropped').sort()).toEqual([...withDestination].sort());
+  });
+
   test('given a payments stack, then its rule alarms watch the rules it creates, by their names', () => {
     const tf = synthManifest(manifest).stacks.get(`payments-prod-${prod.region}`)!;
     const ruleNames = new Set(resourcesOf(tf, 'aws_cloudwatch_event_rule').map(([, c]) => c.name as string));
@@ -204,7 +231,7 @@ describe('alarm metrics and dimensions (F-24)', () => {
   });
 
   test('every alarm sends ALARM and OK to the alarm topic, is enabled, and treats missing data as not breaching', () => {
-    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 + 2 * 1 + 1 + 1 + 1 + 3);
+    expect(prod.byName.size).toBe(3 + 2 * FUNCTION_PURPOSES.length + 2 * 2 + 2 + 2 * 1 + 1 + 1 + 1 + 3);
     for (const config of prod.byName.values()) {
       expect(config).toMatchObject({ alarm_actions: [topicRef(prod.tf)], ok_actions: [topicRef(prod.tf)], treat_missing_data: 'notBreaching', evaluation_periods: 1 });
       expect(config.actions_enabled).toBeUndefined();
@@ -232,7 +259,14 @@ describe('thresholds per environment from the manifest', () => {
     const input = structuredClone(exampleInput);
     const custom = parseManifest({ ...input, workloads: input.workloads.map((w) => (w.name === 'prod' ? { ...w, alarms: { evaluationPeriods: 3 } } : w)) });
     const p = build(custom, 'prod');
-    const incidents = ['redrive-queued', 'dlq-depth', 'failed-executions-failed-invocations', 'failed-executions-dead-letters-lost', 'reconcile-schedule-failed-invocations'];
+    const incidents = [
+      'redrive-queued',
+      'dlq-depth',
+      'failed-executions-failed-invocations',
+      'failed-executions-dead-letters-lost',
+      'reconcile-schedule-failed-invocations',
+      ...['failure', 'reconcile'].flatMap((f) => [`${f}-destination-failures`, `${f}-events-dropped`]),
+    ];
     for (const what of incidents) expect([what, p.alarm(what)]).toEqual([what, expect.objectContaining({ evaluation_periods: 1, datapoints_to_alarm: 1 })]);
     const others = [...p.byName.keys()].filter((n) => !incidents.some((w) => n === p.naming.alarm(w)));
     expect(others.length).toBeGreaterThan(10);
