@@ -1,3 +1,3 @@
 export { AlarmTopic, cloudWatchAlarmsKeyStatement, type AlarmTopicProps } from './alarm-topic';
 export { WorkloadAlarms, dashboardBody, type WorkloadAlarmsProps } from './workload-alarms';
-export type { AlarmSpec, MetricRef, S3ReplicationRef } from './metrics';
+export type { AlarmSpec, EventRuleRef, MetricRef, S3ReplicationRef } from './metrics';

@@ -192,6 +192,13 @@ export function queueAlarms(purpose: string, queueName: string): AlarmSpec[] {
   ];
 }
 
+/** An EventBridge rule (default bus) to watch, by purpose (the alarms' ids) and name; `deadLetterQueue` when its targets have one. */
+export interface EventRuleRef {
+  readonly purpose: string;
+  readonly name: string;
+  readonly deadLetterQueue: boolean;
+}
+
 /**
  * An EventBridge rule (default bus) whose deliveries must not fail unseen: an event it could not
  * deliver to a target after its retries (a permission or key policy that refuses it, a target

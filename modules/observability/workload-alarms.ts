@@ -35,6 +35,7 @@ import {
   stateMachineAlarms,
   tableAlarms,
   type AlarmSpec,
+  type EventRuleRef,
   type MetricRef,
   type S3ReplicationRef,
 } from './metrics';
@@ -66,7 +67,7 @@ export interface WorkloadAlarmsProps {
   /** Queues whose depth > 0 is an incident (dead-letter queues), by purpose. @default [] */
   readonly deadLetterQueues?: readonly QueuePurpose[];
   /** EventBridge rules (default bus) whose failed deliveries are incidents, by purpose and name; `deadLetterQueue` when their targets have one. @default [] */
-  readonly eventRules?: readonly { readonly purpose: string; readonly name: string; readonly deadLetterQueue: boolean }[];
+  readonly eventRules?: readonly EventRuleRef[];
   /** @default the stack's default provider */
   readonly provider?: TerraformProvider;
 }

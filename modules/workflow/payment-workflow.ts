@@ -22,6 +22,7 @@ import { TableRef } from '../data/global-table';
 import { QueueRef, SecretRef, TopicRef, type KeyRef } from '../core/grants';
 import { policyDocument } from '../core/iam-document';
 import type { FunctionPurpose, WorkloadNaming } from '../core/naming';
+import type { EventRuleRef } from '../observability';
 import { NodeFunction } from './node-function';
 import { PaymentApi } from './payment-api';
 import { paymentDefinition } from './payment-definition';
@@ -93,7 +94,7 @@ export class PaymentWorkflow extends Construct {
   /** This region's notifications and archives that still failed, for `npm run redrive` (regional: not replicated). */
   readonly redriveTable: DynamodbTable;
   /** Its EventBridge rules, whose failed deliveries the workload's alarms watch; `deadLetterQueue` where the targets have one. */
-  readonly eventRules: readonly { readonly purpose: string; readonly name: string; readonly deadLetterQueue: boolean }[];
+  readonly eventRules: readonly EventRuleRef[];
   /** Its functions invoked asynchronously whose failed events go to the dead-letter queue. */
   readonly asyncFunctions: readonly FunctionPurpose[] = ['failure', 'reconcile'];
 
