@@ -6,7 +6,7 @@
  * Sources (CloudWatch metric references of each service):
  *   AWS/States     ExecutionsFailed | ExecutionsTimedOut | ExecutionsAborted   StateMachineArn
  *   AWS/Lambda     Errors | Throttles                                          FunctionName
- *                  DestinationDeliveryFailures | AsyncEventsDropped          FunctionName
+ *                  DestinationDeliveryFailures                                 FunctionName
  *   AWS/ApiGateway 5XXError, Count, Latency                                    ApiName, Stage
  *   AWS/DynamoDB   ReadThrottleEvents, WriteThrottleEvents                     TableName
  *                  ReplicationLatency                                          TableName, ReceivingRegion
@@ -71,25 +71,18 @@ export function functionAlarms(purpose: string, functionName: string, t: AlarmTh
 
 /**
  * A function invoked asynchronously whose failed events go to a destination (a dead-letter
- * queue): an event Lambda could not put there, and one it dropped (too old, or out of retries,
- * with nowhere to go), would otherwise leave no trace but a metric.
+ * queue): a failed event Lambda could not put there would otherwise leave no trace but this
+ * metric. (Not `AsyncEventsDropped`: Lambda counts there every failed event, those it did
+ * send to the destination too, which the queue's own alarm already reports.)
  */
 export function asyncInvocationAlarms(purpose: string, functionName: string): AlarmSpec[] {
-  const metric = (metricName: string): MetricRef => ({ namespace: 'AWS/Lambda', metricName, dimensions: { FunctionName: functionName }, stat: 'Sum' });
   return [
     {
       id: `${purpose}-destination-failures`,
       description: `Lambda ${functionName}: failed events it could not send to their destination (F-06)`,
       threshold: 0,
       anyOccurrence: true,
-      metric: metric('DestinationDeliveryFailures'),
-    },
-    {
-      id: `${purpose}-events-dropped`,
-      description: `Lambda ${functionName}: asynchronous events dropped without being processed (F-06)`,
-      threshold: 0,
-      anyOccurrence: true,
-      metric: metric('AsyncEventsDropped'),
+      metric: { namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', dimensions: { FunctionName: functionName }, stat: 'Sum' },
     },
   ];
 }

@@ -50,7 +50,7 @@ export interface WorkloadAlarmsProps {
   readonly thresholds?: AlarmThresholds;
   /** Functions to watch (Errors, Throttles), by purpose; names from the naming module. @default [] */
   readonly functions?: readonly FunctionPurpose[];
-  /** Functions invoked asynchronously with a failure destination: events not delivered there, or dropped. @default [] */
+  /** Functions invoked asynchronously with a failure destination: failed events not delivered there. @default [] */
   readonly asyncFunctions?: readonly FunctionPurpose[];
   /** The payment state machine (ExecutionsFailed/TimedOut/Aborted). @default none */
   readonly stateMachine?: { readonly arn: string };
